@@ -1,0 +1,180 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one connection layer: argument spec, client construction and error translation.
+
+Every module builds an ``AnsibleDockerModule`` and hands its logic to ``run()``.
+Logic code raises ``FleetDockerError`` for user-facing failures; SDK and HTTP
+errors are turned into one clear message here, so no module shows a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+try:
+    import docker
+    import docker.errors
+    import docker.tls
+    import requests.exceptions
+    HAS_DOCKER = True
+    DOCKER_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - exercised only on hosts without the SDK
+    HAS_DOCKER = False
+    DOCKER_IMPORT_ERROR = traceback.format_exc()
+
+DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
+MIN_API_VERSION = '1.41'
+
+DOCKER_COMMON_ARGS = dict(
+    docker_host=dict(type='str', default=DEFAULT_DOCKER_HOST, aliases=['docker_url'],
+                     fallback=(env_fallback, ['DOCKER_HOST'])),
+    tls=dict(type='bool', default=False, fallback=(env_fallback, ['DOCKER_TLS'])),
+    validate_certs=dict(type='bool', default=False, aliases=['tls_verify'],
+                        fallback=(env_fallback, ['DOCKER_TLS_VERIFY'])),
+    ca_path=dict(type='path', aliases=['ca_cert', 'tls_ca_cert']),
+    client_cert=dict(type='path', aliases=['tls_client_cert', 'cert_path']),
+    client_key=dict(type='path', aliases=['tls_client_key', 'key_path'], no_log=True),
+    api_version=dict(type='str', default='auto', aliases=['docker_api_version'],
+                     fallback=(env_fallback, ['DOCKER_API_VERSION'])),
+    timeout=dict(type='int', default=60, fallback=(env_fallback, ['DOCKER_TIMEOUT'])),
+)
+
+
+class FleetDockerError(Exception):
+    """A failure to report to the user as-is, with optional extra result keys."""
+
+    def __init__(self, msg, **result):
+        super().__init__(msg)
+        self.msg = msg
+        self.result = result
+
+
+def docker_argument_spec(**module_args):
+    spec = dict(DOCKER_COMMON_ARGS)
+    spec.update(module_args)
+    return spec
+
+
+def _cert_path_default(params, option, filename):
+    if params.get(option):
+        return params[option]
+    cert_dir = os.environ.get('DOCKER_CERT_PATH')
+    if cert_dir and os.path.exists(os.path.join(cert_dir, filename)):
+        return os.path.join(cert_dir, filename)
+    return None
+
+
+def client_kwargs(params):
+    """Map the common options onto ``docker.APIClient`` keyword arguments (pure)."""
+    base_url = params.get('docker_host') or DEFAULT_DOCKER_HOST
+    ca_path = _cert_path_default(params, 'ca_path', 'ca.pem')
+    client_cert = _cert_path_default(params, 'client_cert', 'cert.pem')
+    client_key = _cert_path_default(params, 'client_key', 'key.pem')
+    use_tls = bool(params.get('tls') or params.get('validate_certs'))
+    kwargs = dict(base_url=base_url, version=params.get('api_version') or 'auto',
+                  timeout=params.get('timeout') or 60)
+    if use_tls:
+        if bool(client_cert) != bool(client_key):
+            raise FleetDockerError('client_cert and client_key must be given together.')
+        for option, path in (('ca_path', ca_path), ('client_cert', client_cert), ('client_key', client_key)):
+            if path and not os.path.isfile(path):
+                raise FleetDockerError('%s: no such file %s' % (option, path))
+        verify = bool(params.get('validate_certs'))
+        if verify and not ca_path:
+            raise FleetDockerError('validate_certs needs ca_path (or ca.pem in DOCKER_CERT_PATH).')
+        kwargs['tls'] = docker.tls.TLSConfig(
+            client_cert=(client_cert, client_key) if client_cert else None,
+            ca_cert=ca_path if verify else None,
+            verify=ca_path if verify else False,
+        )
+        if base_url.startswith('tcp://'):
+            kwargs['base_url'] = 'https://' + base_url[len('tcp://'):]
+    return kwargs
+
+
+def describe_error(exc, docker_host=None):
+    """Turn an SDK, HTTP or OS error into one sentence for the user (pure)."""
+    where = ' at %s' % docker_host if docker_host else ''
+    text = str(exc)
+    if isinstance(exc, FleetDockerError):
+        return exc.msg
+    if HAS_DOCKER and isinstance(exc, docker.errors.APIError):
+        status = exc.status_code
+        explanation = exc.explanation or text
+        if isinstance(explanation, bytes):
+            explanation = explanation.decode('utf-8', 'replace')
+        explanation = str(explanation).strip()
+        if status == 404:
+            return 'Not found: %s' % explanation
+        if status == 409:
+            return 'Conflict: %s' % explanation
+        if status == 400 and 'client version' in explanation and 'too' in explanation:
+            return 'Docker API version mismatch%s: %s' % (where, explanation)
+        if status in (401, 403):
+            return 'Access denied by the registry or daemon: %s' % explanation
+        return 'Docker daemon error%s (HTTP %s): %s' % (where, status, explanation)
+    if 'Permission denied' in text or isinstance(exc, PermissionError):
+        return 'Permission denied on the Docker socket%s: run as root or as a member of the docker group.' % where
+    if HAS_DOCKER and isinstance(exc, docker.errors.TLSParameterError):
+        return 'TLS configuration error: %s' % text
+    if 'SSLError' in type(exc).__name__ or 'SSL' in text and 'certificate' in text.lower():
+        return 'TLS handshake with the Docker daemon%s failed: %s' % (where, text)
+    if HAS_DOCKER and isinstance(exc, (requests.exceptions.ConnectionError, ConnectionError, FileNotFoundError)):
+        if 'SSL' in text or 'certificate' in text.lower():
+            return 'TLS handshake with the Docker daemon%s failed: %s' % (where, text)
+        return 'Cannot connect to the Docker daemon%s. Is the daemon running? (%s)' % (where, text)
+    if HAS_DOCKER and isinstance(exc, (requests.exceptions.Timeout,)):
+        return 'The Docker daemon%s did not answer in time: %s' % (where, text)
+    if HAS_DOCKER and isinstance(exc, docker.errors.DockerException):
+        if 'Error while fetching server API version' in text:
+            return 'Cannot connect to the Docker daemon%s. Is the daemon running? (%s)' % (where, text)
+        if 'API version' in text or 'is too new' in text or 'too old' in text:
+            return 'Docker API version mismatch%s: %s' % (where, text)
+        return 'Docker error%s: %s' % (where, text)
+    return '%s: %s' % (type(exc).__name__, text)
+
+
+def _version_tuple(version):
+    try:
+        return tuple(int(part) for part in str(version).split('.'))
+    except ValueError:
+        return (0,)
+
+
+class AnsibleDockerModule(AnsibleModule):
+    """AnsibleModule with the common options, a lazy SDK client and error translation."""
+
+    def __init__(self, argument_spec=None, **kwargs):
+        super().__init__(argument_spec=docker_argument_spec(**(argument_spec or {})), **kwargs)
+        if not HAS_DOCKER:
+            self.fail_json(msg=missing_required_lib('docker (Docker SDK for Python)'),
+                           exception=DOCKER_IMPORT_ERROR)
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = docker.APIClient(**client_kwargs(self.params))
+            api = self._client.api_version
+            if _version_tuple(api) < _version_tuple(MIN_API_VERSION):
+                raise FleetDockerError('Docker API %s is too old: fleet.docker needs %s or newer (Docker 20.10).'
+                                       % (api, MIN_API_VERSION))
+        return self._client
+
+    def run(self, logic):
+        """Call ``logic(module)``, which returns the result dict, and exit accordingly."""
+        try:
+            result = logic(self)
+        except FleetDockerError as exc:
+            self.fail_json(msg=exc.msg, **exc.result)
+        except Exception as exc:  # pylint: disable=broad-except
+            if HAS_DOCKER and isinstance(exc, (docker.errors.DockerException, requests.exceptions.RequestException,
+                                               OSError)):
+                self.fail_json(msg=describe_error(exc, self.params.get('docker_host')))
+            # A bug of ours: still one message; the traceback only shows with -vvv.
+            self.fail_json(msg='Unexpected error: %s' % describe_error(exc), exception=traceback.format_exc())
+        self.exit_json(**result)

@@ -1,0 +1,79 @@
+"""Shared helpers for the integration tests: run modules for real, check for tracebacks."""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTIONS = os.path.join(ROOT, '.cache', 'collections')
+VENV_PYTHON = os.path.join(ROOT, '.venv', 'bin', 'python')
+PYTHON = VENV_PYTHON if os.path.exists(VENV_PYTHON) else sys.executable
+REGISTRY = os.environ.get('FLEET_REGISTRY', '127.0.0.1:5000')
+AUTH_REGISTRY = os.environ.get('FLEET_AUTH_REGISTRY', '127.0.0.1:5001')
+AUTH_USER = 'fleet'
+AUTH_PASSWORD = os.environ.get('AUTH_REGISTRY_PASSWORD', 'fleet-secret-pw')
+WEB = REGISTRY + '/demo/web'
+WORKER = REGISTRY + '/demo/worker'
+TEST_LABEL = 'fleet.docker.test'
+
+
+def unique(prefix='fleettest'):
+    return '%s-%s' % (prefix, uuid.uuid4().hex[:10])
+
+
+class ModuleResult(dict):
+    """The module's JSON result, plus its raw output for traceback checks."""
+
+    stdout = ''
+    stderr = ''
+    rc = 0
+
+    @property
+    def failed(self):
+        return bool(self.get('failed'))
+
+    @property
+    def changed(self):
+        return bool(self.get('changed'))
+
+
+def run_module(name, args=None, check=False, diff=False, env=None, timeout=600):
+    """Run ``fleet.docker.<name>`` as Ansible would on the target: a fresh python process.
+
+    Asserts the process never printed a Python traceback, so every test checks that for free.
+    """
+    payload = dict(args or {})
+    payload['_ansible_check_mode'] = check
+    payload['_ansible_diff'] = diff
+    payload.setdefault('_ansible_remote_tmp', '/tmp')
+    payload.setdefault('_ansible_tmpdir', None)
+    payload.setdefault('_ansible_keep_remote_files', False)
+    run_env = dict(os.environ, PYTHONPATH=COLLECTIONS)
+    run_env.update(env or {})
+    proc = subprocess.run(
+        [PYTHON, '-m', 'ansible_collections.fleet.docker.plugins.modules.%s' % name],
+        input=json.dumps({'ANSIBLE_MODULE_ARGS': payload}), capture_output=True, text=True,
+        env=run_env, timeout=timeout, check=False)
+    assert 'Traceback (most recent call last)' not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    try:
+        data = json.loads(proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else '{}')
+    except ValueError:
+        raise AssertionError('module %s printed no JSON:\n%s\n%s' % (name, proc.stdout, proc.stderr))
+    result = ModuleResult(data)
+    result.stdout, result.stderr, result.rc = proc.stdout, proc.stderr, proc.returncode
+    if result.failed:
+        assert 'exception' not in result or 'Unexpected error' not in result.get('msg', ''), result
+    return result
+
+
+def run_playbook(playbook, inventory=None, extra_args=(), env=None, timeout=1200):
+    """ansible-playbook from the venv with the repo's ansible.cfg; returns CompletedProcess."""
+    cmd = [os.path.join(ROOT, '.venv', 'bin', 'ansible-playbook'), playbook]
+    if inventory:
+        cmd += ['-i', inventory]
+    cmd += list(extra_args)
+    run_env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'))
+    run_env.update(env or {})
+    return subprocess.run(cmd, capture_output=True, text=True, env=run_env, cwd=ROOT, timeout=timeout, check=False)
