@@ -20,7 +20,7 @@ def test_build_install_and_doc_every_module(tmp_path):
     tarballs = list(out.glob('fleet-docker-*.tar.gz'))
     assert len(tarballs) == 1
     dest = tmp_path / 'collections'
-    subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '-p', str(dest), str(tarballs[0])],
+    subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '--force', '-p', str(dest), str(tarballs[0])],
                    check=True, capture_output=True)
     installed = dest / 'ansible_collections' / 'fleet' / 'docker'
     assert (installed / 'MANIFEST.json').exists()
