@@ -25,10 +25,12 @@ def test_build_install_and_doc_every_module(tmp_path):
     installed = dest / 'ansible_collections' / 'fleet' / 'docker'
     assert (installed / 'MANIFEST.json').exists()
     assert not (installed / '.venv').exists() and not (installed / '.state').exists()
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(dest), ANSIBLE_CONFIG='/dev/null')
+    empty_cfg = tmp_path / 'ansible.cfg'
+    empty_cfg.write_text('[defaults]\n')
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(dest), ANSIBLE_CONFIG=str(empty_cfg))
     for module in MODULES:
         proc = subprocess.run([os.path.join(BIN, 'ansible-doc'), 'fleet.docker.%s' % module],
-                              capture_output=True, text=True, env=env, check=False)
+                              capture_output=True, text=True, env=env, check=False, cwd=str(tmp_path))
         assert proc.returncode == 0, proc.stderr
         assert 'docker_host' in proc.stdout, module
 
