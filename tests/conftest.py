@@ -9,7 +9,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'lib'))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), '.cache', 'collections'))
 
-from fleet_testlib import ROOT, TEST_LABEL, unique  # noqa: E402
+from fleet_testlib import REGISTRY, ROOT, TEST_LABEL, WEB, WORKER, unique  # noqa: E402
 
 
 def _engine_up():
@@ -94,3 +94,33 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if '/integration/' in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+def web_repo(engine, janitor):
+    """A private copy of demo/web (tags 1.0, stable, latest) and demo/worker:1.0 in the registry.
+
+    Tests that delete, retag or push images use this, never demo/web itself, so tests running
+    side by side never pull the floor from under each other. Returns a dict of references.
+    """
+    ns = unique('t').replace('-', '')
+    repo = '%s/%s/web' % (REGISTRY, ns)
+    worker = '%s/%s/worker' % (REGISTRY, ns)
+    for tag in ('1.0', 'stable', 'latest'):
+        engine.pull(WEB, tag=tag)
+        engine.tag('%s:%s' % (WEB, tag), repo, tag)
+        _push(engine, repo, tag)
+    engine.pull(WORKER, tag='1.0')
+    engine.tag(WORKER + ':1.0', worker, '1.0')
+    _push(engine, worker, '1.0')
+    # Start each test with none of the copies on the host: the test pulls what it needs.
+    for ref in ('%s:1.0' % repo, '%s:stable' % repo, '%s:latest' % repo, worker + ':1.0'):
+        engine.remove_image(ref)
+        janitor.image(ref)
+    return dict(repo=repo, worker=worker, namespace=ns)
+
+
+def _push(engine, repo, tag):
+    for line in engine.push(repo, tag=tag, stream=True, decode=True):
+        if 'error' in line:
+            raise RuntimeError(line['error'])

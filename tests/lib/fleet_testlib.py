@@ -77,3 +77,32 @@ def run_playbook(playbook, inventory=None, extra_args=(), env=None, timeout=1200
     run_env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'))
     run_env.update(env or {})
     return subprocess.run(cmd, capture_output=True, text=True, env=run_env, cwd=ROOT, timeout=timeout, check=False)
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now (tests run in parallel; never hard-code 8080)."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def http_get(url, timeout=10, attempts=40):
+    """(status, body) of a GET to a published port, retrying while the container starts.
+
+    Only loopback or lab addresses are ever passed here. Returns (None, error) when nothing answers.
+    """
+    import time
+    import urllib.error
+    import urllib.request
+    last = None
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as resp:
+                return resp.status, resp.read().decode('utf-8', 'replace')
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode('utf-8', 'replace')
+        except (urllib.error.URLError, ConnectionError, OSError) as exc:
+            last = exc
+            time.sleep(0.25)
+    return None, str(last)
