@@ -96,7 +96,7 @@ def http_get(url, timeout=10, attempts=40):
     import urllib.error
     import urllib.request
     last = None
-    for _ in range(attempts):
+    for _attempt in range(attempts):
         try:
             with urllib.request.urlopen(url, timeout=timeout) as resp:
                 return resp.status, resp.read().decode('utf-8', 'replace')
