@@ -16,11 +16,15 @@ from ansible_collections.fleet.docker.plugins.module_utils.connection import Fle
 HUB_REGISTRY = 'docker.io'
 HUB_NAMESPACE = 'library'
 DEFAULT_TAG = 'latest'
+HUB_API_HOST = 'registry-1.docker.io'
+# Names the engine also normalises to docker.io.
+_HUB_ALIASES = ('index.docker.io', 'registry-1.docker.io')
 
 _COMPONENT = re.compile(r'^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$')
 _DOMAIN_PART = r'(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])'
 _DOMAIN = re.compile(r'^(?:%s(?:\.%s)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$' % (_DOMAIN_PART, _DOMAIN_PART))
-_TAG = re.compile(r'^[\w][\w.-]{0,127}$')
+# re.ASCII: \w would otherwise accept non-ASCII letters the engine rejects.
+_TAG = re.compile(r'^[\w][\w.-]{0,127}$', re.ASCII)
 _DIGEST = re.compile(r'^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$')
 _SHA256 = re.compile(r'^sha256:[a-f0-9]{64}$')
 _FULL_ID = re.compile(r'^(?:sha256:)?[a-f0-9]{64}$')
@@ -159,9 +163,45 @@ def parse_reference(text, default_tag=None):
                 raise ImageRefError('Invalid image reference %r: repository names must be lowercase.' % text)
             raise ImageRefError('Invalid image reference %r: %r is not a valid name component '
                                 '(lowercase letters, digits and single separators . _ __ -).' % (text, part or '/'))
+    path = '/'.join(parts)
     if tag is None and digest is None and default_tag:
+        validate_tag(default_tag)
         tag = default_tag
-    return ImageRef(registry, '/'.join(parts), tag, digest)
+    if registry in _HUB_ALIASES:
+        registry = HUB_REGISTRY
+    return ImageRef(registry, path, tag, digest)
+
+
+def validate_tag(tag):
+    """Raise ImageRefError unless ``tag`` is a valid tag; return it."""
+    if not isinstance(tag, str) or not _TAG.match(tag):
+        raise ImageRefError('Invalid tag %r: letters, digits, _ . -, at most 128, not starting with . or -.' % (tag,))
+    return tag
+
+
+def split_registry(term):
+    """(registry or None, rest) of a search term like ``127.0.0.1:5000/acme`` (pure).
+
+    The first component is a registry when it looks like a host, as the engine decides.
+    """
+    first, sep, rest = (term or '').partition('/')
+    if sep and ('.' in first or ':' in first or first == 'localhost') and _DOMAIN.match(first):
+        return first, rest
+    return None, term
+
+
+def registry_host(ref):
+    """The host to talk v2 HTTP to for a reference: the hub's registry API host for hub images."""
+    if ref.registry is None or ref.registry == HUB_REGISTRY:
+        return HUB_API_HOST
+    return ref.registry
+
+
+def registry_path(ref):
+    """The repository path as the registry API names it (hub official images under library/)."""
+    if (ref.registry is None or ref.registry == HUB_REGISTRY) and '/' not in ref.path:
+        return '%s/%s' % (HUB_NAMESPACE, ref.path)
+    return ref.path
 
 
 def is_image_id(text):

@@ -5,8 +5,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import parse_reference
+from ansible_collections.fleet.docker.plugins.module_utils.image_ref import (
+    ImageRefError, is_image_id, looks_like_id_prefix, normalize_id, parse_reference, registry_path, split_registry,
+)
+from ansible_collections.fleet.docker.plugins.module_utils.registry import (
+    RegistryClient, RegistryError, auth_config_for,
+)
 
 try:
     from docker.errors import NotFound, APIError
@@ -54,13 +61,27 @@ def summarize_image(image):
     )
 
 
-def pull_image(client, ref, platform=None):
-    """Pull ``ref``; return (image inspect, layers dict). Errors in the stream become FleetDockerError."""
+def _auth_for(ref):
+    """Credentials for the reference's registry from the docker config file, or None (anonymous)."""
+    try:
+        return auth_config_for(ref.registry or 'docker.io')
+    except FleetDockerError:
+        return None  # An unreadable config file: let the engine try anonymously and say why it fails.
+
+
+def pull_image(client, ref, platform=None, auth_config=None):
+    """Pull ``ref``; return (image inspect, layers dict). Errors in the stream become FleetDockerError.
+
+    Without ``auth_config``, credentials come from the docker config file (as registry_login stores them).
+    """
     repository = ref.repository
     tag = ref.digest or ref.tag or 'latest'
     layer_status = {}
+    if auth_config is None:
+        auth_config = _auth_for(ref)
     try:
-        for event in client.pull(repository, tag=tag, stream=True, decode=True, platform=platform):
+        for event in client.pull(repository, tag=tag, stream=True, decode=True, platform=platform,
+                                 auth_config=auth_config):
             if 'error' in event:
                 raise FleetDockerError('Pull of %s failed: %s' % (ref.pull_ref, event['error'].strip()))
             layer = event.get('id')
@@ -75,6 +96,11 @@ def pull_image(client, ref, platform=None):
                     layer_status[layer] = 'downloaded'
     except APIError as exc:
         explanation = exc.explanation or str(exc)
+        if isinstance(explanation, bytes):
+            explanation = explanation.decode('utf-8', 'replace')
+        if 'no basic auth credentials' in str(explanation) or 'unauthorized' in str(explanation):
+            raise FleetDockerError('Pull of %s was refused by the registry: %s (log in with '
+                                   'fleet.docker.registry_login).' % (ref.pull_ref, explanation))
         if exc.status_code == 404 or 'not found' in str(explanation) or 'manifest unknown' in str(explanation):
             raise FleetDockerError('Image %s was not found in its registry: %s' % (ref.pull_ref, explanation))
         raise FleetDockerError('Pull of %s failed: %s' % (ref.pull_ref, explanation))
@@ -87,12 +113,47 @@ def pull_image(client, ref, platform=None):
     return image, layers
 
 
-def ensure_image(client, reference, pull='missing', check_mode=False, platform=None):
+def platform_matches(image, platform):
+    """Whether a local image fits ``os/arch[/variant]`` (pure; no platform asked always fits)."""
+    if not platform or not image:
+        return True
+    wanted = platform.lower().split('/')
+    have = [(image.get('Os') or '').lower(), (image.get('Architecture') or '').lower(),
+            (image.get('Variant') or '').lower()]
+    if len(wanted) == 1:
+        return wanted[0] in (have[0], have[1])  # "amd64" alone names the architecture
+    return have[:len(wanted)] == wanted
+
+
+def remote_state(ref, platform=None, registry_client=None):
+    """What the registry says a reference is now: dict(digest, image_id), or None when it cannot tell.
+
+    Raises FleetDockerError when the registry says the tag does not exist, so check mode fails
+    like the real pull would.
+    """
+    if ref.digest:
+        return dict(digest=ref.digest, image_id=None)
+    reg = registry_client or RegistryClient.for_registry(ref.registry or 'docker.io', timeout=15)
+    name = registry_path(ref)
+    try:
+        digest = reg.manifest_digest(name, ref.tag or 'latest')
+        image_id = reg.image_id(name, ref.tag or 'latest', platform=platform)
+    except RegistryError as exc:
+        if exc.status == 404:
+            raise FleetDockerError('Image %s was not found in its registry: %s' % (ref.familiar, exc.msg))
+        return None
+    return dict(digest=digest, image_id=image_id)
+
+
+def ensure_image(client, reference, pull='missing', check_mode=False, platform=None, lookup_remote=False,
+                 registry_client=None):
     """Make ``reference`` present according to the pull policy.
 
     Returns a dict: ``image`` (inspect, None only in check mode when it would be pulled),
     ``before_id``, ``after_id``, ``pulled``, ``changed`` and ``layers``.
     ``changed`` means the local image ID for the reference differs afterwards.
+    With ``lookup_remote``, check mode asks the registry (manifest HEAD) instead of guessing, and the
+    result gets ``remote_digest``; ``after_id`` is None when the registry could not tell.
     """
     ref = reference if not isinstance(reference, str) else parse_reference(reference, default_tag='latest')
     if pull not in PULL_POLICIES:
@@ -101,16 +162,294 @@ def ensure_image(client, reference, pull='missing', check_mode=False, platform=N
     before_id = before['Id'] if before else None
     result = dict(image=before, before_id=before_id, after_id=before_id, pulled=False, changed=False,
                   layers=dict(total=0, downloaded=0, already_present=0))
-    if before is not None and pull != 'always':
+    fits = platform_matches(before, platform)
+    if before is not None and fits and pull != 'always':
         return result
-    if before is None and pull == 'never':
+    if (before is None or not fits) and pull == 'never':
         raise FleetDockerError('Image %s is not present on the host and pull is never.' % ref.familiar)
     if check_mode:
-        # Without pulling we only know a missing image would arrive.
-        result['changed'] = before is None
-        result['after_id'] = before_id if before is not None else '(pulled)'
+        if not lookup_remote:
+            # Without pulling we only know a missing image would arrive.
+            result['changed'] = before is None or not fits
+            result['after_id'] = before_id if before is not None and fits else '(pulled)'
+            return result
+        remote = remote_state(ref, platform=platform, registry_client=registry_client)
+        result['remote_digest'] = remote['digest'] if remote else None
+        if before is not None and fits and remote and remote['digest']:
+            local_digests = before.get('RepoDigests') or []
+            if '%s@%s' % (ref.repository, remote['digest']) in local_digests:
+                return result  # the registry holds what we have: a pull would change nothing
+            result['changed'] = True
+            result['after_id'] = remote['image_id'] if remote['image_id'] else None
+            return result
+        if before is not None and fits:
+            # The registry could not tell: a pull of a present image usually changes nothing.
+            result['warnings'] = ['Could not ask the registry for the current digest of %s; check mode assumes '
+                                  'it is unchanged.' % ref.familiar]
+            return result
+        result['changed'] = True
+        result['after_id'] = remote['image_id'] if remote and remote['image_id'] else None
         return result
     image, layers = pull_image(client, ref, platform=platform)
     result.update(image=image, after_id=image['Id'], pulled=True, layers=layers,
                   changed=image['Id'] != before_id)
     return result
+
+
+def _containers_using(client, image_id):
+    """Names of the containers (any state) created from exactly this image ID."""
+    names = []
+    for container in client.containers(all=True):
+        if container.get('ImageID') == image_id:
+            names.append((container.get('Names') or [container['Id'][:12]])[0].lstrip('/'))
+    return sorted(names)
+
+
+def remove_image(client, ref, force=False, check_mode=False):
+    """Remove one reference (tag or digest) from the host.
+
+    An image that other references still name is only untagged. An image that would be deleted
+    while containers use it is refused, naming them, unless ``force``.
+    Returns dict(changed, before_id, after_id, untagged, deleted, containers).
+    """
+    image = find_local_image(client, ref)
+    result = dict(changed=False, before_id=None, after_id=None, untagged=[], deleted=[], containers=[])
+    if image is None:
+        return result
+    image_id = image['Id']
+    own = ref.digested if ref.digest else ref.tagged
+    others = [t for t in (image.get('RepoTags') or []) if t != own]
+    if ref.digest:
+        # Removing by digest deletes the image unless tags keep it.
+        others = list(image.get('RepoTags') or [])
+    result.update(before_id=image_id, changed=True)
+    if not others:
+        users = _containers_using(client, image_id)
+        result['containers'] = users
+        if users and not force:
+            raise FleetDockerError('Image %s is used by container%s %s; remove %s first or set force=true.'
+                                   % (ref.familiar, 's' if len(users) > 1 else '', ', '.join(users),
+                                      'them' if len(users) > 1 else 'it'),
+                                   containers=users, changed=False)
+    if check_mode:
+        result['untagged'] = [own]
+        result['deleted'] = [] if others else [image_id]
+        return result
+    try:
+        answer = client.remove_image(own, force=force) or []
+    except NotFound:
+        result['changed'] = False  # someone else removed it in between: the goal is met
+        return result
+    except APIError as exc:
+        explanation = exc.explanation or str(exc)
+        if isinstance(explanation, bytes):
+            explanation = explanation.decode('utf-8', 'replace')
+        if exc.status_code == 409:
+            raise FleetDockerError('Image %s cannot be removed: %s' % (ref.familiar, explanation), changed=False)
+        raise
+    result['untagged'] = [entry['Untagged'] for entry in answer if entry.get('Untagged')]
+    result['deleted'] = [entry['Deleted'] for entry in answer if entry.get('Deleted')]
+    after = find_local_image(client, ref)
+    result['after_id'] = after['Id'] if after else None
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# image_info
+# ---------------------------------------------------------------------------------------------
+
+def _iso_time(timestamp):
+    if timestamp in (None, '', 0, -1):
+        return None
+    return datetime.datetime.fromtimestamp(int(timestamp), tz=datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def image_history(client, image_id):
+    """Layer history, newest first, like ``docker history``."""
+    return [dict(id=entry.get('Id') if entry.get('Id') != '<missing>' else None,
+                 created_by=entry.get('CreatedBy') or '', size=entry.get('Size') or 0,
+                 created=_iso_time(entry.get('Created')), tags=entry.get('Tags') or [],
+                 comment=entry.get('Comment') or '')
+            for entry in client.history(image_id)]
+
+
+def lookup_images(client, name):
+    """Local images (inspect dicts) a name means: a tagged or digest reference, every tag of a bare
+    repository name (like ``docker images NAME``), or an image ID or ID prefix. [] when none."""
+    if isinstance(name, str) and is_image_id(name.strip()):
+        found = inspect_image(client, normalize_id(name.strip()))
+        return [found] if found else []
+    try:
+        ref = parse_reference(name)
+    except ImageRefError:
+        # "sha256:<prefix>" is no reference but is an ID prefix.
+        if isinstance(name, str) and looks_like_id_prefix(name.strip()):
+            found = inspect_image(client, name.strip())
+            return [found] if found else []
+        raise
+    if ref.tag or ref.digest:
+        found = find_local_image(client, ref)
+        return [found] if found else []
+    images = []
+    for summary in client.images(name=ref.repository):
+        found = inspect_image(client, summary['Id'])
+        if found:
+            images.append(found)
+    if not images and looks_like_id_prefix(name.strip()):
+        found = inspect_image(client, name.strip())
+        if found and found['Id'].startswith(normalize_id(name.strip())):
+            images.append(found)
+    return images
+
+
+def image_info(client, names, history=False):
+    """Summaries of every local image the names mean, each image once, in the order asked."""
+    for name in names:
+        # Validate everything before asking the engine: bad input fails as a whole, with one message.
+        if not (isinstance(name, str) and (is_image_id(name.strip()) or looks_like_id_prefix(name.strip()))):
+            parse_reference(name)
+    seen = set()
+    images = []
+    for name in names:
+        for image in lookup_images(client, name):
+            if image['Id'] in seen:
+                continue
+            seen.add(image['Id'])
+            summary = summarize_image(image)
+            if history:
+                summary['history'] = image_history(client, image['Id'])
+            images.append(summary)
+    return images
+
+
+# ---------------------------------------------------------------------------------------------
+# image_search
+# ---------------------------------------------------------------------------------------------
+
+def _wants(hit, min_stars, official, automated):
+    if min_stars and (hit['stars'] or 0) < min_stars:
+        return False
+    if official is not None and hit['official'] != official:
+        return False
+    if automated is not None and hit['automated'] != automated:
+        return False
+    return True
+
+
+def hub_hits(answer, index='docker.io'):
+    """The engine's search answer as hits with our field names (pure)."""
+    return [dict(index=index, name=entry.get('name'), description=entry.get('description') or '',
+                 stars=int(entry.get('star_count') or 0), official=bool(entry.get('is_official')),
+                 automated=bool(entry.get('is_automated')))
+            for entry in answer or []]
+
+
+def _no_search_endpoint(exc):
+    """The engine's way of saying a v2 registry has no search: 404 or "Unexpected status code 404"."""
+    explanation = exc.explanation or str(exc)
+    if isinstance(explanation, bytes):
+        explanation = explanation.decode('utf-8', 'replace')
+    return exc.status_code == 404 or '404' in str(explanation)
+
+
+def catalog_hits(registry_client, registry, path):
+    """Repositories of a plain v2 registry whose name contains ``path``, with their tags."""
+    hits = []
+    needle = (path or '').strip('/').lower()
+    for name in sorted(registry_client.catalog()):
+        if needle and needle not in name.lower():
+            continue
+        hits.append(dict(index=registry, name='%s/%s' % (registry, name), description='', stars=0,
+                         official=False, automated=False, tags=registry_client.tags(name)))
+    return hits
+
+
+def search_images(client, term, limit=25, min_stars=0, official=None, automated=None, registry_client=None):
+    """Search like ``docker search``; fall back to the catalog when the registry has no search endpoint.
+
+    Returns dict(results=[...], source='search'|'catalog').
+    """
+    term = (term or '').strip()
+    if not term:
+        raise FleetDockerError('term must not be empty.')
+    if any(ch.isspace() for ch in term):
+        raise FleetDockerError('Invalid search term %r: it contains whitespace.' % term)
+    if not 1 <= limit <= 100:
+        raise FleetDockerError('limit must be between 1 and 100, got %d.' % limit)
+    if min_stars is not None and min_stars < 0:
+        raise FleetDockerError('min_stars must not be negative, got %d.' % min_stars)
+    registry, path = split_registry(term)
+    try:
+        hits = hub_hits(client.search(term, limit=limit), index=registry or 'docker.io')
+        source = 'search'
+    except APIError as exc:
+        if not registry or not _no_search_endpoint(exc):
+            raise
+        reg = registry_client or RegistryClient.for_registry(registry)
+        try:
+            hits = catalog_hits(reg, registry, path)
+        except RegistryError as reg_exc:
+            raise FleetDockerError('Registry %s has no search endpoint and its catalog could not be read: %s'
+                                   % (registry, reg_exc.msg))
+        source = 'catalog'
+    hits = [hit for hit in hits if _wants(hit, min_stars, official, automated)][:limit]
+    return dict(results=hits, source=source)
+
+
+# ---------------------------------------------------------------------------------------------
+# Module entry points: module.run(<function>)
+# ---------------------------------------------------------------------------------------------
+
+def image_reference(name, tag):
+    """The one parser for the image module's name/tag options: a tag or digest in name wins."""
+    if isinstance(name, str) and is_image_id(name.strip()):
+        raise ImageRefError('name must be an image reference like registry/name:tag, not an image ID (%s).'
+                            % name.strip())
+    return parse_reference(name, default_tag=tag or 'latest')
+
+
+def run_image(module):
+    """fleet.docker.image: present (pull by policy) or absent (untag/remove)."""
+    params = module.params
+    ref = image_reference(params['name'], params['tag'])
+    client = module.client
+    if params['state'] == 'absent':
+        outcome = remove_image(client, ref, force=params['force'], check_mode=module.check_mode)
+        result = dict(changed=outcome['changed'], pulled=False, untagged=outcome['untagged'],
+                      deleted=outcome['deleted'], image=None,
+                      layers=dict(total=0, downloaded=0, already_present=0))
+        if outcome['containers']:
+            result['containers'] = outcome['containers']
+        if not module.check_mode and outcome['after_id']:
+            result['image'] = summarize_image(inspect_image(client, outcome['after_id']))
+        before_id, after_id = outcome['before_id'], None if module.check_mode else outcome['after_id']
+    else:
+        outcome = ensure_image(client, ref, pull=params['pull'], check_mode=module.check_mode,
+                               platform=params['platform'], lookup_remote=True)
+        result = dict(changed=outcome['changed'], pulled=outcome['pulled'], layers=outcome['layers'],
+                      image=summarize_image(outcome['image']))
+        if 'remote_digest' in outcome:
+            result['remote_digest'] = outcome['remote_digest']
+        if outcome.get('warnings'):
+            result['warnings'] = outcome['warnings']
+        before_id, after_id = outcome['before_id'], outcome['after_id']
+        if after_id == '(pulled)':
+            after_id = None
+    if module._diff:
+        result['diff'] = dict(before=dict(reference=ref.familiar, id=before_id),
+                              after=dict(reference=ref.familiar, id=after_id))
+    return result
+
+
+def run_image_info(module):
+    """fleet.docker.image_info: read-only."""
+    names = module.params['name'] or []
+    return dict(changed=False, images=image_info(module.client, names, history=module.params['history']))
+
+
+def run_image_search(module):
+    """fleet.docker.image_search: read-only."""
+    params = module.params
+    found = search_images(module.client, params['term'], limit=params['limit'], min_stars=params['min_stars'],
+                          official=params['official'], automated=params['automated'])
+    return dict(changed=False, **found)

@@ -1,0 +1,489 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Registry credentials (the docker config file) and a small v2 registry HTTP client.
+
+The config file is the one the engine client reads (``$DOCKER_CONFIG/config.json`` or
+``~/.docker/config.json``), so credentials stored here serve ``docker pull`` and our modules alike.
+The HTTP client answers what the engine cannot: a registry's catalog and tag lists, and a tag's
+manifest digest without pulling. Only the standard library is used, so no extra dependency.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode, urlsplit
+from urllib.request import Request, build_opener, HTTPRedirectHandler
+
+from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+
+HUB_INDEX_KEY = 'https://index.docker.io/v1/'
+HUB_NAMES = ('docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com')
+MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json'
+MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json'
+OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
+OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
+# The v2 schema first (what the issue asks for), then the list types so a multi-arch tag answers
+# with the same digest the engine records after a pull.
+MANIFEST_ACCEPT = ', '.join((MANIFEST_V2, MANIFEST_LIST, OCI_MANIFEST, OCI_INDEX))
+_LIST_TYPES = (MANIFEST_LIST, OCI_INDEX)
+
+
+class RegistryError(FleetDockerError):
+    """A registry answered with an error or could not be reached. ``status`` is the HTTP code or None."""
+
+    def __init__(self, msg, status=None):
+        super().__init__(msg)
+        self.status = status
+
+
+# ---------------------------------------------------------------------------------------------
+# The docker config file
+# ---------------------------------------------------------------------------------------------
+
+def default_config_path(environ=None):
+    """Where the engine client reads credentials: $DOCKER_CONFIG/config.json, else ~/.docker/config.json."""
+    environ = os.environ if environ is None else environ
+    base = environ.get('DOCKER_CONFIG') or os.path.join(os.path.expanduser('~'), '.docker')
+    return os.path.join(base, 'config.json')
+
+
+def normalize_registry(registry):
+    """Bare ``host[:port]`` of a registry as users write it (URL, trailing /v1/ etc. removed); hub → docker.io."""
+    text = (registry or '').strip()
+    if not text:
+        return 'docker.io'
+    if '://' in text:
+        text = urlsplit(text).netloc or text.split('://', 1)[1]
+    text = text.split('/', 1)[0].lower()
+    if text in HUB_NAMES:
+        return 'docker.io'
+    return text
+
+
+def config_key(registry):
+    """The ``auths`` key the docker CLI writes: the hub's legacy URL, otherwise the bare host."""
+    host = normalize_registry(registry)
+    return HUB_INDEX_KEY if host == 'docker.io' else host
+
+
+def matching_keys(auths, registry):
+    """Every ``auths`` key that names ``registry`` (http://host, https://host/v1/, host ...)."""
+    host = normalize_registry(registry)
+    return [key for key in (auths or {}) if normalize_registry(key) == host]
+
+
+def read_config(path):
+    """The parsed config file; {} when missing. A broken file is a clear error, never a traceback."""
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise FleetDockerError('Cannot read the docker config file %s: %s' % (path, exc.strerror or exc))
+    if not data.strip():
+        return {}
+    try:
+        config = json.loads(data.decode('utf-8'))
+    except ValueError as exc:
+        raise FleetDockerError('The docker config file %s is not valid JSON: %s' % (path, exc))
+    if not isinstance(config, dict):
+        raise FleetDockerError('The docker config file %s does not hold a JSON object.' % path)
+    return config
+
+
+def write_config(path, config):
+    """Write atomically with mode 0600 (it holds secrets); the directory is made 0700 if missing."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        os.makedirs(directory, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix='.config.json.', dir=directory)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, 'w') as handle:
+            json.dump(config, handle, indent='\t')
+            handle.write('\n')
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def encode_auth(username, password):
+    return base64.b64encode(('%s:%s' % (username, password)).encode('utf-8')).decode('ascii')
+
+
+def decode_auth(entry):
+    """(username, password) stored in one ``auths`` entry, or (None, None)."""
+    if not isinstance(entry, dict):
+        return None, None
+    if entry.get('auth'):
+        try:
+            text = base64.b64decode(entry['auth']).decode('utf-8')
+        except (ValueError, UnicodeDecodeError):
+            return None, None
+        username, sep, password = text.partition(':')
+        return (username, password) if sep else (None, None)
+    if entry.get('username'):
+        return entry.get('username'), entry.get('password')
+    return None, None
+
+
+def stored_credentials(config, registry):
+    """(key, username, password) of the first ``auths`` entry for ``registry``, or (None, None, None)."""
+    auths = config.get('auths') or {}
+    for key in matching_keys(auths, registry):
+        username, password = decode_auth(auths[key])
+        if username is not None:
+            return key, username, password
+    return None, None, None
+
+
+def credential_helper(config, registry):
+    """Name of the credential helper the engine client would use for ``registry``, or None."""
+    host = normalize_registry(registry)
+    for key, helper in (config.get('credHelpers') or {}).items():
+        if normalize_registry(key) == host:
+            return helper
+    return config.get('credsStore') or None
+
+
+def _helper_credentials(helper, registry):
+    """Ask ``docker-credential-<helper>``; None when it is absent or knows nothing."""
+    program = shutil.which('docker-credential-%s' % helper)
+    if not program:
+        return None
+    server = config_key(registry)
+    try:
+        proc = subprocess.run([program, 'get'], input=server.encode('utf-8'), capture_output=True,
+                              timeout=30, check=False)
+        data = json.loads(proc.stdout.decode('utf-8')) if proc.returncode == 0 else None
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    if not data or not data.get('Username'):
+        return None
+    if data['Username'] == '<token>':
+        return dict(identitytoken=data.get('Secret'))
+    return dict(username=data['Username'], password=data.get('Secret'))
+
+
+def auth_config_for(registry, config_path=None):
+    """The SDK ``auth_config`` for ``registry`` from the config file (helper first, as the CLI does), or None."""
+    config = read_config(config_path or default_config_path())
+    helper = credential_helper(config, registry)
+    if helper:
+        found = _helper_credentials(helper, registry)
+        if found:
+            return found
+    key, username, password = stored_credentials(config, registry)
+    if key is None:
+        entry = None
+        for candidate in matching_keys(config.get('auths') or {}, registry):
+            entry = config['auths'][candidate]
+        if isinstance(entry, dict) and entry.get('identitytoken'):
+            return dict(identitytoken=entry['identitytoken'])
+        return None
+    return dict(username=username, password=password, serveraddress=key)
+
+
+# ---------------------------------------------------------------------------------------------
+# The v2 registry HTTP client
+# ---------------------------------------------------------------------------------------------
+
+_CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
+
+
+def is_loopback(host):
+    name = host.rsplit(':', 1)[0] if not host.endswith(']') else host
+    name = name.strip('[]')
+    return name == 'localhost' or name.startswith('127.') or name == '::1'
+
+
+def parse_challenge(header):
+    """(scheme, params) of a WWW-Authenticate header (pure)."""
+    if not header:
+        return None, {}
+    scheme, _, rest = header.strip().partition(' ')
+    return scheme.lower(), dict(_CHALLENGE_PARAM.findall(rest))
+
+
+def parse_link_next(header):
+    """The next-page path of a Link header, or None (pure)."""
+    match = _LINK_NEXT.search(header or '')
+    return match.group(1) if match else None
+
+
+class _NoRedirectOnHead(HTTPRedirectHandler):
+    """Blob/manifest redirects are fine; keep HEAD a HEAD when following them."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and req.get_method() == 'HEAD':
+            new.method = 'HEAD'
+        return new
+
+
+class RegistryClient:
+    """Talks the v2 API to one registry, authenticating from the docker config file.
+
+    Plain HTTP is used for loopback registries (the engine allows them insecure by default),
+    HTTPS everywhere else, unless ``scheme`` says otherwise.
+    """
+
+    def __init__(self, host, auth=None, scheme=None, timeout=30, opener=None):
+        self.host = host
+        self.scheme = scheme or ('http' if is_loopback(host) else 'https')
+        self.auth = auth or {}
+        self.timeout = timeout
+        self._opener = opener or build_opener(_NoRedirectOnHead())
+        self._tokens = {}
+
+    @classmethod
+    def for_registry(cls, registry, config_path=None, **kwargs):
+        """A client whose credentials come from the docker config file."""
+        host = normalize_registry(registry)
+        api_host = 'registry-1.docker.io' if host == 'docker.io' else host
+        try:
+            auth = auth_config_for(host, config_path)
+        except FleetDockerError:
+            auth = None  # A broken config file must not stop an anonymous read.
+        return cls(api_host, auth=auth, **kwargs)
+
+    def _url(self, path):
+        return '%s://%s%s' % (self.scheme, self.host, path)
+
+    def _basic_header(self):
+        if self.auth.get('username') is None:
+            return None
+        return 'Basic ' + encode_auth(self.auth['username'], self.auth.get('password') or '')
+
+    def _bearer_token(self, params, scope):
+        """Fetch a token from the realm the registry named; cached per scope."""
+        key = (params.get('realm'), scope)
+        if key in self._tokens:
+            return self._tokens[key]
+        query = {}
+        if params.get('service'):
+            query['service'] = params['service']
+        if scope:
+            query['scope'] = scope
+        realm = params.get('realm')
+        if not realm:
+            raise RegistryError('Registry %s asked for a token but named no realm.' % self.host)
+        req = Request(realm + ('?' + urlencode(query) if query else ''))
+        basic = self._basic_header()
+        if basic:
+            req.add_header('Authorization', basic)
+        try:
+            with self._opener.open(req, timeout=self.timeout) as resp:
+                data = json.loads(resp.read().decode('utf-8'))
+        except HTTPError as exc:
+            raise RegistryError('Registry %s refused the credentials for %s (HTTP %s).'
+                                % (self.host, scope or 'access', exc.code), exc.code)
+        except (URLError, OSError, ValueError) as exc:
+            raise RegistryError('Cannot get a token for registry %s: %s' % (self.host, _reason(exc)))
+        token = data.get('token') or data.get('access_token')
+        self._tokens[key] = token
+        return token
+
+    def request(self, method, path, headers=None, scope=None):
+        """(status, headers, body bytes); 401 challenges are answered once. Errors raise RegistryError."""
+        auth_header = None
+        for attempt in (0, 1):
+            req = Request(self._url(path), method=method)
+            for name, value in (headers or {}).items():
+                req.add_header(name, value)
+            if auth_header:
+                req.add_header('Authorization', auth_header)
+            try:
+                with self._opener.open(req, timeout=self.timeout) as resp:
+                    return resp.status, resp.headers, resp.read()
+            except HTTPError as exc:
+                if exc.code == 401 and attempt == 0:
+                    scheme, params = parse_challenge(exc.headers.get('WWW-Authenticate'))
+                    if scheme == 'basic' and self._basic_header():
+                        auth_header = self._basic_header()
+                        continue
+                    if scheme == 'bearer':
+                        token = self._bearer_token(params, scope or params.get('scope'))
+                        if token:
+                            auth_header = 'Bearer ' + token
+                            continue
+                if exc.code == 401:
+                    raise RegistryError('Registry %s needs credentials for %s: log in with '
+                                        'fleet.docker.registry_login.' % (self.host, path), 401)
+                raise RegistryError('Registry %s answered HTTP %s for %s %s.' % (self.host, exc.code, method, path),
+                                    exc.code)
+            except (URLError, OSError) as exc:
+                raise RegistryError('Cannot reach registry %s: %s' % (self.host, _reason(exc)))
+        raise RegistryError('Registry %s refused the credentials for %s.' % (self.host, path), 401)
+
+    def _json(self, path, scope=None):
+        _status, headers, body = self.request('GET', path, headers={'Accept': 'application/json'}, scope=scope)
+        try:
+            return headers, json.loads(body.decode('utf-8') or '{}')
+        except ValueError:
+            raise RegistryError('Registry %s sent something that is not JSON for %s.' % (self.host, path))
+
+    def catalog(self, page_size=1000):
+        """Every repository name, following Link pagination."""
+        names = []
+        path = '/v2/_catalog?n=%d' % page_size
+        while path:
+            headers, data = self._json(path, scope='registry:catalog:*')
+            names.extend(data.get('repositories') or [])
+            path = parse_link_next(headers.get('Link'))
+        return names
+
+    def tags(self, name):
+        """Tags of one repository; [] when the repository does not exist."""
+        try:
+            _headers, data = self._json('/v2/%s/tags/list' % name, scope='repository:%s:pull' % name)
+        except RegistryError as exc:
+            if exc.status == 404:
+                return []
+            raise
+        return sorted(data.get('tags') or [])
+
+    def manifest_digest(self, name, reference):
+        """The manifest digest a tag points to (HEAD, Docker-Content-Digest), or None when unknown.
+
+        Raises RegistryError with status 404 when the registry has no such manifest.
+        """
+        _status, headers, _body = self.request('HEAD', '/v2/%s/manifests/%s' % (name, reference),
+                                               headers={'Accept': MANIFEST_ACCEPT},
+                                               scope='repository:%s:pull' % name)
+        return headers.get('Docker-Content-Digest')
+
+    def image_id(self, name, reference, platform=None):
+        """The image ID (config digest) the engine would get by pulling, or None when not knowable.
+
+        A manifest list is resolved to the entry for ``platform`` (``os/arch[/variant]``).
+        """
+        for _depth in range(2):
+            _status, headers, body = self.request('GET', '/v2/%s/manifests/%s' % (name, reference),
+                                                  headers={'Accept': MANIFEST_ACCEPT},
+                                                  scope='repository:%s:pull' % name)
+            try:
+                manifest = json.loads(body.decode('utf-8'))
+            except ValueError:
+                return None
+            media = manifest.get('mediaType') or headers.get('Content-Type', '').split(';')[0]
+            if media in _LIST_TYPES or 'manifests' in manifest:
+                reference = pick_platform(manifest.get('manifests') or [], platform)
+                if reference is None:
+                    return None
+                continue
+            config = manifest.get('config') or {}
+            return config.get('digest')
+        return None
+
+
+def pick_platform(entries, platform):
+    """Digest of the manifest-list entry matching ``os/arch[/variant]`` (default linux/amd64), or None."""
+    wanted = (platform or 'linux/amd64').lower().split('/')
+    for entry in entries:
+        plat = entry.get('platform') or {}
+        have = [plat.get('os', ''), plat.get('architecture', '')]
+        if len(wanted) > 2:
+            have.append(plat.get('variant', ''))
+        if [part.lower() for part in have] == wanted[:len(have)]:
+            return entry.get('digest')
+    return None
+
+
+def _reason(exc):
+    reason = getattr(exc, 'reason', None) or exc
+    return str(reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# fleet.docker.registry_login
+# ---------------------------------------------------------------------------------------------
+
+def _engine_login(client, registry, username, password, config_path):
+    """Ask the engine to log in (it talks to the registry); a refusal becomes one clear sentence."""
+    try:
+        from docker.errors import APIError
+    except ImportError:  # pragma: no cover - connection.py reports the missing SDK
+        APIError = OSError
+    try:
+        client.login(username, password=password, registry=config_key(registry), reauth=True,
+                     dockercfg_path=config_path)
+    except APIError as exc:
+        explanation = exc.explanation or str(exc)
+        if isinstance(explanation, bytes):
+            explanation = explanation.decode('utf-8', 'replace')
+        explanation = str(explanation).replace(password, '********') if password else str(explanation)
+        if '401' in explanation or 'unauthorized' in explanation.lower() or exc.status_code == 401:
+            raise FleetDockerError('Login to %s as %s failed: the registry rejected the username or password.'
+                                   % (normalize_registry(registry), username))
+        raise FleetDockerError('Login to %s as %s failed: %s' % (normalize_registry(registry), username, explanation))
+
+
+def run_registry_login(module):
+    """Store (present) or remove (absent) a registry's credentials in the docker config file."""
+    params = module.params
+    registry = normalize_registry(params['registry'])
+    path = params['config_path'] or default_config_path()
+    if os.path.isdir(path):
+        path = os.path.join(path, 'config.json')  # a DOCKER_CONFIG-style directory was given
+    config = read_config(path)
+    auths = config.get('auths') or {}
+    if not isinstance(auths, dict):
+        raise FleetDockerError('The docker config file %s has an "auths" entry that is not an object.' % path)
+    key, old_user, old_password = stored_credentials(config, registry)
+    result = dict(changed=False, registry=registry, config_path=path)
+    warnings = []
+    if params['state'] == 'absent':
+        keys = matching_keys(auths, registry)
+        result['changed'] = bool(keys)
+        if keys and not module.check_mode:
+            for name in keys:
+                del auths[name]
+            config['auths'] = auths
+            write_config(path, config)
+        after_user = None
+    else:
+        username, password = params['username'], params['password']
+        if not username or password is None or password == '':
+            raise FleetDockerError('state=present needs username and password.')
+        if ':' in username:
+            raise FleetDockerError('username must not contain ":" (the config file stores user:password).')
+        # Validate first, in check mode too: it changes nothing, and a wrong password must fail either way.
+        _engine_login(module.client, registry, username, password, path)
+        same = key is not None and old_user == username and old_password == password
+        mode_ok = not os.path.exists(path) or (os.stat(path).st_mode & 0o777) == 0o600
+        result['changed'] = not same or not mode_ok
+        if result['changed'] and not module.check_mode:
+            target = key or config_key(registry)
+            entry = auths.get(target) if isinstance(auths.get(target), dict) else {}
+            entry = dict((k, v) for k, v in entry.items() if k not in ('username', 'password', 'identitytoken'))
+            entry['auth'] = encode_auth(username, password)
+            auths[target] = entry
+            config['auths'] = auths
+            write_config(path, config)
+        helper = credential_helper(config, registry)
+        if helper:
+            warnings.append('The config file names the credential helper "%s", which the engine client asks before '
+                            'the stored "auths" entry.' % helper)
+        result['username'] = username
+        after_user = username
+    if warnings:
+        result['warnings'] = warnings
+    if module._diff:
+        # Usernames only: the password never leaves the config file.
+        result['diff'] = dict(before=dict(registry=registry, username=old_user),
+                              after=dict(registry=registry, username=after_user))
+    return result

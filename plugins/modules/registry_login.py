@@ -1,0 +1,111 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: registry_login
+short_description: Log in to or out of a Docker registry, idempotently
+version_added: 0.1.0
+description:
+  - Stores a registry's credentials in the docker config file, where the engine client reads them
+    (the C(auths) entry, base64 C(user:password), file mode 0600), like C(docker login). Later pulls,
+    by M(fleet.docker.image) or C(docker pull), then authenticate.
+  - The engine checks the credentials against the registry every run. When the stored credentials already
+    equal the given ones and still log in, nothing changes.
+  - V(absent) removes the stored credentials, like C(docker logout).
+options:
+  registry:
+    description:
+      - Registry host, C(host[:port]); a URL is accepted too. The default is the public hub.
+    type: str
+    default: docker.io
+    aliases: [registry_url]
+  username:
+    description:
+      - User name. Required with O(state=present).
+    type: str
+  password:
+    description:
+      - Password or access token. Required with O(state=present). Never returned or logged.
+    type: str
+  state:
+    description:
+      - V(present) logs in and stores the credentials; V(absent) removes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  config_path:
+    description:
+      - The docker config file (or a directory holding C(config.json)).
+      - Defaults to E(DOCKER_CONFIG)/config.json, else C(~/.docker/config.json).
+    type: path
+    aliases: [dockercfg_path]
+extends_documentation_fragment:
+  - fleet.docker.docker
+attributes:
+  check_mode:
+    support: full
+    description: Checks the credentials with the registry but writes nothing.
+  diff_mode:
+    support: full
+    description: Shows the stored user name before and after, never the password.
+author:
+  - fleet.docker developers (@fleet-docker)
+seealso:
+  - module: fleet.docker.image
+"""
+
+EXAMPLES = r"""
+- name: Log in to the in-house registry
+  fleet.docker.registry_login:
+    registry: registry.example.com:5000
+    username: deploy
+    password: "{{ vault_registry_password }}"
+
+- name: Log out
+  fleet.docker.registry_login:
+    registry: registry.example.com:5000
+    state: absent
+"""
+
+RETURN = r"""
+registry:
+  description: The registry, as C(host[:port]).
+  returned: always
+  type: str
+  sample: registry.example.com:5000
+username:
+  description: The user name stored.
+  returned: when O(state=present)
+  type: str
+  sample: deploy
+config_path:
+  description: The docker config file used.
+  returned: always
+  type: str
+  sample: /root/.docker/config.json
+"""
+
+from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.registry import run_registry_login
+
+ARGS = dict(
+    registry=dict(type='str', default='docker.io', aliases=['registry_url']),
+    username=dict(type='str'),
+    password=dict(type='str', no_log=True),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    config_path=dict(type='path', aliases=['dockercfg_path']),
+)
+
+
+def main():
+    module = AnsibleDockerModule(argument_spec=ARGS, supports_check_mode=True,
+                                 required_if=[('state', 'present', ('username', 'password'))])
+    module.run(run_registry_login)
+
+
+if __name__ == '__main__':
+    main()
