@@ -53,3 +53,13 @@ demo: install engine
 
 clean:
 	rm -rf .cache/build .cache/sanity .pytest_cache
+
+# The lab fleet (docs/lab.md): HOSTS hosts over SSH, each with its own engine.
+lab: install engine
+	bash scripts/lab.sh up $(HOSTS)
+
+lab-down:
+	bash scripts/lab.sh down
+
+lab-status:
+	bash scripts/lab.sh status
