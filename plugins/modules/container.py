@@ -1,0 +1,275 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: container
+short_description: Create, run, update and remove one Docker container idempotently
+version_added: 0.1.0
+description:
+  - Makes one named container match the task, like C(docker run -d --name NAME ...) that can be run again and again.
+  - Only the options the task sets are compared with the container, against its C(docker inspect) output merged
+    with the image's defaults; environment variables, labels and the command that come from the image are not drift.
+  - Drift in anything the engine cannot change on a live container (image ID, ports, volumes, mounts, env, command,
+    ...) recreates the container - stop, remove (named volumes and bind-mounted directories are kept), create,
+    start. Drift in O(restart_policy), O(restart_retries) and O(networks) is applied in place; the container ID stays.
+  - Input is validated, and the image, networks and host ports are checked, before anything is created or removed.
+options:
+  name:
+    description: Container name, like C(docker run --name).
+    type: str
+    required: true
+  image:
+    description:
+      - Image reference, C([registry[:port]/][owner/]name[:tag][@digest]); no tag means C(latest).
+      - Required to create the container. When set on an existing container, a different image ID is drift, which
+        includes a new image pulled under the same tag.
+    type: str
+  command:
+    description:
+      - Command to run, replacing the image's C(CMD). A string is split like a shell would split it (no variable
+        expansion); a list is taken as is.
+    type: raw
+  entrypoint:
+    description: Entrypoint, replacing the image's C(ENTRYPOINT); a string or a list, like O(command).
+    type: raw
+  state:
+    description:
+      - V(started) creates the container when needed and makes sure it runs.
+      - V(stopped) creates the container when needed and makes sure it does not run.
+      - V(present) creates the container when needed and leaves it running or not; a recreated container is
+        started again when the old one was running.
+      - V(absent) stops and removes it, with its anonymous volumes; named volumes are kept.
+    type: str
+    default: started
+    choices: [started, stopped, present, absent]
+  restart:
+    description: Restart a container that is already running and needs no other change.
+    type: bool
+    default: false
+  recreate:
+    description: Replace the container even when nothing drifted.
+    type: bool
+    default: false
+  ports:
+    description:
+      - Published ports in C(docker run -p) syntax, C([ip:][host[-range]:]container[-range][/tcp|udp|sctp]).
+      - Write IPv6 addresses in brackets, C([::1]:8080:80). A port without host port gets one the engine chooses.
+      - Quote them in YAML, V("8080:80"), so they are never read as numbers.
+      - An empty list removes every published port.
+    type: list
+    elements: str
+  publish_all:
+    description: Publish every port the image exposes on a port the engine chooses, like C(docker run -P).
+    type: bool
+  volumes:
+    description:
+      - Volumes as C(src:dst[:ro|rw]), like C(docker run -v). An absolute O(volumes[].src) is a bind mount of that host
+        directory, a name is a named volume (created when missing), and a lone C(dst) is an anonymous volume.
+      - The container path must be absolute. SELinux (C(z), C(Z)) and propagation flags may follow the mode.
+    type: list
+    elements: str
+  mounts:
+    description: Mounts in the long form, like C(docker run --mount).
+    type: list
+    elements: dict
+    suboptions:
+      type:
+        description: Mount type.
+        type: str
+        default: volume
+        choices: [bind, volume, tmpfs]
+      source:
+        description: Absolute host path for V(bind), volume name for V(volume) (none means anonymous), none for V(tmpfs).
+        type: str
+      target:
+        description: Absolute path in the container.
+        type: str
+        required: true
+      read_only:
+        description: Mount read-only.
+        type: bool
+        default: false
+  env:
+    description:
+      - Environment variables. Numbers and booleans are turned into strings (V(true) and V(false)).
+      - Variables the image defines are not drift unless set here with a different value.
+    type: dict
+  env_file:
+    description:
+      - A file on the managed host in C(docker --env-file) format, C(KEY=VALUE) per line and C(#) comments.
+      - O(env) wins over the file for the same variable.
+    type: path
+  restart_policy:
+    description: What the engine does when the container exits or the Docker service starts. Changed in place.
+    type: str
+    choices: ['no', on-failure, always, unless-stopped]
+  restart_retries:
+    description: With O(restart_policy=on-failure), how many restarts to try; C(0) means no limit.
+    type: int
+  labels:
+    description: Labels. Labels the image defines are not drift unless set here with a different value.
+    type: dict
+  hostname:
+    description: Host name inside the container.
+    type: str
+  user:
+    description: User (name or UID, optionally C(:group)) the process runs as.
+    type: str
+  working_dir:
+    description: Absolute working directory of the process.
+    type: str
+  networks:
+    description:
+      - Names of the networks to connect the container to; changed in place (connect and disconnect).
+      - Without O(network_mode), the first name is the container's network mode.
+    type: list
+    elements: str
+  network_mode:
+    description: V(bridge), V(host), V(none), C(container:NAME) or a network name, like C(docker run --network).
+    type: str
+  auto_remove:
+    description: Remove the container when it exits, like C(docker run --rm).
+    type: bool
+  interactive:
+    description: Keep standard input open, like C(docker run -i).
+    type: bool
+  tty:
+    description: Allocate a pseudo terminal, like C(docker run -t).
+    type: bool
+  pull:
+    description:
+      - V(missing) pulls the image only when it is not on the host, V(always) pulls every time (a new image under the
+        same tag then recreates the container), V(never) fails when the image is not on the host.
+    type: str
+    default: missing
+    choices: [missing, always, never]
+  stop_timeout:
+    description: Seconds to wait for the process to stop before it is killed; the engine's default is 10.
+    type: int
+  detach:
+    description:
+      - V(true) starts the container in the background.
+      - V(false) waits for it to exit and returns its exit code and output; a non-zero exit code fails the task.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - fleet.docker.docker
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change, with the same diff, and changes nothing.
+  diff_mode:
+    support: full
+    description: Before and after of every option that drifted, and of the container's state.
+notes:
+  - Recreating removes the old container without its anonymous volumes being removed, like C(docker rm).
+author:
+  - fleet.docker developers (@fleet-docker)
+"""
+
+EXAMPLES = r"""
+- name: Serve a site on port 8080 from a named volume
+  fleet.docker.container:
+    name: web
+    image: registry.example.com/demo/web:1.0
+    ports: ["8080:80"]
+    volumes: ["web-data:/usr/share/nginx/html"]
+    restart_policy: unless-stopped
+    env:
+      WORKERS: 4
+      DEBUG: false
+
+- name: Bind-mount a host directory read-only, loopback only
+  fleet.docker.container:
+    name: docs
+    image: registry.example.com/demo/web:1.0
+    ports: ["127.0.0.1:8081:80"]
+    volumes: ["/srv/docs:/usr/share/nginx/html:ro"]
+
+- name: Run a one-off job and collect its output
+  fleet.docker.container:
+    name: migrate
+    image: registry.example.com/app:2.3
+    command: ["manage", "migrate", "--noinput"]
+    detach: false
+  register: job
+
+- name: Pick up a new image pushed under the same tag
+  fleet.docker.container:
+    name: web
+    image: registry.example.com/demo/web:stable
+    pull: always
+
+- name: Remove it
+  fleet.docker.container:
+    name: web
+    state: absent
+"""
+
+RETURN = r"""
+container:
+  description: The container after the task (before it, in check mode); null when absent.
+  returned: always
+  type: dict
+  sample:
+    id: 3f2a9c0e1b7d...
+    name: web
+    image: 127.0.0.1:5000/demo/web:1.0
+    image_id: sha256:5d0da3dc9764...
+    state: running
+    running: true
+    exit_code: 0
+    created: "2024-05-01T10:00:00.000000000Z"
+    ports: ["0.0.0.0:8080->80/tcp"]
+    mounts: [{type: volume, name: web-data, source: /var/lib/docker/volumes/web-data/_data,
+              destination: /usr/share/nginx/html, mode: z, rw: true}]
+    restart_policy: {name: unless-stopped, maximum_retry_count: 0}
+    networks: [bridge]
+    labels: {org.fleet.demo: web}
+actions:
+  description: What was done (or would be, in check mode), in order.
+  returned: always
+  type: list
+  elements: str
+  sample: [pulled, recreated, started]
+changes:
+  description:
+    - One entry per drifting option with its O(ignore:before) and O(ignore:after) values and C(how) it is applied,
+      V(recreate) or V(update) (in place).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{option: ports, before: ["8080:80/tcp"], after: ["9090:80/tcp"], how: recreate}]
+rc:
+  description: Exit code of the container.
+  returned: when O(detach=false) and the container ran
+  type: int
+  sample: 0
+stdout:
+  description: What the container wrote to standard output.
+  returned: when O(detach=false) and the container ran
+  type: str
+  sample: "done\n"
+stderr:
+  description: What the container wrote to standard error.
+  returned: when O(detach=false) and the container ran
+  type: str
+  sample: ""
+"""
+
+from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.container_spec import CONTAINER_OPTIONS
+from ansible_collections.fleet.docker.plugins.module_utils.containers import converge_container
+
+
+def main():
+    module = AnsibleDockerModule(argument_spec=CONTAINER_OPTIONS, supports_check_mode=True)
+    module.run(lambda m: converge_container(m.client, m.params, m.check_mode, m._diff))
+
+
+if __name__ == '__main__':
+    main()
