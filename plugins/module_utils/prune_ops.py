@@ -1,0 +1,304 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""fleet.docker.prune: filter parsing and candidate selection (pure), and the prune calls.
+
+The engine's prune endpoints have no dry run, so check mode lists the candidates with list
+calls and applies the same filters here, the way the engine's prune code selects them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import time
+
+from ansible_collections.fleet.docker.plugins.module_utils.ancestry import human_size
+from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+
+try:
+    from docker.errors import NotFound
+except ImportError:  # pragma: no cover - connection.py reports the missing SDK
+    class NotFound(Exception):
+        pass
+
+KINDS = ('containers', 'images', 'volumes', 'networks', 'builder_cache')
+# What each prune endpoint of API 1.41 accepts; anything else is refused before any call.
+ALLOWED_FILTERS = dict(
+    containers=('until', 'label', 'label!'),
+    images=('until', 'label', 'label!'),
+    volumes=('label', 'label!'),
+    networks=('until', 'label', 'label!'),
+    builder_cache=('until',),
+)
+PREDEFINED_NETWORKS = ('bridge', 'host', 'none', 'ingress', 'docker_gwbridge')
+STOPPED_STATES = ('created', 'exited', 'dead')
+_DURATION = re.compile(r'^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$')
+_DURATION_PART = re.compile(r'(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)')
+_UNIT_SECONDS = {'ns': 1e-9, 'us': 1e-6, 'µs': 1e-6, 'ms': 1e-3, 's': 1, 'm': 60, 'h': 3600}
+
+
+def parse_until(value, now=None, duration_only=False):
+    """Epoch seconds for an ``until`` value: a Go duration ago (24h, 90m), a Unix timestamp or a date."""
+    now = time.time() if now is None else now
+    text = str(value).strip()
+    if _DURATION.match(text):
+        return now - sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+    if duration_only:
+        raise FleetDockerError('until %r: the build cache takes a duration such as 24h or 90m.' % value)
+    if re.match(r'^\d+(?:\.\d+)?$', text):
+        return float(text)
+    try:
+        stamp = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
+    except ValueError:
+        raise FleetDockerError('until %r is not a duration (24h), a Unix timestamp or a date (2024-01-31T12:00:00Z).'
+                               % value)
+    if stamp.tzinfo is None:
+        return time.mktime(stamp.timetuple()) + stamp.microsecond / 1e6  # like the engine: local time
+    return stamp.timestamp()
+
+
+def normalize_filters(kind, filters):
+    """Validate one kind's filters; return {'until': str or None, 'label': [...], 'label!': [...]}."""
+    filters = filters or {}
+    if not isinstance(filters, dict):
+        raise FleetDockerError('%s_filters must be a dictionary such as {label: [team=web], until: 24h}.' % kind)
+    unknown = sorted(set(filters) - set(ALLOWED_FILTERS[kind]))
+    if unknown:
+        raise FleetDockerError('%s_filters: unsupported filter %s; %s takes %s.'
+                               % (kind, ', '.join(unknown), kind, ', '.join(ALLOWED_FILTERS[kind])))
+    result = {'until': None, 'label': [], 'label!': []}
+    for key, value in filters.items():
+        if value is None:
+            continue
+        if key == 'until':
+            if isinstance(value, (list, dict, bool)):
+                raise FleetDockerError('%s_filters: until takes one value, got %r.' % (kind, value))
+            parse_until(value, duration_only=kind == 'builder_cache')
+            result['until'] = str(value)
+        else:
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+                raise FleetDockerError('%s_filters: %s takes a label key or key=value, or a list of them.'
+                                       % (kind, key))
+            result[key] = [v.strip() for v in values]
+    return result
+
+
+def api_filters(filters):
+    """The filters dict the prune endpoint takes."""
+    out = {}
+    if filters['until']:
+        out['until'] = filters['until']
+    for key in ('label', 'label!'):
+        if filters[key]:
+            out[key] = list(filters[key])
+    return out
+
+
+def _label_hit(labels, expr):
+    key, sep, val = expr.partition('=')
+    return key in labels and (not sep or labels[key] == val)
+
+
+def filters_match(filters, labels, created, now=None):
+    """Whether an object passes the filters as the engine's prune applies them."""
+    labels = labels or {}
+    if not all(_label_hit(labels, expr) for expr in filters['label']):
+        return False
+    if any(_label_hit(labels, expr) for expr in filters['label!']):
+        return False
+    if filters['until'] and created is not None:
+        if created >= parse_until(filters['until'], now):
+            return False
+    return True
+
+
+def _iso_epoch(text):
+    """Epoch seconds from the engine's RFC 3339 timestamps (nanoseconds trimmed)."""
+    if not text:
+        return None
+    text = re.sub(r'(\.\d{6})\d+', r'\1', str(text).replace(' UTC', '').strip())
+    text = text.replace('Z', '+00:00')
+    text = re.sub(r' ([+-]\d{4})$', lambda m: m.group(1)[:3] + ':' + m.group(1)[3:], text)
+    try:
+        return datetime.datetime.fromisoformat(text.replace(' ', 'T', 1)).timestamp()
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Candidates (pure: inputs are the engine's list answers)
+
+def container_candidates(containers, filters, now=None):
+    found = []
+    for c in containers:
+        if c.get('State') not in STOPPED_STATES:
+            continue
+        if filters_match(filters, c.get('Labels'), c.get('Created'), now):
+            name = (c.get('Names') or ['/' + c['Id'][:12]])[0].lstrip('/')
+            found.append(dict(id=c['Id'], name=name, size=max(c.get('SizeRw') or 0, 0)))
+    return found
+
+
+def image_candidates(images, all_images, containers, filters, dangling_only, df_images=None, now=None):
+    """Images a prune would delete: unused by any container; dangling ones only unless -a.
+
+    Dangling means no tag and no digest, and not the parent of another image (those are build
+    intermediates that go with their child).
+    """
+    df_images = df_images or {}
+    used = {c.get('ImageID') for c in containers}
+    parents = {i.get('ParentId') for i in all_images if i.get('ParentId')}
+    found = []
+    for image in images:
+        tags = [t for t in image.get('RepoTags') or [] if not t.startswith('<none>')]
+        digests = [d for d in image.get('RepoDigests') or [] if not d.startswith('<none>')]
+        if image['Id'] in used:
+            continue
+        if dangling_only and (tags or digests or image['Id'] in parents):
+            continue
+        if not filters_match(filters, image.get('Labels'), image.get('Created'), now):
+            continue
+        df_entry = df_images.get(image['Id'], {})
+        size = max(df_entry.get('Size', image.get('Size')) or 0, 0)
+        shared = max(df_entry.get('SharedSize') or 0, 0)
+        found.append(dict(id=image['Id'], tags=tags, size=max(size - shared, 0)))
+    return found
+
+
+def volume_candidates(volumes, filters, df_volumes=None):
+    df_volumes = df_volumes or {}
+    found = []
+    for vol in volumes:
+        if filters_match(filters, vol.get('Labels'), None):
+            usage = (df_volumes.get(vol['Name']) or {}).get('UsageData') or {}
+            found.append(dict(name=vol['Name'], size=max(usage.get('Size') or 0, 0)))
+    return found
+
+
+def network_candidates(networks, filters, now=None):
+    """Networks with no container attached, predefined ones excepted; entries come from inspect."""
+    found = []
+    for net in networks:
+        if net.get('Name') in PREDEFINED_NETWORKS or net.get('Containers'):
+            continue
+        if (net.get('Labels') or {}).get('com.docker.swarm.internal') or net.get('Ingress'):
+            continue
+        if filters_match(filters, net.get('Labels'), _iso_epoch(net.get('Created')), now):
+            found.append(dict(id=net['Id'], name=net['Name']))
+    return found
+
+
+def cache_candidates(records, filters, now=None):
+    found = []
+    for rec in records:
+        if rec.get('InUse') or rec.get('Shared'):
+            continue
+        last = _iso_epoch(rec.get('LastUsedAt')) or _iso_epoch(rec.get('CreatedAt'))
+        if filters_match(filters, None, last, now):
+            found.append(dict(id=rec.get('ID'), type=rec.get('Type'), size=max(rec.get('Size') or 0, 0)))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine side
+
+def _plan(client, kinds, filters, images_all):
+    df = client.df() if any(k in kinds for k in ('images', 'volumes', 'builder_cache')) else {}
+    out = {}
+    if 'containers' in kinds:
+        listed = client.containers(all=True, size=True, filters=_list_labels(filters['containers'],
+                                                                             status=list(STOPPED_STATES)))
+        out['containers'] = container_candidates(listed, filters['containers'])
+    if 'images' in kinds:
+        images = client.images(filters=_list_labels(filters['images']))
+        out['images'] = image_candidates(images, client.images(all=True), client.containers(all=True),
+                                         filters['images'], not images_all,
+                                         {i['Id']: i for i in df.get('Images') or []})
+    if 'volumes' in kinds:
+        volumes = client.volumes(filters=_list_labels(filters['volumes'], dangling=True)).get('Volumes') or []
+        out['volumes'] = volume_candidates(volumes, filters['volumes'],
+                                           {v['Name']: v for v in df.get('Volumes') or []})
+    if 'networks' in kinds:
+        inspected = []
+        for net in client.networks(filters=_list_labels(filters['networks'])):
+            try:
+                inspected.append(client.inspect_network(net['Id']))
+            except NotFound:
+                continue
+        out['networks'] = network_candidates(inspected, filters['networks'])
+    if 'builder_cache' in kinds:
+        out['builder_cache'] = cache_candidates(df.get('BuildCache') or [], filters['builder_cache'])
+    return out
+
+
+def _list_labels(filters, **extra):
+    # List endpoints take positive label filters; label! and until are applied in Python.
+    out = dict(extra)
+    if filters['label']:
+        out['label'] = list(filters['label'])
+    return out
+
+
+def _prune(client, kinds, filters, images_all):
+    out = {}
+    if 'containers' in kinds:
+        res = client.prune_containers(filters=api_filters(filters['containers']))
+        out['containers'] = dict(items=[dict(id=i) for i in res.get('ContainersDeleted') or []],
+                                 space=res.get('SpaceReclaimed') or 0)
+    if 'images' in kinds:
+        flt = api_filters(filters['images'])
+        flt['dangling'] = not images_all
+        res = client.prune_images(filters=flt)
+        deleted = [d['Deleted'] for d in res.get('ImagesDeleted') or [] if d.get('Deleted')]
+        untagged = [d['Untagged'] for d in res.get('ImagesDeleted') or [] if d.get('Untagged')]
+        out['images'] = dict(items=[dict(id=i) for i in deleted], untagged=untagged,
+                             space=res.get('SpaceReclaimed') or 0)
+    if 'volumes' in kinds:
+        res = client.prune_volumes(filters=api_filters(filters['volumes']))
+        out['volumes'] = dict(items=[dict(name=n) for n in res.get('VolumesDeleted') or []],
+                              space=res.get('SpaceReclaimed') or 0)
+    if 'networks' in kinds:
+        res = client.prune_networks(filters=api_filters(filters['networks']))
+        out['networks'] = dict(items=[dict(name=n) for n in res.get('NetworksDeleted') or []], space=0)
+    if 'builder_cache' in kinds:
+        res = client.prune_builds(filters=api_filters(filters['builder_cache']))
+        out['builder_cache'] = dict(items=[dict(id=i) for i in res.get('CachesDeleted') or []],
+                                    space=res.get('SpaceReclaimed') or 0)
+    return out
+
+
+def run_prune(module):
+    params = module.params
+    kinds = [k for k in KINDS if params[k]]
+    # Validate every filter before the first engine call, so bad input changes nothing.
+    filters = {k: normalize_filters(k, params['%s_filters' % k]) for k in KINDS}
+    if params['images_all'] and not params['images']:
+        raise FleetDockerError('images_all needs images: true.')
+    result = dict(changed=False, space_reclaimed=0)
+    if not kinds:
+        result['summary'] = 'Nothing selected to prune.'
+        return result
+    client = module.client
+    if module.check_mode:
+        plan = _plan(client, kinds, filters, params['images_all'])
+        for kind in kinds:
+            items = plan[kind]
+            space = sum(i.get('size', 0) for i in items)
+            result[kind] = dict(count=len(items), space_reclaimed=space, items=items)
+    else:
+        done = _prune(client, kinds, filters, params['images_all'])
+        for kind in kinds:
+            entry = dict(count=len(done[kind]['items']), space_reclaimed=done[kind]['space'],
+                         items=done[kind]['items'])
+            if 'untagged' in done[kind]:
+                entry['untagged'] = done[kind]['untagged']
+            result[kind] = entry
+    result['space_reclaimed'] = sum(result[k]['space_reclaimed'] for k in kinds)
+    result['changed'] = any(result[k]['count'] or result[k].get('untagged') for k in kinds)
+    counts = ', '.join('%d %s' % (result[k]['count'], k.replace('_', ' ')) for k in kinds)
+    result['summary'] = '%s %s; %s %s.' % ('Would prune' if module.check_mode else 'Pruned', counts,
+                                           'would reclaim' if module.check_mode else 'reclaimed',
+                                           human_size(result['space_reclaimed']))
+    return result
