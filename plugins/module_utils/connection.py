@@ -158,7 +158,20 @@ class AnsibleDockerModule(AnsibleModule):
     @property
     def client(self):
         if self._client is None:
-            self._client = docker.APIClient(**client_kwargs(self.params))
+            kwargs = client_kwargs(self.params)
+            if 'tls' in kwargs:
+                # requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override the session's CA,
+                # which would verify the daemon against the system CAs instead of ca_path.
+                # So build without negotiating, switch env trust off, then negotiate.
+                negotiate = kwargs['version'] == 'auto'
+                if negotiate:
+                    kwargs['version'] = MIN_API_VERSION
+                self._client = docker.APIClient(**kwargs)
+                self._client.trust_env = False
+                if negotiate:
+                    self._client._version = self._client._retrieve_server_version()  # pylint: disable=protected-access
+            else:
+                self._client = docker.APIClient(**kwargs)
             api = self._client.api_version
             if _version_tuple(api) < _version_tuple(MIN_API_VERSION):
                 raise FleetDockerError('Docker API %s is too old: fleet.docker needs %s or newer (Docker 20.10).'
