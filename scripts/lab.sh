@@ -58,21 +58,13 @@ ensure_packages() {
 }
 
 # ---------------------------------------------------------------- process helpers
-# PIDs whose argv contains the given string (exact substring of the NUL-joined cmdline).
+# PIDs with one argument exactly equal to $1 (one grep over every cmdline, no fork per pid).
 pids_with_arg() {
-  local needle=$1 p cmd
-  for p in /proc/[0-9]*; do
-    cmd=$( { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
-    case " $cmd" in *"$needle"*) echo "${p#/proc/}" ;; esac
-  done
+  grep -lszxF -- "$1" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 || true
 }
-# PIDs in the network namespace whose inode is $1.
-pids_in_netns_inode() {
-  local ino=$1 p
-  for p in /proc/[0-9]*; do
-    [ "$(stat -L -c %i "$p/ns/net" 2>/dev/null)" = "$ino" ] && echo "${p#/proc/}"
-  done
-  return 0
+# PIDs whose namespace of type $1 (net, pid) has inode $2.
+pids_in_ns() {
+  stat -L -c '%i %n' /proc/[0-9]*/ns/"$1" 2>/dev/null | awk -v ino="$2" '$1==ino { split($2, a, "/"); print a[3] }' || true
 }
 kill_wait() { # pids...: SIGKILL, then wait until they are gone (max ~5 s)
   [ $# -gt 0 ] || return 0
@@ -108,9 +100,8 @@ holder_pid() {
 node_procs() {
   local h=$1 comm=$2 ino p
   ino=$(stat -L -c %i "/proc/$h/ns/pid") || return 0
-  for p in /proc/[0-9]*; do
-    [ "$(cat "$p/comm" 2>/dev/null)" = "$comm" ] || continue
-    [ "$(stat -L -c %i "$p/ns/pid" 2>/dev/null)" = "$ino" ] && echo "${p#/proc/}"
+  for p in $(grep -lsxF -- "$comm" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3); do
+    [ "$(stat -L -c %i "/proc/$p/ns/pid" 2>/dev/null)" = "$ino" ] && echo "$p"
   done
   return 0
 }
@@ -124,7 +115,7 @@ ensure_bridge() {
     log "creating bridge $BRIDGE $BRIDGE_IP/24"
     ip link add "$BRIDGE" type bridge
   fi
-  ip addr show dev "$BRIDGE" | grep -q "inet $BRIDGE_IP/24" || ip addr add "$BRIDGE_IP/24" dev "$BRIDGE"
+  [[ "$(ip -4 addr show dev "$BRIDGE")" == *"inet $BRIDGE_IP/24 "* ]] || ip addr add "$BRIDGE_IP/24" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   # Docker's FORWARD policy is DROP, and bridged frames pass through it (br_netfilter), so
   # hosts could not reach each other. Accept bridge-to-bridge only: nothing leaves the bridge.
@@ -232,14 +223,15 @@ EOF
 
 # Kill everything of node n (its init takes the whole PID namespace with it), delete its
 # netns, veth and cgroups. Data under .lab/nodes/n is kept unless $2 = purge.
+node_pids() {
+  local n=$1 ns; ns=$(netns "$n")
+  pids_with_arg "$(marker "$n")"
+  if [ -e "/run/netns/$ns" ]; then pids_in_ns net "$(stat -L -c %i "/run/netns/$ns")"; fi
+}
 node_destroy() {
   local n=$1 ns; ns=$(netns "$n")
-  local pids=() ino
-  mapfile -t pids < <(pids_with_arg "$(marker "$n") ")
-  if [ -e "/run/netns/$ns" ]; then
-    ino=$(stat -L -c %i "/run/netns/$ns")
-    mapfile -t -O "${#pids[@]}" pids < <(pids_in_netns_inode "$ino")
-  fi
+  local pids=()
+  mapfile -t pids < <(node_pids "$n")
   [ ${#pids[@]} -gt 0 ] && kill_wait "${pids[@]}"
   if [ -e "/run/netns/$ns" ]; then ip netns del "$ns" 2>/dev/null || { umount -l "/run/netns/$ns" 2>/dev/null; rm -f "/run/netns/$ns"; }; fi
   ip link del "$(veth "$n")" 2>/dev/null || true
@@ -261,7 +253,7 @@ node_ensure() {
   mkdir -p "$d/docker" "$d/etc-docker" "$d/srv" "$d/home"
   chmod 700 "$d/home"
   write_node_config "$n"
-  if ! h=$(holder_pid "$n") || ! ip -n "$ns" -4 addr show dev eth0 2>/dev/null | grep -q "inet $ip/" \
+  if ! h=$(holder_pid "$n") || [[ "$(ip -n "$ns" -4 addr show dev eth0 2>/dev/null)" != *"inet $ip/24 "* ]] \
      || [ "$(cat "/sys/class/net/$(veth "$n")/master/ifindex" 2>/dev/null)" != "$(cat "/sys/class/net/$BRIDGE/ifindex")" ]; then
     if [ -e "/run/netns/$ns" ] || [ -f "$d/holder.pid" ]; then log "node $n: broken or partial, rebuilding"; fi
     node_destroy "$n"
@@ -352,9 +344,7 @@ known_nodes() {
     for f in "$LAB"/nodes/*; do [ -d "$f" ] && basename "$f"; done
     for f in /run/netns/"$NAME"[0-9]*; do [ -e "$f" ] && echo "${f##*/$NAME}"; done
     ip -o link show 2>/dev/null | sed -n "s/^[0-9]*: $NAME-v\([0-9]*\)[@:].*/\1/p"
-    for p in $(pids_with_arg "$NAME-node-"); do
-      { tr '\0' '\n' <"/proc/$p/cmdline"; } 2>/dev/null | sed -n "1s/^$NAME-node-\([0-9]*\)$/\1/p"
-    done
+    grep -hsazxo -- "$NAME-node-[0-9][0-9]*" /proc/[0-9]*/cmdline 2>/dev/null | tr '\0' '\n' | sed "s/^$NAME-node-//"
   } 2>/dev/null | grep -E '^[0-9]+$' | sort -un
 }
 
@@ -380,8 +370,12 @@ cmd_up() {
 }
 
 cmd_down() {
-  local n
-  for n in $(known_nodes); do node_destroy "$n"; done
+  local n nodes all=()
+  nodes=$(known_nodes)
+  # Kill every node at once (a PID namespace takes about a second to wind down), then clean up.
+  for n in $nodes; do mapfile -t -O "${#all[@]}" all < <(node_pids "$n"); done
+  [ ${#all[@]} -gt 0 ] && kill_wait "${all[@]}"
+  for n in $nodes; do node_destroy "$n"; done
   kill_wait $(pids_with_arg "$LAB/registry/config.yml")
   if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link del "$BRIDGE"; fi
   while iptables -D FORWARD -i "$BRIDGE" -o "$BRIDGE" -m comment --comment "$NAME" -j ACCEPT 2>/dev/null; do :; done
