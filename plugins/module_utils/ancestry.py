@@ -154,7 +154,9 @@ def resolve_ancestors(specs, images):
             repo = spec['ref'].repository
             for image in images:
                 tags, digests = _names_in_repo(image, repo)
-                if tags or digests:
+                # A digest of the repository on an image tagged elsewhere is a leftover of an
+                # earlier pull, not a name of it: its containers belong to those other names.
+                if tags or (digests and not image['tags']):
                     add(image, tags or digests, spec['text'])
         elif kind == 'tag':
             wanted = spec['ref'].tagged

@@ -22,7 +22,8 @@ options:
     description:
       - One image reference or a list of them.
       - A repository name without tag or digest (V(registry.example.com/team/web)) matches every tag of that repository
-        on the host, and images of that repository known only by digest.
+        on the host, and untagged images pulled by digest from it. An image tagged only in other repositories is not
+        matched just because it still carries a digest of this one.
       - A tag (V(web:1.0)), a digest (V(web@sha256:...)) or an image ID (full, or a unique prefix of at least 4 hex
         digits) means exactly that image. An image ID stands for the image itself, so all its names are removed.
       - A container matches when its image is one of the matched images, whatever name it was created with.

@@ -179,3 +179,9 @@ def test_prune_candidates():
     iflt = normalize_filters('images', {'label': 't=1'})
     assert [i['id'] for i in image_candidates(images, all_images, [], iflt, True)] == ['i1']
     assert [i['id'] for i in image_candidates(images, all_images, [dict(ImageID='i2')], iflt, False)] == ['i1', 'i3']
+
+
+def test_stale_digest_does_not_match_image_tagged_elsewhere():
+    images = [img(ID_WK, ['demo/web:1.0'], [R + '@sha256:' + 'b' * 64, 'demo/web@sha256:' + 'b' * 64]),
+              img(ID_PULLED, [], [R + '@sha256:' + 'c' * 64])]
+    assert set(resolve_ancestors(parse_ancestors([R]), images)) == {ID_PULLED}
