@@ -108,8 +108,12 @@ def pull_image(client, ref, platform=None, auth_config=None):
     if image is None:
         raise FleetDockerError('Pull of %s reported success but the image is not on the host.' % ref.pull_ref)
     values = list(layer_status.values())
-    layers = dict(total=len(values), downloaded=values.count('downloaded'),
-                  already_present=values.count('already_present'))
+    downloaded = values.count('downloaded')
+    # The engine prints no layer lines at all when it already has the image's content (another
+    # name for the same image): count from the image itself, so every layer not downloaded is
+    # one that was already present, as "Already exists" means.
+    total = max(len((image.get('RootFS') or {}).get('Layers') or []), len(values))
+    layers = dict(total=total, downloaded=downloaded, already_present=total - downloaded)
     return image, layers
 
 

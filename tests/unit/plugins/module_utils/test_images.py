@@ -44,7 +44,7 @@ class FakeEngine:
         self.search_error = None
 
     def add(self, image_id, tags=(), digests=()):
-        image = {'Id': image_id, 'RepoTags': list(tags), 'RepoDigests': list(digests), 'Size': 10,
+        image = {'Id': image_id, 'RootFS': {'Layers': ['sha256:l1', 'sha256:l2', 'sha256:l3']}, 'RepoTags': list(tags), 'RepoDigests': list(digests), 'Size': 10,
                  'Created': '2026-01-01T00:00:00Z', 'Architecture': 'amd64', 'Os': 'linux', 'Config': {}}
         for key in [image_id] + list(tags) + list(digests):
             self.images[key] = image
@@ -120,7 +120,8 @@ def test_missing_pulls_once_and_counts_layers():
     engine = FakeEngine()
     first = images.ensure_image(engine, REPO + ':1.0')
     assert first['changed'] and first['pulled']
-    assert first['layers'] == {'total': 2, 'downloaded': 1, 'already_present': 1}
+    # Three layers in the image, one downloaded: the other two were already present.
+    assert first['layers'] == {'total': 3, 'downloaded': 1, 'already_present': 2}
     second = images.ensure_image(engine, REPO + ':1.0')
     assert not second['changed'] and not second['pulled']
     assert [c for c in engine.calls if c[0] == 'pull'] == [('pull', REPO, '1.0', None)]
