@@ -72,6 +72,8 @@ def parse_ancestors(values):
     """
     if isinstance(values, str):
         values = [values]
+    if values is not None and not isinstance(values, (list, tuple)):
+        raise FleetDockerError('ancestor must be an image reference or a list of them, got %r.' % (values,))
     if not values:
         raise FleetDockerError('ancestor must name at least one image reference, repository or image ID.')
     specs = []
