@@ -39,6 +39,8 @@ options:
       - As with C(docker cp), when O(dest) is an existing directory or ends with C(/), O(src) is copied into it under
         its own name; otherwise O(dest) is the path O(src) is copied to.
       - A symlink at O(dest) is followed.
+      - For a task that lands in the same place on every run, give O(src) or O(dest) a trailing slash. Without
+        either, a directory O(src) is copied to O(dest) on the first run, and into it on the next, as with C(docker cp).
     type: str
     required: true
   mode:
