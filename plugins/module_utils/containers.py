@@ -334,7 +334,9 @@ def _converge(client, params, check_mode, diff, image_cache):
     elif state == 'started' and params['restart']:
         result['actions'].append('restarted')
         if not check_mode:
-            client.restart(container_id, timeout=params['stop_timeout'])
+            # The SDK's restart has its own default of 10 s; only pass ours when the task sets one.
+            timeout = params['stop_timeout']
+            client.restart(container_id, **({} if timeout is None else dict(timeout=timeout)))
     elif state == 'stopped' and running:
         result['actions'].append('stopped')
         if not check_mode:
