@@ -105,9 +105,12 @@ node_procs() {
   done
   return 0
 }
+# Lab addresses are only contacted while the bridge holds the lab /24; otherwise the packets
+# would follow the default route off the machine.
+bridge_up() { [[ "$(ip -4 addr show dev "$BRIDGE" 2>/dev/null)" == *"inet $BRIDGE_IP/24 "* ]]; }
 docker_ok() { curl -fsS -m 3 --unix-socket "/proc/$1/root/run/docker.sock" http://lab/_ping >/dev/null 2>&1; }
-sshd_ok() { timeout 2 bash -c "exec 3<>/dev/tcp/$(node_ip "$1")/22" 2>/dev/null; }
-registry_ok() { curl -fsS -m 3 "http://$REGISTRY/v2/" >/dev/null 2>&1; }
+sshd_ok() { bridge_up && timeout 2 bash -c "exec 3<>/dev/tcp/$(node_ip "$1")/22" 2>/dev/null; }
+registry_ok() { bridge_up && curl -fsS -m 3 "http://$REGISTRY/v2/" >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- shared parts
 ensure_bridge() {
@@ -115,7 +118,7 @@ ensure_bridge() {
     log "creating bridge $BRIDGE $BRIDGE_IP/24"
     ip link add "$BRIDGE" type bridge
   fi
-  [[ "$(ip -4 addr show dev "$BRIDGE")" == *"inet $BRIDGE_IP/24 "* ]] || ip addr add "$BRIDGE_IP/24" dev "$BRIDGE"
+  bridge_up || ip addr add "$BRIDGE_IP/24" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   # Docker's FORWARD policy is DROP, and bridged frames pass through it (br_netfilter), so
   # hosts could not reach each other. Accept bridge-to-bridge only: nothing leaves the bridge.
@@ -345,7 +348,7 @@ known_nodes() {
     for f in /run/netns/"$NAME"[0-9]*; do [ -e "$f" ] && echo "${f##*/$NAME}"; done
     ip -o link show 2>/dev/null | sed -n "s/^[0-9]*: $NAME-v\([0-9]*\)[@:].*/\1/p"
     grep -hsazxo -- "$NAME-node-[0-9][0-9]*" /proc/[0-9]*/cmdline 2>/dev/null | tr '\0' '\n' | sed "s/^$NAME-node-//"
-  } 2>/dev/null | grep -E '^[0-9]+$' | sort -un
+  } 2>/dev/null | grep -E '^[0-9]+$' | sort -un || true
 }
 
 # ---------------------------------------------------------------- commands
