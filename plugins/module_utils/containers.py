@@ -54,7 +54,9 @@ class ImageCache:
         with lock:
             if key not in self._results:
                 self._results[key] = ensure_image(client, ref, pull=pull, check_mode=check_mode)
-            return self._results[key]
+                return self._results[key]
+            # Only the first caller pulled; the others found the image already there.
+            return dict(self._results[key], changed=False)
 
 
 def with_defaults(params):
