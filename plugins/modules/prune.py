@@ -14,7 +14,7 @@ description:
     C(docker builder prune) together, each kind only when selected and each with its own filters.
   - Check mode lists what would go. The engine has no dry run for prune, so the candidates are computed from list calls
     with the same filters.
-  - Nothing left to prune means no change, so a second run reports O(changed=false).
+  - A second run finds nothing left to prune and reports no change.
 options:
   containers:
     description: Remove stopped containers (created, exited or dead).

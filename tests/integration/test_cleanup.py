@@ -116,7 +116,7 @@ def test_cleanup_every_tag_keeps_worker_and_second_name(engine, janitor, unique_
 
 def test_parallel_stop_of_sigterm_ignoring_workers(engine, janitor, unique_web):
     worker = unique_web['worker']
-    names = [_container(engine, janitor, worker + ':1.0') for _ in range(20)]
+    names = [_container(engine, janitor, worker + ':1.0') for _index in range(20)]
     assert all(engine.inspect_container(n)['State']['Running'] for n in names)
     started = time.monotonic()
     result = run_module('cleanup', {'ancestor': worker + ':1.0', 'stop_timeout': 3})
@@ -174,7 +174,7 @@ def test_space_reclaimed_matches_engine_disk_usage(engine, janitor, unique_web):
     big = janitor.image('%s/%s/big:1' % (repo.rsplit('/', 2)[0], ns))
     _build(engine, 'FROM %s:1.0\nRUN head -c 20000000 /dev/urandom > /blob\n' % repo, big)
     name = _container(engine, janitor, big, command=['sh', '-c', 'head -c 3000000 /dev/urandom > /rw; sleep 600'])
-    for _ in range(100):  # wait until the container has written its 3 MB
+    for _attempt in range(100):  # wait until the container has written its 3 MB
         probe = engine.exec_create(name, ['sh', '-c', 'wc -c < /rw 2>/dev/null || echo 0'])['Id']
         if engine.exec_start(probe).strip() == b'3000000':
             break
