@@ -214,7 +214,7 @@ def parse_challenge(header):
     """(scheme, params) of a WWW-Authenticate header (pure)."""
     if not header:
         return None, {}
-    scheme, _, rest = header.strip().partition(' ')
+    scheme, _sep, rest = header.strip().partition(' ')
     return scheme.lower(), dict(_CHALLENGE_PARAM.findall(rest))
 
 

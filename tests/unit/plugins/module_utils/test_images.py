@@ -44,7 +44,8 @@ class FakeEngine:
         self.search_error = None
 
     def add(self, image_id, tags=(), digests=()):
-        image = {'Id': image_id, 'RootFS': {'Layers': ['sha256:l1', 'sha256:l2', 'sha256:l3']}, 'RepoTags': list(tags), 'RepoDigests': list(digests), 'Size': 10,
+        image = {'Id': image_id, 'RootFS': {'Layers': ['sha256:l1', 'sha256:l2', 'sha256:l3']},
+                 'RepoTags': list(tags), 'RepoDigests': list(digests), 'Size': 10,
                  'Created': '2026-01-01T00:00:00Z', 'Architecture': 'amd64', 'Os': 'linux', 'Config': {}}
         for key in [image_id] + list(tags) + list(digests):
             self.images[key] = image
