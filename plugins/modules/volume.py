@@ -1,0 +1,117 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: volume
+short_description: Create or remove a named Docker volume, never losing data silently
+version_added: 0.1.0
+description:
+  - Makes a named volume exist or not, like C(docker volume create) and C(docker volume rm).
+  - A volume whose driver, driver options or labels differ from the task is never recreated silently. Without
+    O(recreate=true) the task fails and says what differs; with it, the volume is removed and created again, and
+    the task says that the data it held is gone.
+  - Removing a volume that a container uses, running or stopped, fails and names those containers.
+options:
+  name:
+    description: Volume name.
+    type: str
+    required: true
+  state:
+    description: V(present) creates the volume when missing; V(absent) removes it.
+    type: str
+    default: present
+    choices: [present, absent]
+  driver:
+    description: Volume driver.
+    type: str
+    default: local
+  driver_options:
+    description:
+      - Driver options, like C(docker volume create -o); compared only when set.
+      - For the V(local) driver, C(type), C(device) and C(o) as for C(mount).
+    type: dict
+  labels:
+    description: Labels; compared only when set.
+    type: dict
+  recreate:
+    description:
+      - Allow replacing a volume whose settings differ, or force a replacement. The volume's data is lost.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - fleet.docker.docker
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing.
+  diff_mode:
+    support: full
+    description: State, and the before and after of every setting that differs.
+author:
+  - fleet.docker developers (@fleet-docker)
+"""
+
+EXAMPLES = r"""
+- name: A volume for the site's files
+  fleet.docker.volume:
+    name: web-data
+    labels:
+      app: web
+
+- name: A volume on an NFS export
+  fleet.docker.volume:
+    name: shared
+    driver_options:
+      type: nfs
+      o: addr=10.0.0.5,rw
+      device: ":/exports/shared"
+
+- name: Remove it (fails while a container uses it)
+  fleet.docker.volume:
+    name: web-data
+    state: absent
+"""
+
+RETURN = r"""
+volume:
+  description: The volume as C(docker volume inspect) shows it, with the containers that use it; null when absent.
+  returned: always
+  type: dict
+  sample:
+    name: web-data
+    driver: local
+    mountpoint: /var/lib/docker/volumes/web-data/_data
+    scope: local
+    labels: {app: web}
+    options: {}
+    created_at: "2024-05-01T10:00:00Z"
+    containers: [web]
+actions:
+  description: What was done, V(created), V(recreated) or V(removed).
+  returned: always
+  type: list
+  elements: str
+  sample: [created]
+changes:
+  description: Settings that differ, with before and after.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{option: labels, before: {app: web}, after: {app: shop}}]
+"""
+
+from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.volumes import VOLUME_OPTIONS, converge_volume
+
+
+def main():
+    module = AnsibleDockerModule(argument_spec=VOLUME_OPTIONS, supports_check_mode=True)
+    module.run(lambda m: converge_volume(m.client, m.params, m.check_mode, m._diff))
+
+
+if __name__ == '__main__':
+    main()
