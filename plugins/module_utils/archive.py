@@ -41,8 +41,8 @@ class Entry:
         self.sha256, self.size, self.link, self.source, self.mtime = sha256, size, link, source, mtime
 
     def __repr__(self):
-        return 'Entry(%r, %s, %o, %s:%s, %s, %r)' % (self.rel, self.kind, self.mode, self.uid, self.gid,
-                                                  (self.sha256 or '')[:12], self.link)
+        return 'Entry(%r, %s, %o, %s:%s, %s, %r)' % (
+            self.rel, self.kind, self.mode, self.uid, self.gid, (self.sha256 or '')[:12], self.link)
 
 
 def sha256_bytes(data):

@@ -45,8 +45,8 @@ def snapshot(engine, name, path):
 def uploads(engine, name, since):
     """PUT archive calls on the container since ``since``: dockerd 20.10 logs each as 'extract-to-dir'."""
     until = time.time() + 0.5
-    return [e for e in engine.events(since=since, until=until, decode=True,
-                                     filters={'type': 'container', 'event': 'extract-to-dir', 'container': name})]
+    return list(engine.events(since=since, until=until, decode=True,
+                              filters={'type': 'container', 'event': 'extract-to-dir', 'container': name}))
 
 
 def copy(name, check=False, diff=False, **args):
@@ -150,7 +150,9 @@ def test_mode_owner_and_content_string(engine, web, tmp_path):
     assert not copy(name, **args).changed
 
     # Ownership alone differing is a change, and is fixed.
-    assert copy(name, **dict(args, owner=0))['changed_files'] == ['/etc/app/conf.d', '/etc/app/conf.d/app.conf']
+    as_root = dict(args)
+    as_root['owner'] = 0
+    assert copy(name, **as_root)['changed_files'] == ['/etc/app/conf.d', '/etc/app/conf.d/app.conf']
     assert snapshot(engine, name, '/etc/app/conf.d/app.conf')[''][2:4] == (0, 44)
 
     content = dict(content='motd for %s\n' % name, dest='/etc/motd')
