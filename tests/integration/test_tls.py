@@ -15,6 +15,9 @@ import pytest
 from fleet_testlib import run_module, run_playbook
 
 PORT = 2376
+# A bridge of its own: with --bridge=none dockerd deletes docker0, the main engine's bridge.
+BRIDGE = 'fleettls0'
+BRIDGE_CIDR = '10.231.0.1/24'
 
 
 def _openssl(*args, cwd):
@@ -45,12 +48,15 @@ def tls_daemon(tmp_path_factory, engine):
     pki = _make_pki(base / 'pki', 'good')
     other = _make_pki(base / 'other', 'wrong')
     data, run = base / 'data', base / 'exec'
+    subprocess.run(['ip', 'link', 'del', BRIDGE], capture_output=True, check=False)
+    subprocess.run(['ip', 'link', 'add', BRIDGE, 'type', 'bridge'], check=True)
+    subprocess.run(['ip', 'addr', 'add', BRIDGE_CIDR, 'dev', BRIDGE], check=True)
     log = open(base / 'dockerd.log', 'w')
     proc = subprocess.Popen(
         ['dockerd', '--data-root', str(data), '--exec-root', str(run), '--pidfile', str(base / 'dockerd.pid'),
          '-H', 'tcp://127.0.0.1:%d' % PORT, '--tlsverify', '--tlscacert', str(pki / 'ca.pem'),
          '--tlscert', str(pki / 'server.pem'), '--tlskey', str(pki / 'server-key.pem'),
-         '--iptables=false', '--ip-masq=false', '--bridge=none'],
+         '--iptables=false', '--ip-masq=false', '--bridge', BRIDGE],
         stdout=log, stderr=subprocess.STDOUT)
     params = dict(docker_host='tcp://127.0.0.1:%d' % PORT, validate_certs=True, ca_path=str(pki / 'ca.pem'),
                   client_cert=str(pki / 'client.pem'), client_key=str(pki / 'client-key.pem'), timeout=10)
@@ -75,7 +81,13 @@ def _stop(proc, log, data, base):
         proc.kill()
     log.close()
     subprocess.run(['umount', '-R', str(data)], capture_output=True, check=False)
+    subprocess.run(['ip', 'link', 'del', BRIDGE], capture_output=True, check=False)
     shutil.rmtree(base, ignore_errors=True)
+
+
+def test_main_engine_bridge_survives(tls_daemon, engine):
+    """The second daemon must leave the main engine's networking alone."""
+    assert subprocess.run(['ip', 'link', 'show', 'docker0'], capture_output=True, check=False).returncode == 0
 
 
 def test_tls_with_certificates_connects(tls_daemon):
