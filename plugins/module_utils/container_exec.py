@@ -56,7 +56,6 @@ def run_exec(client, params, check_mode=False):
     result['stdout_lines'] = result['stdout'].splitlines()
     result['stderr_lines'] = result['stderr'].splitlines()
     if rc != 0:
-        result.pop('changed')
         raise FleetDockerError('The command exited with code %s in container %s.' % (rc, params['container']),
-                               changed=changed, **result)
+                               **result)
     return result

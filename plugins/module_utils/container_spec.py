@@ -182,8 +182,8 @@ def normalize_port_bindings(bindings):
     """Engine ``HostConfig.PortBindings`` (or our own form) -> comparable form."""
     result = {}
     for key, entries in (bindings or {}).items():
-        port, _, proto = key.partition('/')
-        key = '%s/%s' % (port, proto or 'tcp')
+        port, sep, proto = key.partition('/')
+        key = '%s/%s' % (port, proto if sep else 'tcp')
         for entry in entries or [{}]:
             if isinstance(entry, dict):
                 pair = [_norm_ip(entry.get('HostIp') or ''), str(entry.get('HostPort') or '')]
@@ -251,7 +251,7 @@ def parse_volume(value):
     target = _container_path(target, spec)
     read_only, flags = False, []
     if len(parts) == 3:
-        modes = [m for m in parts[2].split(',')]
+        modes = parts[2].split(',')
         access = [m for m in modes if m in ('ro', 'rw')]
         bad = [m for m in modes if m not in ('ro', 'rw') and m not in VOLUME_FLAGS]
         if bad or len(access) > 1:
@@ -394,7 +394,7 @@ def read_env_file(path):
 def env_list_to_dict(values):
     out = {}
     for item in values or []:
-        key, _, value = item.partition('=')
+        key, value = item.partition('=')[::2]
         out[key] = value
     return out
 

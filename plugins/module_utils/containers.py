@@ -16,7 +16,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.connection import Fle
 from ansible_collections.fleet.docker.plugins.module_utils.container_compare import (
     RECREATE, UPDATE, compare_container, diff_output, needs_recreate)
 from ansible_collections.fleet.docker.plugins.module_utils.container_spec import (
-    CONTAINER_OPTIONS, ContainerSpecError, SPECIAL_NETWORK_MODES, build_spec, create_config)
+    CONTAINER_OPTIONS, ContainerSpecError, build_spec, create_config)
 from ansible_collections.fleet.docker.plugins.module_utils.images import ensure_image, inspect_image
 
 try:

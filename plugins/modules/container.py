@@ -67,7 +67,7 @@ options:
     type: bool
   volumes:
     description:
-      - Volumes as C(src:dst[:ro|rw]), like C(docker run -v). An absolute O(volumes[].src) is a bind mount of that host
+      - Volumes as C(src:dst[:ro|rw]), like C(docker run -v). An absolute C(src) is a bind mount of that host
         directory, a name is a named volume (created when missing), and a lone C(dst) is an anonymous volume.
       - The container path must be absolute. SELinux (C(z), C(Z)) and propagation flags may follow the mode.
     type: list

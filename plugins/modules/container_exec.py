@@ -48,6 +48,7 @@ attributes:
   check_mode:
     support: partial
     description: The command is not run; C(changed) is what O(report_changed) says.
+    details: A command cannot be simulated, so check mode only checks that the container runs.
   diff_mode:
     support: none
     description: Nothing to diff.

@@ -46,8 +46,8 @@ def test_without_ports_the_container_is_not_reachable(engine, janitor, name):
     result = _converge(_args(janitor, name))
     assert result['container']['ports'] == ['80/tcp']
     assert engine.inspect_container(name)['NetworkSettings']['Ports'] == {'80/tcp': None}
-    status, _ = http_get('http://127.0.0.1:%d/' % free_port(), attempts=2)
-    assert status is None
+    status, body = http_get('http://127.0.0.1:%d/' % free_port(), attempts=2)
+    assert status is None, body
 
 
 def test_published_port_answers_http(engine, janitor, name):
@@ -62,8 +62,8 @@ def test_empty_bind_mount_hides_files_until_one_is_placed(engine, janitor, name)
     port, html = free_port(), _tmpdir(janitor)
     result = _converge(_args(janitor, name, ports=['127.0.0.1:%d:80' % port], volumes=['%s:%s' % (html, HTML)]))
     assert result['container']['mounts'][0]['type'] == 'bind'
-    status, _ = http_get('http://127.0.0.1:%d/' % port)
-    assert status == 404
+    status, body = http_get('http://127.0.0.1:%d/' % port)
+    assert status == 404, body
     with open(os.path.join(html, 'index.html'), 'w') as handle:
         handle.write('<h1>from the host</h1>')
     status, body = http_get('http://127.0.0.1:%d/' % port)
@@ -158,8 +158,8 @@ def test_image_changed_under_same_tag_after_pull_is_drift(engine, janitor, name,
 
 
 def test_env_labels_and_command_from_image_are_not_drift(engine, janitor, name):
-    args = _args(janitor, name, env={'COUNT': 3, 'DEBUG': True, 'NAME': 'x'}, labels={TEST_LABEL: janitor.tag,
-                                                                                        'tier': 'web'})
+    labels = {TEST_LABEL: janitor.tag, 'tier': 'web'}
+    args = _args(janitor, name, env={'COUNT': 3, 'DEBUG': True, 'NAME': 'x'}, labels=labels)
     _converge(args)
     env = engine.inspect_container(name)['Config']['Env']
     assert 'COUNT=3' in env and 'DEBUG=true' in env and 'WEB_ROOT=/usr/share/nginx/html' in env

@@ -14,9 +14,9 @@ def _running(engine, janitor):
 def test_exec_returns_rc_stdout_stderr_and_is_not_changed(engine, janitor):
     name = _running(engine, janitor)
     args = {'container': name, 'command': ['sh', '-c', 'echo "$GREETING"; echo oops >&2'], 'env': {'GREETING': 7}}
-    for _ in range(2):  # unchanged every run unless the task says otherwise
+    for attempt in range(2):  # unchanged every run unless the task says otherwise
         result = run_module('container_exec', args)
-        assert not result.failed, result
+        assert not result.failed, (attempt, result)
         assert result['changed'] is False and result['rc'] == 0
         assert result['stdout'] == '7\n' and result['stderr'] == 'oops\n' and result['stdout_lines'] == ['7']
 

@@ -35,13 +35,16 @@ def test_missing_container(engine):
     assert not result.failed and result['exists'] is False and result['container'] is None
 
 
+def names(result):
+    return sorted(n for c in result['containers'] for n in c['names'])
+
+
 def test_filters_label_status_exited_and_all(engine, janitor):
     engine.pull(WEB, tag='1.0')
     running = _create(engine, janitor, WEB + ':1.0')
     exited = _create(engine, janitor, WEB + ':1.0', command=['sh', '-c', 'exit 3'])
     engine.wait(exited)
     label = {'label': '%s=%s' % (TEST_LABEL, janitor.tag)}
-    names = lambda r: sorted(n for c in r['containers'] for n in c['names'])  # noqa: E731
     assert names(run_module('container_info', {'filters': label})) == [running]
     assert names(run_module('container_info', {'filters': label, 'all': True})) == sorted([running, exited])
     assert names(run_module('container_info', {'filters': dict(label, exited=3), 'all': True})) == [exited]
@@ -61,19 +64,19 @@ def test_ancestor_lists_exactly_the_containers_of_that_image(engine, janitor, we
     other = _create(engine, janitor, web_repo['worker'] + ':1.0')
     label = '%s=%s' % (TEST_LABEL, janitor.tag)
 
-    def names(ancestor, all_containers=True):
+    def by_ancestor(ancestor, all_containers=True):
         result = run_module('container_info', {'filters': {'ancestor': ancestor, 'label': label},
                                                'all': all_containers})
         assert not result.failed, result
-        return sorted(n for c in result['containers'] for n in c['names'])
+        return names(result)
 
-    assert names(repo + ':1.0') == [one]
-    assert names(repo + ':stable') == [stable]
-    assert names(repo) == sorted([one, stable])  # a bare repository means every tag
-    assert names(repo, all_containers=False) == [one]
-    assert names(engine.inspect_image(repo + ':stable')['Id']) == [stable]
-    assert other not in names(repo) and names(web_repo['worker']) == [other]
-    assert names(repo + ':no-such-tag') == []
+    assert by_ancestor(repo + ':1.0') == [one]
+    assert by_ancestor(repo + ':stable') == [stable]
+    assert by_ancestor(repo) == sorted([one, stable])  # a bare repository means every tag
+    assert by_ancestor(repo, all_containers=False) == [one]
+    assert by_ancestor(engine.inspect_image(repo + ':stable')['Id']) == [stable]
+    assert other not in by_ancestor(repo) and by_ancestor(web_repo['worker']) == [other]
+    assert by_ancestor(repo + ':no-such-tag') == []
 
 
 def test_unknown_filter_is_one_clear_message(engine):

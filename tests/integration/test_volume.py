@@ -42,8 +42,8 @@ def test_different_settings_fail_without_recreate_and_recreate_says_data_is_gone
     marker = os.path.join(engine.inspect_volume(args['name'])['Mountpoint'], 'marker')
     with open(marker, 'w') as handle:
         handle.write('data')
-    wanted = dict(args, labels={TEST_LABEL: janitor.tag, 'tier': 'db'}, driver_options={'type': 'tmpfs',
-                                                                                          'device': 'tmpfs'})
+    wanted = dict(args, labels={TEST_LABEL: janitor.tag, 'tier': 'db'},
+                  driver_options={'type': 'tmpfs', 'device': 'tmpfs'})
     refused = run_module('volume', wanted)
     assert refused.failed and 'different settings' in refused['msg'] and 'recreate: true' in refused['msg']
     assert 'labels' in refused['msg'] and 'driver_options' in refused['msg']
