@@ -65,3 +65,8 @@ lab-down:
 
 lab-status:
 	bash scripts/lab.sh status
+
+# Benchmarks (issue #9, benchmarks/README.md): about 20 min, not part of `make test`.
+bench: install engine
+	bash scripts/bench-setup.sh
+	$(ROOT)/.venv-bench/bin/python benchmarks/bench.py

@@ -53,7 +53,7 @@ def test_reference_set_converges_and_is_idempotent(engine, janitor):
     with open(os.path.join(html, 'index.html'), 'w') as handle:
         handle.write('batch')
     items = []
-    for _ in range(5):
+    for _i in range(5):
         name, volume = unique('batch'), janitor.volume(unique('vol'))
         items.append(dict(name=name, ports=['127.0.0.1:%d:80' % free_port()], env={'N': name, 'COUNT': 3},
                           volumes=['%s:/data' % volume, '%s:%s:ro' % (html, HTML)], restart_policy='always'))
@@ -70,7 +70,7 @@ def test_reference_set_converges_and_is_idempotent(engine, janitor):
 
 def test_drift_recreates_or_updates_only_the_changed_items(engine, janitor):
     items = [dict(name=unique('batch'), ports=['127.0.0.1:%d:80' % free_port()], restart_policy='always')
-             for _ in range(3)]
+             for _i in range(3)]
     args = _batch(janitor, items)
     first = _converge(args)
     ids = [r['container']['id'] for r in first['results']]
@@ -91,7 +91,7 @@ def test_drift_recreates_or_updates_only_the_changed_items(engine, janitor):
 
 def test_check_mode_reports_drift_and_changes_nothing(engine, janitor):
     items = [dict(name=unique('batch'), ports=['127.0.0.1:%d:80' % free_port()], restart_policy='always')
-             for _ in range(2)]
+             for _i in range(2)]
     args = _batch(janitor, items)
     _converge(args)
     before = [_state(engine, i['name']) for i in items]
@@ -153,7 +153,7 @@ def test_one_failing_item_does_not_stop_the_others(engine, janitor):
 
 def test_image_is_pulled_once_for_many_items(engine, janitor, web_repo):
     ref = web_repo['repo'] + ':1.0'
-    items = [dict(name=unique('batch'), image=ref) for _ in range(4)]
+    items = [dict(name=unique('batch'), image=ref) for _i in range(4)]
     result = _converge(_batch(janitor, items))
     assert result['summary']['pulled'] == 1
     assert sum('pulled' in r['actions'] for r in result['results']) == 1
@@ -161,7 +161,7 @@ def test_image_is_pulled_once_for_many_items(engine, janitor, web_repo):
 
 def test_purge_removes_only_this_projects_unlisted_containers(engine, janitor):
     project, other = unique('proj'), unique('proj')
-    mine = [dict(name=unique('batch')) for _ in range(3)]
+    mine = [dict(name=unique('batch')) for _i in range(3)]
     theirs = [dict(name=unique('batch'))]
     _converge(_batch(janitor, [dict(i) for i in mine], project=project))
     _converge(_batch(janitor, [dict(i) for i in theirs], project=other))
