@@ -31,8 +31,8 @@ def run(cmd, timeout=600, check=True):
     proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=timeout,
                           check=False, shell=isinstance(cmd, str))
     if check:
-        assert proc.returncode == 0, '%s failed (%s):\n%s\n%s' % (cmd, proc.returncode, proc.stdout[-4000:],
-                                                                 proc.stderr[-4000:])
+        assert proc.returncode == 0, '%s failed (%s):\n%s\n%s' % (
+            cmd, proc.returncode, proc.stdout[-4000:], proc.stderr[-4000:])
     return proc
 
 

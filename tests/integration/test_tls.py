@@ -4,7 +4,6 @@ The second daemon runs without iptables or a bridge, so it never touches the mai
 networking; it only has to answer the API over TLS.
 """
 
-import os
 import shutil
 import signal
 import subprocess

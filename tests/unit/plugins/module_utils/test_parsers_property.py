@@ -37,7 +37,7 @@ def test_port_parser_raises_only_validation_errors(text):
         parts = text.replace('/', ':').split(':')
         for part in parts:
             if '-' in part:
-                low, _, high = part.partition('-')
+                low, _sep, high = part.partition('-')
                 if low.isdigit() and high.isdigit() and int(high) - int(low) > 2000:
                     return
     _only_our_errors(cs.parse_ports, [text])
