@@ -32,13 +32,7 @@ options:
     default: false
 extends_documentation_fragment:
   - fleet.docker.docker
-attributes:
-  check_mode:
-    support: full
-    description: Read-only.
-  diff_mode:
-    support: none
-    description: Nothing to diff.
+  - fleet.docker.attributes.info_module
 author:
   - fleet.docker developers (@fleet-docker)
 """

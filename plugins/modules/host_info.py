@@ -21,13 +21,7 @@ options:
     default: true
 extends_documentation_fragment:
   - fleet.docker.docker
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; check mode changes nothing.
-  diff_mode:
-    support: none
-    description: Nothing to diff.
+  - fleet.docker.attributes.info_module
 author:
   - fleet.docker developers (@fleet-docker)
 """

@@ -19,13 +19,7 @@ options:
     type: str
 extends_documentation_fragment:
   - fleet.docker.docker
-attributes:
-  check_mode:
-    support: full
-    description: Read-only.
-  diff_mode:
-    support: none
-    description: Nothing to diff.
+  - fleet.docker.attributes.info_module
 author:
   - fleet.docker developers (@fleet-docker)
 """
