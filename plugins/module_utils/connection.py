@@ -11,6 +11,7 @@ errors are turned into one clear message here, so no module shows a traceback.
 from __future__ import annotations
 
 import os
+import re
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -28,6 +29,7 @@ except ImportError:  # pragma: no cover - exercised only on hosts without the SD
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 MIN_API_VERSION = '1.41'
+MAX_MESSAGE = 500
 
 DOCKER_COMMON_ARGS = dict(
     docker_host=dict(type='str', default=DEFAULT_DOCKER_HOST, aliases=['docker_url'],
@@ -75,7 +77,10 @@ def client_kwargs(params):
     client_cert = _cert_path_default(params, 'client_cert', 'cert.pem')
     client_key = _cert_path_default(params, 'client_key', 'key.pem')
     use_tls = bool(params.get('tls') or params.get('validate_certs'))
-    kwargs = dict(base_url=base_url, version=params.get('api_version') or 'auto',
+    version = params.get('api_version') or 'auto'
+    if version != 'auto' and not re.match(r'^[0-9]+\.[0-9]+$', str(version)):
+        raise FleetDockerError("api_version must be 'auto' or a version such as 1.41, got %r." % _clip(version))
+    kwargs = dict(base_url=base_url, version=version,
                   timeout=params.get('timeout') or 60)
     if use_tls:
         if bool(client_cert) != bool(client_key):
@@ -96,10 +101,18 @@ def client_kwargs(params):
     return kwargs
 
 
+def _clip(text, limit=MAX_MESSAGE):
+    """The engine echoes hostile input (a 200 kB name) in its errors: keep messages readable."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return '%s ...(%d characters)... %s' % (text[:limit // 2], len(text), text[-(limit // 2):])
+
+
 def describe_error(exc, docker_host=None):
     """Turn an SDK, HTTP or OS error into one sentence for the user (pure)."""
     where = ' at %s' % docker_host if docker_host else ''
-    text = str(exc)
+    text = _clip(str(exc))
     if isinstance(exc, FleetDockerError):
         return exc.msg
     if HAS_DOCKER and isinstance(exc, docker.errors.APIError):
@@ -107,7 +120,7 @@ def describe_error(exc, docker_host=None):
         explanation = exc.explanation or text
         if isinstance(explanation, bytes):
             explanation = explanation.decode('utf-8', 'replace')
-        explanation = str(explanation).strip()
+        explanation = _clip(str(explanation).strip())
         if status == 404:
             return 'Not found: %s' % explanation
         if status == 409:

@@ -24,6 +24,7 @@ RESTART_POLICIES = ('no', 'on-failure', 'always', 'unless-stopped')
 PULL_POLICIES = ('missing', 'always', 'never')
 MOUNT_TYPES = ('bind', 'volume', 'tmpfs')
 PROTOCOLS = ('tcp', 'udp', 'sctp')
+MAX_NAME = 255   # longer names are accepted by dockerd but break hostnames, logs and tools
 # Modes the engine accepts after src:dst; ro/rw are exclusive, the rest are SELinux/propagation flags.
 VOLUME_FLAGS = ('z', 'Z', 'nocopy', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave')
 SPECIAL_NETWORK_MODES = ('host', 'none')
@@ -480,7 +481,10 @@ def build_spec(params):
     params = dict((k, params.get(k, v.get('default'))) for k, v in CONTAINER_OPTIONS.items())
     name = params['name']
     if not name or not re.match(r'^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$', name):
-        raise ContainerSpecError('Invalid container name %r: use letters, digits, _ . and -.' % (name,))
+        raise ContainerSpecError('Invalid container name %r: use letters, digits, _ . and -.' % (name[:100],))
+    if len(name.lstrip('/')) > MAX_NAME:
+        raise ContainerSpecError('Invalid container name %r...: %d characters, at most %d.'
+                                 % (name[:40], len(name.lstrip('/')), MAX_NAME))
     spec = dict(name=name.lstrip('/'))
     if params['image'] is not None:
         spec['image_ref'] = parse_reference(params['image'], default_tag='latest')
