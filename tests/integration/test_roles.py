@@ -193,4 +193,3 @@ def test_molecule_scenario(scenario):
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-8000:]
     assert 'idempotence' in out.lower()
-
