@@ -52,11 +52,16 @@ start_registry() { # addr dir [htpasswd]
   done
   log "registry on $addr did not start"; cat "$dir/registry.log"; return 1
 }
+# Where the running registry keeps its data, for the lab's bridge registry to serve the same
+# store even when this checkout reuses a registry another checkout started.
+REGISTRY_POINTER=/run/fleet-docker/registry-data
 if registry_ok "$REGISTRY_ADDR"; then
   log "registry on $REGISTRY_ADDR already answers; reusing it"
 else
   log "starting registry on $REGISTRY_ADDR"
   start_registry "$REGISTRY_ADDR" "$STATE/registry"
+  mkdir -p "$(dirname "$REGISTRY_POINTER")"
+  echo "$STATE/registry/data" >"$REGISTRY_POINTER"
 fi
 
 # Second registry with htpasswd auth, for registry_login tests.

@@ -139,6 +139,10 @@ ensure_ssh_key() {
 ensure_registry() {
   registry_ok && return 0
   local data="$STATE/registry/data" dir="$LAB/registry"
+  # The registry on 127.0.0.1:5000 may belong to another checkout: serve its store.
+  if [ -s /run/fleet-docker/registry-data ] && [ -d "$(cat /run/fleet-docker/registry-data)" ]; then
+    data="$(cat /run/fleet-docker/registry-data)"
+  fi
   [ -d "$data" ] || die "no seeded registry storage at $data: run 'make engine' first"
   mkdir -p "$dir"
   kill_wait $(pids_with_arg "$dir/config.yml")
