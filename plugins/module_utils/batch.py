@@ -11,7 +11,6 @@ image is pulled once and there is no second implementation of parsing or compari
 
 from __future__ import annotations
 
-import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -24,9 +23,6 @@ PROJECT_LABEL = 'fleet.docker.project'
 MAX_PARALLEL = 32
 SUMMARY_ACTIONS = ('pulled', 'created', 'recreated', 'updated', 'started', 'restarted', 'stopped', 'removed')
 
-# More worker threads than the SDK's 10 pooled connections only makes urllib3 open (and drop) an
-# extra connection and log a warning; keep that warning off the module's stderr.
-logging.getLogger('urllib3.connectionpool').addHandler(logging.NullHandler())
 
 
 class BatchInputError(FleetDockerError):

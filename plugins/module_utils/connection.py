@@ -29,6 +29,9 @@ except ImportError:  # pragma: no cover - exercised only on hosts without the SD
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 MIN_API_VERSION = '1.41'
+# Batch and cleanup modules talk to the engine from up to 32 threads; pooled connections are
+# opened only when used, so a large pool costs nothing and avoids urllib3 discarding sockets.
+MAX_POOL_SIZE = 32
 MAX_MESSAGE = 500
 
 DOCKER_COMMON_ARGS = dict(
@@ -81,7 +84,7 @@ def client_kwargs(params):
     if version != 'auto' and not re.match(r'^[0-9]+\.[0-9]+$', str(version)):
         raise FleetDockerError("api_version must be 'auto' or a version such as 1.41, got %r." % _clip(version))
     kwargs = dict(base_url=base_url, version=version,
-                  timeout=params.get('timeout') or 60)
+                  timeout=params.get('timeout') or 60, max_pool_size=MAX_POOL_SIZE)
     if use_tls:
         if bool(client_cert) != bool(client_key):
             raise FleetDockerError('client_cert and client_key must be given together.')

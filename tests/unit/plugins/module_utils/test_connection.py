@@ -8,7 +8,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.connection import (
 
 def test_defaults_map_to_unix_socket_auto_version():
     kw = client_kwargs({'docker_host': 'unix:///var/run/docker.sock', 'api_version': 'auto', 'timeout': 60})
-    assert kw == {'base_url': 'unix:///var/run/docker.sock', 'version': 'auto', 'timeout': 60}
+    assert kw == {'base_url': 'unix:///var/run/docker.sock', 'version': 'auto', 'timeout': 60, 'max_pool_size': 32}
 
 
 def test_tls_turns_tcp_into_https(tmp_path):
