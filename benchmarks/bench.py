@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """fleet.docker benchmarks (issue #9): B1 one host, B2 ancestor cleanup, B3 copy, B4 lab fleet.
 
 Run by ``make bench`` with the bench venv's python (PyPI ``ansible`` 12.x: community.docker 4.x).

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Turn benchmarks/results/*.json into the summary table in README.md and results/chart.png."""
 
 import json

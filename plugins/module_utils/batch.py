@@ -24,7 +24,6 @@ MAX_PARALLEL = 32
 SUMMARY_ACTIONS = ('pulled', 'created', 'recreated', 'updated', 'started', 'restarted', 'stopped', 'removed')
 
 
-
 class BatchInputError(FleetDockerError):
     """Bad batch input: reported before anything on the engine changes."""
 
