@@ -36,6 +36,21 @@ if ! engine_ok; then
 fi
 
 registry_ok() { curl -fsS "http://$1/v2/" >/dev/null 2>&1; }
+# A registry answering on our address whose directory was deleted (its checkout is gone) serves
+# nothing useful: stop it so a fresh one starts. Each registry notes its directory here.
+POINTERS=/run/fleet-docker
+mkdir -p "$POINTERS"
+drop_orphan_registry() { # addr
+  local note="$POINTERS/registry-${1//[:.]/_}" dir
+  [ -s "$note" ] || return 0
+  dir="$(cat "$note")"
+  if [ ! -f "$dir/config.yml" ]; then
+    log "registry on $1 belongs to a deleted directory $dir; restarting it"
+    pkill -f "docker-registry serve $dir/config.yml" || true
+    for _ in $(seq 1 20); do curl -s -o /dev/null "http://$1/v2/" 2>/dev/null || break; sleep 0.25; done
+    rm -f "$note"
+  fi
+}
 start_registry() { # addr dir [htpasswd]
   local addr=$1 dir=$2 auth=${3:-}
   mkdir -p "$dir/data"
@@ -47,6 +62,7 @@ start_registry() { # addr dir [htpasswd]
     [ -n "$auth" ] && echo "auth: {htpasswd: {realm: fleet-test, path: $auth}}"
   } >"$dir/config.yml"
   nohup docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  echo "$dir" >"$POINTERS/registry-${addr//[:.]/_}"
   for _ in $(seq 1 40); do
     curl -sS -o /dev/null "http://$addr/v2/" 2>/dev/null && return 0; sleep 0.25
   done
@@ -55,6 +71,7 @@ start_registry() { # addr dir [htpasswd]
 # Where the running registry keeps its data, for the lab's bridge registry to serve the same
 # store even when this checkout reuses a registry another checkout started.
 REGISTRY_POINTER=/run/fleet-docker/registry-data
+drop_orphan_registry "$REGISTRY_ADDR"
 if registry_ok "$REGISTRY_ADDR"; then
   log "registry on $REGISTRY_ADDR already answers; reusing it"
 else
@@ -66,6 +83,7 @@ fi
 
 # Second registry with htpasswd auth, for registry_login tests.
 AUTH_ADDR="${AUTH_REGISTRY_ADDR:-127.0.0.1:5001}"
+drop_orphan_registry "$AUTH_ADDR"
 if ! curl -sS -o /dev/null "http://$AUTH_ADDR/v2/" 2>/dev/null; then
   mkdir -p "$STATE/registry-auth"
   htpasswd -Bbn fleet "${AUTH_REGISTRY_PASSWORD:-fleet-secret-pw}" >"$STATE/registry-auth/htpasswd"
