@@ -208,7 +208,10 @@ write_node_config() {
 }
 EOF
   [ -f "$d/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "lab$n" -f "$d/ssh_host_ed25519_key"
+  # StrictModes off: the key lives in the checkout, which may sit under a world-writable /tmp
+  # (sshd then refuses it: "bad ownership or modes for directory /tmp"). Lab-only hosts.
   cat >"$d/sshd_config" <<EOF
+StrictModes no
 Port 22
 ListenAddress $ip
 HostKey $d/ssh_host_ed25519_key
