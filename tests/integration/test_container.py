@@ -5,7 +5,7 @@ import tempfile
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, free_port, http_get, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, converge_twice, free_port, http_get, run_module, unique
 
 IMAGE = WEB + ':1.0'
 HTML = '/usr/share/nginx/html'
@@ -18,13 +18,8 @@ def _args(janitor, name, **kw):
 
 
 def _converge(args, **kw):
-    """Run the task, assert it changed, run it again and assert it did not (idempotence)."""
-    first = run_module('container', args, **kw)
-    assert not first.failed, first
-    assert first.changed, first
-    second = run_module('container', args)
-    assert not second.failed, second
-    assert second.changed is False, second
+    """Run the task twice (changed, then not) on the same container."""
+    first, second = converge_twice('container', args, **kw)
     assert second['container']['id'] == first['container']['id']
     return first
 

@@ -3,7 +3,7 @@
 import os
 import tempfile
 
-from fleet_testlib import TEST_LABEL, WEB, free_port, http_get, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, converge_twice, free_port, http_get, run_module, unique
 
 from ansible_collections.fleet.docker.plugins.module_utils.batch import PROJECT_LABEL
 
@@ -21,13 +21,8 @@ def _batch(janitor, items, project=None, **kw):
 
 
 def _converge(args, **kw):
-    """Run the batch, assert it changed, run it again and assert nothing changed (idempotence)."""
-    first = run_module('containers', args, **kw)
-    assert not first.failed, first
-    assert first.changed, first
-    second = run_module('containers', args)
-    assert not second.failed, second
-    assert second.changed is False, second
+    """Run the batch twice (changed, then nothing changed) on the same containers."""
+    first, second = converge_twice('containers', args, **kw)
     assert second['summary']['unchanged'] == len(args['containers'])
     assert [r['container']['id'] for r in second['results']] == [r['container']['id'] for r in first['results']]
     return first

@@ -106,3 +106,17 @@ def http_get(url, timeout=10, attempts=40):
             last = exc
             time.sleep(0.25)
     return None, str(last)
+
+
+def converge_twice(module, args, **kw):
+    """Run a task twice: the first run must change, the second must not (idempotence).
+
+    Returns (first, second) so callers can add what their module promises on top.
+    """
+    first = run_module(module, args, **kw)
+    assert not first.failed, first
+    assert first.changed, first
+    second = run_module(module, args)
+    assert not second.failed, second
+    assert second.changed is False, second
+    return first, second
