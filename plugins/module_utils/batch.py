@@ -15,12 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, describe_error
+from ansible_collections.fleet.docker.plugins.module_utils.connection import MAX_POOL_SIZE, FleetDockerError, describe_error
 from ansible_collections.fleet.docker.plugins.module_utils.container_spec import CONTAINER_OPTIONS, build_spec
 from ansible_collections.fleet.docker.plugins.module_utils.containers import ImageCache, converge_container
 
 PROJECT_LABEL = 'fleet.docker.project'
-MAX_PARALLEL = 32
+MAX_PARALLEL = MAX_POOL_SIZE  # one pooled connection per thread
 SUMMARY_ACTIONS = ('pulled', 'created', 'recreated', 'updated', 'started', 'restarted', 'stopped', 'removed')
 
 

@@ -10,21 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.fleet.docker.plugins.module_utils.ancestry import (
     build_plan, normalize_container, normalize_image, parse_ancestors, reclaimable_bytes, summarize)
 from ansible_collections.fleet.docker.plugins.module_utils.connection import (
-    FleetDockerError, client_kwargs, describe_error)
+    MAX_POOL_SIZE, APIError, FleetDockerError, NotFound, describe_error)
 
-try:
-    import docker
-    from docker.errors import APIError, NotFound
-except ImportError:  # pragma: no cover - connection.py reports the missing SDK
-    docker = None
 
-    class APIError(Exception):
-        status_code = None
-
-    class NotFound(APIError):
-        pass
-
-MAX_WORKERS = 32
+# Every stop holds a pooled connection for its whole timeout: never more threads than connections.
+MAX_WORKERS = MAX_POOL_SIZE
 
 
 def _pool_size(count):
@@ -86,25 +76,21 @@ def _remove_containers(module, plan, stop_timeout, volumes):
     if not targets:
         return {}
     workers = _pool_size(len(targets))
-    # One client with a pool as large as the thread pool: each stop holds its connection for
-    # the whole stop timeout, and a shared 10-connection pool would serialize them again.
-    client = docker.APIClient(**dict(client_kwargs(module.params), max_pool_size=workers))
-    try:
-        def stop_and_remove(container):
-            try:
-                if container['action'] == 'stopped_and_removed':
-                    client.stop(container['id'], timeout=stop_timeout)
-                # force: a restart policy or a slow stop must not leave it behind.
-                client.remove_container(container['id'], v=volumes, force=True)
-            except NotFound:
-                return None  # already gone: the goal is met
-            except Exception as exc:  # pylint: disable=broad-except
-                return describe_error(exc)
-            return None
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            errors = dict(zip([c['id'] for c in targets], pool.map(stop_and_remove, targets)))
-    finally:
-        client.close()
+    client = module.client
+
+    def stop_and_remove(container):
+        try:
+            if container['action'] == 'stopped_and_removed':
+                client.stop(container['id'], timeout=stop_timeout)
+            # force: a restart policy or a slow stop must not leave it behind.
+            client.remove_container(container['id'], v=volumes, force=True)
+        except NotFound:
+            return None  # already gone: the goal is met
+        except Exception as exc:  # pylint: disable=broad-except
+            return describe_error(exc)
+        return None
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        errors = dict(zip([c['id'] for c in targets], pool.map(stop_and_remove, targets)))
     return {cid: err for cid, err in errors.items() if err}
 
 

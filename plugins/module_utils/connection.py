@@ -21,11 +21,28 @@ try:
     import docker.errors
     import docker.tls
     import requests.exceptions
+    # Re-exported: module_utils name the SDK's errors through this module only.
+    from docker.errors import APIError, DockerException, NotFound  # pylint: disable=unused-import
+    from requests.exceptions import RequestException  # pylint: disable=unused-import
     HAS_DOCKER = True
     DOCKER_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - exercised only on hosts without the SDK
     HAS_DOCKER = False
     DOCKER_IMPORT_ERROR = traceback.format_exc()
+
+    # Stand-ins so module_utils can name the SDK's errors; AnsibleDockerModule reports the missing SDK.
+    class DockerException(Exception):
+        pass
+
+    class APIError(DockerException):
+        status_code = None
+        explanation = None
+
+    class NotFound(APIError):
+        pass
+
+    class RequestException(Exception):
+        pass
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 MIN_API_VERSION = '1.41'

@@ -5,14 +5,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
 from ansible_collections.fleet.docker.plugins.module_utils.container_spec import parse_command, parse_env
 
-try:
-    from docker.errors import NotFound
-except ImportError:  # pragma: no cover - connection.py reports the missing SDK
-    class NotFound(Exception):
-        pass
 
 EXEC_OPTIONS = dict(
     container=dict(type='str', required=True),

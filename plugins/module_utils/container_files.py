@@ -21,12 +21,8 @@ import tempfile
 from ansible_collections.fleet.docker.plugins.module_utils.archive import (
     DIR, FILE, LINK, ArchiveError, Entry, MemberChecker, StreamReader, build_archive, content_entry, differs,
     hash_stream, is_text, iter_archive, read_archive, scan_host, sha256_file)
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
 
-try:
-    import docker.errors
-except ImportError:  # pragma: no cover - AnsibleDockerModule reports the missing SDK
-    pass
 
 STAT_HEADER = 'X-Docker-Container-Path-Stat'
 # Go's os.FileMode bits as the engine reports them in the stat header.
@@ -40,7 +36,7 @@ SPOOL_LIMIT = 16 * 1024 * 1024
 def inspect_container(client, name):
     try:
         return client.inspect_container(name)
-    except docker.errors.NotFound:
+    except NotFound:
         raise FleetDockerError('No such container: %s' % name)
 
 
@@ -405,6 +401,25 @@ def _copy_file(source, out):
         shutil.copyfileobj(handle, out)
 
 
+def apply_checked(archive, writer):
+    """Apply a seekable archive with ``writer``, checking every member before writing any.
+
+    A crafted archive (raising ArchiveError) therefore leaves the host untouched.
+    """
+    start = archive.tell()
+    for dummy in iter_archive(archive, MemberChecker(_host_link(writer.root))):
+        pass
+    archive.seek(start)
+    for entry, data in iter_archive(archive, MemberChecker(_host_link(writer.root))):
+        if entry.kind == DIR:
+            writer.directory(entry)
+        elif entry.kind == LINK:
+            writer.link(entry)
+        else:
+            writer.regular(entry, data)
+    writer.finish()
+
+
 def fetch_from(module):
     """container_fetch: write what differs from a container path to a host path."""
     params = module.params
@@ -429,22 +444,11 @@ def fetch_from(module):
     writer = _HostWriter(target, module.check_mode, contents)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_LIMIT) as spool:
         shutil.copyfileobj(get_archive(client, cid, real_src), spool)
-        # Check every member before writing any, so a crafted archive leaves the host untouched.
         spool.seek(0)
         try:
-            for dummy in iter_archive(spool, MemberChecker(_host_link(target))):
-                pass
+            apply_checked(spool, writer)
         except ArchiveError as exc:
             raise FleetDockerError('Refusing the archive of %s: %s' % (src, exc))
-        spool.seek(0)
-        for entry, data in iter_archive(spool, MemberChecker(_host_link(target))):
-            if entry.kind == DIR:
-                writer.directory(entry)
-            elif entry.kind == LINK:
-                writer.link(entry)
-            else:
-                writer.regular(entry, data)
-    writer.finish()
     result = dict(changed=bool(writer.changed), changed_files=writer.changed, dest=target, src=real_src,
                   container=container['Name'].lstrip('/'))
     if not info['is_dir'] and writer.hashes:

@@ -5,16 +5,11 @@
 
 from __future__ import annotations
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
 from ansible_collections.fleet.docker.plugins.module_utils.image_ref import (
     is_image_id, looks_like_id_prefix, parse_reference)
 from ansible_collections.fleet.docker.plugins.module_utils.images import inspect_image
 
-try:
-    from docker.errors import NotFound
-except ImportError:  # pragma: no cover - connection.py reports the missing SDK
-    class NotFound(Exception):
-        pass
 
 FILTER_KEYS = ('id', 'name', 'label', 'exited', 'status', 'ancestor')
 

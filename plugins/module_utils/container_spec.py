@@ -343,16 +343,19 @@ def to_api_mounts(mounts):
 
 # ------------------------------------------------------------------------------------------ env
 
-def env_value(key, value):
-    """Turn one env value into the string the engine stores; numbers and booleans never fail."""
+def scalar_string(what, value, error=ContainerSpecError):
+    """An env, label or option value as the string the engine stores; numbers and booleans never fail."""
     if value is None:
         return ''
     if isinstance(value, bool):
         return 'true' if value else 'false'
     if isinstance(value, (int, float, str)):
         return str(value)
-    raise EnvSpecError('Invalid env value for %s: expected a string, number or boolean, got a %s.'
-                       % (key, type(value).__name__))
+    raise error('Invalid %s: expected a string, number or boolean, got a %s.' % (what, type(value).__name__))
+
+
+def env_value(key, value):
+    return scalar_string('env value for %s' % key, value, EnvSpecError)
 
 
 def parse_env(env):

@@ -12,28 +12,14 @@ from __future__ import annotations
 
 import threading
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, describe_error
+from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+    APIError, DockerException, FleetDockerError, NotFound, RequestException, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.container_compare import (
     RECREATE, UPDATE, compare_container, diff_output, needs_recreate)
 from ansible_collections.fleet.docker.plugins.module_utils.container_spec import (
     CONTAINER_OPTIONS, ContainerSpecError, build_spec, create_config)
 from ansible_collections.fleet.docker.plugins.module_utils.images import ensure_image, inspect_image
 
-try:
-    from docker.errors import APIError, DockerException, NotFound
-    from requests.exceptions import RequestException
-except ImportError:  # pragma: no cover - connection.py reports the missing SDK
-    class DockerException(Exception):
-        pass
-
-    class APIError(DockerException):
-        status_code = None
-
-    class NotFound(APIError):
-        pass
-
-    class RequestException(Exception):
-        pass
 
 # The networks every engine has; they need no existence check.
 BUILTIN_NETWORKS = ('bridge', 'host', 'none', 'default')

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, FleetDockerError, NotFound
 from ansible_collections.fleet.docker.plugins.module_utils.image_ref import (
     ImageRefError, is_image_id, looks_like_id_prefix, normalize_id, parse_reference, registry_path, split_registry,
 )
@@ -15,15 +15,6 @@ from ansible_collections.fleet.docker.plugins.module_utils.registry import (
     RegistryClient, RegistryError, auth_config_for,
 )
 
-try:
-    from docker.errors import NotFound, APIError
-except ImportError:  # pragma: no cover - connection.py reports the missing SDK
-    class APIError(Exception):
-        status_code = None
-        explanation = None
-
-    class NotFound(APIError):
-        pass
 
 PULL_POLICIES = ('missing', 'always', 'never')
 

@@ -14,13 +14,8 @@ import re
 import time
 
 from ansible_collections.fleet.docker.plugins.module_utils.ancestry import human_size
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
 
-try:
-    from docker.errors import NotFound
-except ImportError:  # pragma: no cover - connection.py reports the missing SDK
-    class NotFound(Exception):
-        pass
 
 KINDS = ('containers', 'images', 'volumes', 'networks', 'builder_cache')
 # What each prune endpoint of API 1.41 accepts; anything else is refused before any call.

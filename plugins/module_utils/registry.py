@@ -23,7 +23,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
 from urllib.request import Request, build_opener, HTTPRedirectHandler
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, FleetDockerError
 
 HUB_INDEX_KEY = 'https://index.docker.io/v1/'
 HUB_NAMES = ('docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com')
@@ -414,10 +414,6 @@ def _reason(exc):
 
 def _engine_login(client, registry, username, password, config_path):
     """Ask the engine to log in (it talks to the registry); a refusal becomes one clear sentence."""
-    try:
-        from docker.errors import APIError
-    except ImportError:  # pragma: no cover - connection.py reports the missing SDK
-        APIError = OSError
     try:
         client.login(username, password=password, registry=config_key(registry), reauth=True,
                      dockercfg_path=config_path)

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.container_spec import scalar_string
 
-try:
-    from docker.errors import NotFound
-except ImportError:  # pragma: no cover - connection.py reports the missing SDK
-    class NotFound(Exception):
-        pass
 
 VOLUME_OPTIONS = dict(
     name=dict(type='str', required=True),
@@ -31,13 +27,8 @@ _NAME = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9_.-]+$')
 
 
 def _strings(option, values):
-    out = {}
-    for key, value in (values or {}).items():
-        if isinstance(value, (dict, list)):
-            raise FleetDockerError('%s %s: expected a string, number or boolean.' % (option, key))
-        out[str(key)] = ('true' if value else 'false') if isinstance(value, bool) else (
-            '' if value is None else str(value))
-    return out
+    """labels and driver_options as the engine stores them, by the container options' own rule."""
+    return dict((str(key), scalar_string('%s %s' % (option, key), value)) for key, value in (values or {}).items())
 
 
 def find_volume(client, name):

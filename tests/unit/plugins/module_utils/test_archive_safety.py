@@ -9,9 +9,8 @@ import tarfile
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ansible_collections.fleet.docker.plugins.module_utils.archive import ArchiveError, MemberChecker, iter_archive
-from ansible_collections.fleet.docker.plugins.module_utils.container_files import _HostWriter, _host_link
-from ansible_collections.fleet.docker.plugins.module_utils.archive import DIR, LINK
+from ansible_collections.fleet.docker.plugins.module_utils.archive import ArchiveError
+from ansible_collections.fleet.docker.plugins.module_utils.container_files import _HostWriter, apply_checked
 from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
 
 
@@ -35,18 +34,7 @@ def build(members, fmt=tarfile.PAX_FORMAT):
 
 def apply(buf, dest):
     """What fetch_from does: check every member first, then write."""
-    for dummy in iter_archive(buf, MemberChecker(_host_link(str(dest)))):
-        pass
-    buf.seek(0)
-    writer = _HostWriter(str(dest), False, False)
-    for entry, data in iter_archive(buf, MemberChecker(_host_link(str(dest)))):
-        if entry.kind == DIR:
-            writer.directory(entry)
-        elif entry.kind == LINK:
-            writer.link(entry)
-        else:
-            writer.regular(entry, data)
-    writer.finish()
+    apply_checked(buf, _HostWriter(str(dest), False, False))
 
 
 @pytest.mark.parametrize('members', [
