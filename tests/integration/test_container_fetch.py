@@ -1,13 +1,11 @@
 """container_fetch on the real engine: directories and files out, idempotence, check mode, refusals."""
 
 import hashlib
-import io
 import os
-import tarfile
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, put_tree, run_module, unique
 
 HTML = '/usr/share/nginx/html'
 
@@ -21,7 +19,7 @@ def box(engine, janitor):
         engine.pull(WEB, tag='1.0')
     name = janitor.container(unique('fetch'))
     engine.create_container(WEB + ':1.0', name=name, labels={TEST_LABEL: janitor.tag})
-    put(engine, name, '/', [
+    put_tree(engine, name, '/', [
         ('srv/app', 'dir', None, 0o755),
         ('srv/app/app.conf', 'file', b'port=9000\n', 0o640),
         ('srv/app/logs', 'dir', None, 0o750),
@@ -30,22 +28,6 @@ def box(engine, janitor):
         ('srv/app/same.conf', 'hard', 'srv/app/app.conf', 0o640),
     ])
     return name
-
-
-def put(engine, name, path, members):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode='w') as tar:
-        for member, kind, payload, mode in members:
-            info = tarfile.TarInfo(member)
-            info.mode = mode
-            if kind == 'file':
-                info.size = len(payload)
-                tar.addfile(info, io.BytesIO(payload))
-                continue
-            info.type = {'dir': tarfile.DIRTYPE, 'sym': tarfile.SYMTYPE, 'hard': tarfile.LNKTYPE}[kind]
-            info.linkname = payload or ''
-            tar.addfile(info)
-    assert engine.put_archive(name, path, buf.getvalue())
 
 
 def tree(root):
@@ -118,7 +100,7 @@ def test_fetch_single_file_and_check_mode(box, tmp_path):
 
 
 def test_symlink_pointing_outside_dest_is_refused_and_nothing_written(engine, box, tmp_path):
-    put(engine, box, '/srv/app', [('escape', 'sym', '/etc', 0o777)])
+    put_tree(engine, box, '/srv/app', [('escape', 'sym', '/etc', 0o777)])
     dest = tmp_path / 'out'
     result = fetch(box, src='/srv/app', dest=str(dest) + '/')
     assert result.failed and 'outside dest' in result['msg'] and 'escape' in result['msg'], result

@@ -7,15 +7,13 @@ Rows never make the engine reach past loopback: image references either do not p
 the local registry, and no row names a remote host.
 """
 
-import io
 import os
-import tarfile
 import time
 
 import docker.errors
 import pytest
 
-from fleet_testlib import REGISTRY, TEST_LABEL, WEB, run_module, unique
+from fleet_testlib import REGISTRY, TEST_LABEL, WEB, put_tree, run_module, unique
 
 U = 'UNIQ'            # replaced by a fresh token per row
 HUGE = 'x' * 200000   # bigger than any name, tag or label the engine takes
@@ -199,21 +197,6 @@ def test_hostile_option_fails_clearly_and_changes_nothing(engine, module, args, 
 
 # ---------------------------------------------------------------- archive safety, end to end
 
-def _put(engine, name, path, members):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode='w') as tar:
-        for member, kind, payload in members:
-            info = tarfile.TarInfo(member)
-            info.mode = 0o777 if kind == 'sym' else 0o755 if kind == 'dir' else 0o644
-            if kind == 'file':
-                info.size = len(payload)
-                tar.addfile(info, io.BytesIO(payload))
-                continue
-            info.type = {'dir': tarfile.DIRTYPE, 'sym': tarfile.SYMTYPE}[kind]
-            info.linkname = payload or ''
-            tar.addfile(info)
-    assert engine.put_archive(name, path, buf.getvalue())
-
 
 @pytest.fixture
 def box(engine, janitor):
@@ -223,7 +206,7 @@ def box(engine, janitor):
         engine.pull(WEB, tag='1.0')
     name = janitor.container(unique('hostile-box'))
     engine.create_container(WEB + ':1.0', name=name, labels={TEST_LABEL: janitor.tag})
-    _put(engine, name, '/', [('srv/app', 'dir', None), ('srv/app/ok.txt', 'file', b'ok\n')])
+    put_tree(engine, name, '/', [('srv/app', 'dir', None), ('srv/app/ok.txt', 'file', b'ok\n')])
     return name
 
 
@@ -266,7 +249,7 @@ def test_fetch_replaces_a_host_symlink_in_dest_instead_of_writing_through_it(eng
     dest.mkdir()
     os.symlink(str(outside), str(dest / 'sub'))
     os.symlink(str(outside / 'stolen.txt'), str(dest / 'ok.txt'))
-    _put(engine, box, '/srv/app', [('sub', 'dir', None), ('sub/inner.txt', 'file', b'inner\n')])
+    put_tree(engine, box, '/srv/app', [('sub', 'dir', None), ('sub/inner.txt', 'file', b'inner\n')])
     result = run_module('container_fetch', dict(container=box, src='/srv/app/', dest=str(dest)))
     assert not result.failed, result
     assert os.listdir(str(outside)) == [], 'fetch wrote through a symlink in dest'
@@ -287,7 +270,7 @@ def test_fetch_single_file_onto_a_host_symlink_replaces_the_link(engine, box, tm
 
 def test_copy_refuses_when_the_containers_dest_holds_an_escaping_symlink(engine, box, tmp_path):
     """container_copy reads dest back before writing: an escaping link there is refused, nothing uploaded."""
-    _put(engine, box, '/srv/app', [('escape', 'sym', '/etc')])
+    put_tree(engine, box, '/srv/app', [('escape', 'sym', '/etc')])
     site = tmp_path / 'site'
     (site / 'escape').mkdir(parents=True)
     (site / 'escape' / 'passwd').write_text('root::0:0::/:/bin/sh\n')

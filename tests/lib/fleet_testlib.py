@@ -120,3 +120,28 @@ def converge_twice(module, args, **kw):
     assert not second.failed, second
     assert second.changed is False, second
     return first, second
+
+
+def put_tree(engine, container, path, members):
+    """Write entries into a container with one PUT archive, bypassing the modules under test.
+
+    ``members``: (name, kind, payload[, mode]) with kind file (payload bytes), dir, sym or hard
+    (payload the link target). Without a mode: 0777 links, 0755 dirs, 0644 files.
+    """
+    import io
+    import tarfile
+    default_modes = dict(sym=0o777, hard=0o644, dir=0o755, file=0o644)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w') as tar:
+        for member in members:
+            name, kind, payload = member[:3]
+            info = tarfile.TarInfo(name)
+            info.mode = member[3] if len(member) > 3 else default_modes[kind]
+            if kind == 'file':
+                info.size = len(payload)
+                tar.addfile(info, io.BytesIO(payload))
+                continue
+            info.type = {'dir': tarfile.DIRTYPE, 'sym': tarfile.SYMTYPE, 'hard': tarfile.LNKTYPE}[kind]
+            info.linkname = payload or ''
+            tar.addfile(info)
+    assert engine.put_archive(container, path, buf.getvalue())
