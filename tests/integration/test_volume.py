@@ -94,3 +94,18 @@ def test_volume_info_lists_all_with_users(engine, janitor):
 def test_bad_name_fails_clearly(engine):
     result = run_module('volume', {'name': 'bad/name'})
     assert result.failed and result['msg'].startswith("Invalid volume name 'bad/name'")
+
+
+def test_volume_info_check_mode_and_bad_input(engine, janitor):
+    name = _args(janitor)['name']
+    engine.create_volume(name, labels={TEST_LABEL: janitor.tag})
+    before = sorted(v['Name'] for v in engine.volumes()['Volumes'] or [])
+    checked = run_module('volume_info', {'name': name}, check=True)
+    assert not checked.failed and checked['changed'] is False and checked['exists'] is True
+    assert checked['volume']['name'] == name
+    assert sorted(v['Name'] for v in engine.volumes()['Volumes'] or []) == before
+    bad = run_module('volume_info', {'name': name, 'timeout': 'soon'})
+    assert bad.failed and 'timeout' in bad['msg']
+    # A name no volume can have is simply not there, like a missing image for image_info.
+    odd = run_module('volume_info', {'name': 'bad/name'})
+    assert not odd.failed and odd['exists'] is False and odd['volume'] is None
