@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The engine's naming rules and shared vocabularies, in one place for every module.
+
+The patterns follow dockerd's own: containers and volumes share its "restricted name" rule
+(a letter or digit, then at least one more of letters, digits, ``_ . -``), so one-character
+names are refused by the engine and therefore here too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+
+# dockerd: daemon/names RestrictedNamePattern, used for container and local volume names.
+RESTRICTED_NAME = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9_.-]+$')
+RESTRICTED_NAME_TEXT = 'a letter or digit followed by at least one letter, digit, "_", "." or "-"'
+# Longer names are accepted by dockerd but break hostnames, logs and tools.
+MAX_CONTAINER_NAME = 255
+
+# Networks every engine has; they need no existence check and cannot be created or removed.
+BUILTIN_NETWORKS = ('bridge', 'host', 'none')
+# Names that are built in or reserved by swarm mode; prune and network modules leave them alone.
+PREDEFINED_NETWORKS = BUILTIN_NETWORKS + ('ingress', 'docker_gwbridge')
+# network_mode values that are not networks a container joins.
+SPECIAL_NETWORK_MODES = ('host', 'none')
+
+PULL_POLICIES = ('missing', 'always', 'never')
+RESTART_POLICIES = ('no', 'on-failure', 'always', 'unless-stopped')
+
+# Label on a replacement container while a recreate is in flight (see containers.recreate).
+REPLACEMENT_LABEL = 'fleet.docker.replacement-for'
+
+
+class InvalidNameError(FleetDockerError):
+    """A name the engine would refuse."""
+
+
+def check_restricted_name(kind: str, name: str) -> str:
+    """Return ``name`` without a leading ``/`` (containers), or raise with the engine's rule."""
+    bare = name.lstrip('/') if kind == 'container' else name
+    if not isinstance(name, str) or not RESTRICTED_NAME.match(bare or ''):
+        raise InvalidNameError('Invalid %s name %r: use %s.' % (kind, _clip_name(name), RESTRICTED_NAME_TEXT))
+    if kind == 'container' and len(bare) > MAX_CONTAINER_NAME:
+        raise InvalidNameError('Invalid container name %r...: %d characters, at most %d.'
+                         % (bare[:40], len(bare), MAX_CONTAINER_NAME))
+    return bare
+
+
+def is_volume_name(text: str) -> bool:
+    return bool(RESTRICTED_NAME.match(text or ''))
+
+
+def _clip_name(name) -> str:
+    text = str(name)
+    return text if len(text) <= 100 else text[:100] + '...'
