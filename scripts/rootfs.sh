@@ -14,13 +14,13 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 STATE="${FLEET_STATE:-$ROOT/.state}"
 DIR="$STATE/rootfs"
 SUITE="${1:?usage: rootfs.sh trixie|sid}"
-PACKAGES="docker.io,docker-compose,python3,python3-docker,openssh-server,iproute2,iptables,ca-certificates,curl,procps"
+PACKAGES="docker.io,docker-cli,docker-compose,python3,python3-docker,openssh-server,iproute2,iptables,ca-certificates,curl,procps"
 
 log() { printf '[rootfs] %s\n' "$*" >&2; }
 
 build() {
   local suite="$1" tar="$DIR/$1.tar" stamp="$DIR/$1.packages"
-  if [ -s "$tar" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$PACKAGES" ]; then
+  if [ -f "$tar" ] && [ -s "$tar" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$PACKAGES" ]; then
     echo "$tar"; return 0
   fi
   command -v mmdebstrap >/dev/null || {
@@ -30,7 +30,10 @@ build() {
   # sid's Release file on the mirror may be past its Valid-Until date.
   [ "$suite" = sid ] && opts+=(--aptopt='Acquire::Check-Valid-Until "false"')
   log "building $suite ($PACKAGES)"
-  if mmdebstrap --quiet --variant=minbase "${opts[@]}" --include="$PACKAGES" "$suite" "$tar.tmp" >&2; then
+  # --format=tar: mmdebstrap picks the format from the file name, and "*.tar.tmp" gave a directory.
+  if mmdebstrap --quiet --variant=minbase --format=tar "${opts[@]}" --include="$PACKAGES" "$suite" "$tar.tmp" >&2; then
+    # An earlier version of this script left a directory at $tar; mv would move the file into it.
+    if [ -d "$tar" ]; then mv "$tar" "$tar.old.$$" && rm -rf "$tar.old.$$"; fi
     mv "$tar.tmp" "$tar"
     echo "$PACKAGES" > "$stamp"
     echo "$tar"
