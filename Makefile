@@ -4,6 +4,7 @@ ROOT := $(abspath .)
 VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 HOSTS ?= 3
+ENGINES ?= 20,26,28
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
@@ -56,9 +57,10 @@ demo: lab
 clean:
 	rm -rf .cache/build .cache/sanity .pytest_cache
 
-# The lab fleet (docs/lab.md): HOSTS hosts over SSH, each with its own engine.
+# The lab fleet (docs/lab.md): HOSTS hosts over SSH, each with its own engine; ENGINES cycles
+# Docker 20.10 (bookworm), 26.1 (trixie) and 28.5 (sid) over the hosts.
 lab: install engine
-	bash scripts/lab.sh up $(HOSTS)
+	ENGINES=$(ENGINES) bash scripts/lab.sh up $(HOSTS)
 
 lab-down:
 	bash scripts/lab.sh down

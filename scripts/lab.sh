@@ -3,6 +3,7 @@
 # on a project bridge. Ansible reaches them over SSH with .lab/inventory.yml.
 #
 #   scripts/lab.sh up [N]    bring up (or repair) an N-host lab (default 3); idempotent
+#                            ENGINES=20,26,28 (default): host N runs the ((N-1) mod len)th engine
 #   scripts/lab.sh down      remove every namespace, process, cgroup, bridge and .lab/; idempotent
 #   scripts/lab.sh status    one line per part; exit 0 only when the whole lab is healthy
 #
@@ -24,11 +25,16 @@ REGISTRY="$BRIDGE_IP:5000"
 PY="$ROOT/.venv/bin/python"
 KEY="$LAB/ssh/id_ed25519"
 MAX_HOSTS=31
+# The engine of each host, cycled over the hosts: 20 = Docker 20.10 (this machine's bookworm
+# packages), 26 = 26.1 (trixie root filesystem), 28 = 28.5 (sid root filesystem).
+ENGINES="${ENGINES:-20,26,28}"
+NODE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 SSH_OPTS=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
           -o LogLevel=ERROR -o ConnectTimeout=3)
 
 log() { printf '[lab] %s\n' "$*"; }
 die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
+warn() { printf '[lab] WARNING: %s\n' "$*" >&2; }
 
 node_ip() { echo "$NET.$((10 + $1))"; }
 node_dir() { echo "$LAB/nodes/$1"; }
@@ -55,6 +61,50 @@ ensure_packages() {
     apt-get update -qq
     apt-get install -y -qq "${need[@]}" >/dev/null
   fi
+}
+
+# ---------------------------------------------------------------- engines
+declare -A ACTUAL=() LOWER=()   # engine kind asked -> suite given (sid may fall back), its root tree
+engine_list() {
+  local e list=()
+  IFS=, read -r -a list <<<"$ENGINES"
+  [ ${#list[@]} -gt 0 ] || die "ENGINES is empty (use e.g. ENGINES=20,26,28)"
+  for e in "${list[@]}"; do
+    case "$e" in 20|26|28) ;; *) die "ENGINES must list 20, 26 or 28, comma-separated (got '$ENGINES')";; esac
+  done
+  echo "${list[@]}"
+}
+want_engine() { local l; read -r -a l <<<"$(engine_list)"; echo "${l[$((($1 - 1) % ${#l[@]}))]}"; }
+suite_of() { case "$1" in 20) echo bookworm;; 26) echo trixie;; 28) echo sid;; esac; }
+kind_of() { case "$1" in bookworm) echo 20;; trixie) echo 26;; sid) echo 28;; esac; }
+
+# The root tree of a newer engine: scripts/rootfs.sh's cached tarball, unpacked once under the
+# state directory and shared read-only by every node of that kind (each has its own overlay).
+prepare_rootfs() {
+  local kind=$1 want tar actual lower stamp
+  [ -n "${ACTUAL[$kind]:-}" ] && return 0
+  want=$(suite_of "$kind")
+  tar=$(bash "$ROOT/scripts/rootfs.sh" "$want") || die "no $want root filesystem for Docker $kind (scripts/rootfs.sh $want failed)"
+  actual=$(basename "$tar" .tar)
+  [ "$actual" = "$want" ] || warn "ENGINES asks for $kind ($want) but its root filesystem could not be built: those hosts run $(kind_of "$actual") ($actual) instead"
+  if [ -d "$tar" ]; then
+    lower=$tar   # an unpacked tree (older rootfs.sh layout)
+  else
+    lower="$STATE/lab-rootfs/$actual"; stamp=$(stat -c '%s %Y' "$tar")
+    if [ ! -d "$lower" ] || [ "$(cat "$lower.stamp" 2>/dev/null)" != "$stamp" ]; then
+      log "unpacking $tar"
+      rm -rf "$lower.tmp"; mkdir -p "$lower.tmp"
+      tar -xf "$tar" -C "$lower.tmp" --numeric-owner || die "could not unpack $tar"
+      rm -rf "$lower"; mv "$lower.tmp" "$lower"; echo "$stamp" >"$lower.stamp"
+    fi
+  fi
+  ACTUAL[$kind]=$actual; LOWER[$kind]=$lower
+}
+# What node n must run, as its init writes it to /run/lab-engine: the suite, and for a root tree
+# its path (a node built for another engine or tree is rebuilt).
+node_identity() {
+  local kind; kind=$(want_engine "$1")
+  if [ "$kind" = 20 ]; then echo bookworm; else echo "${ACTUAL[$kind]} ${LOWER[$kind]}"; fi
 }
 
 # ---------------------------------------------------------------- process helpers
@@ -84,7 +134,7 @@ kill_wait() { # pids...: SIGKILL, then wait until they are gone (max ~5 s)
 # The node's init: PID 1 of its PID namespace, recorded in holder.pid and checked against
 # the marker and the node's netns, so a stale or reused pid is never trusted.
 holder_pid() {
-  local n=$1 f pid
+  local n=$1 f pid   # $2: the identity the node must have (node_identity), when given
   f="$(node_dir "$n")/holder.pid"
   [ -f "$f" ] || return 1
   pid=$(cat "$f" 2>/dev/null) || return 1
@@ -94,6 +144,7 @@ holder_pid() {
   [ -e "/run/netns/$(netns "$n")" ] || return 1
   [ "$(stat -L -c %i "/proc/$pid/ns/net")" = "$(stat -L -c %i "/run/netns/$(netns "$n")")" ] || return 1
   [ -e "/proc/$pid/root/run/lab-ready" ] || return 1
+  if [ -n "${2:-}" ] && [ "$(cat "/proc/$pid/root/run/lab-engine" 2>/dev/null)" != "$2" ]; then return 1; fi
   echo "$pid"
 }
 # PIDs of processes in the node's PID namespace with the given command name.
@@ -191,6 +242,45 @@ umount -l /sys
 mount -t sysfs lab-sys /sys
 mount --move /run/.cg /sys/fs/cgroup
 rmdir /run/.cg 2>/dev/null || true
+echo bookworm >/run/lab-engine
+touch /run/lab-ready
+exec -a "$(marker "$n")" /usr/bin/docker-init -- sleep infinity
+EOF
+}
+
+# A newer engine's node: the root tree under a per-node overlay becomes the namespace's root with
+# pivot_root, so dockerd, sshd and python are the tree's own. pivot_root, not chroot: under a
+# chrooted dockerd, docker exec runs commands in the outer root instead of the container's.
+write_node_init_rootfs() {
+  local n=$1 suite=$2 lower=$3 d; d=$(node_dir "$n")
+  cat >"$d/init.sh" <<EOF
+set -eu
+R="$d/rootfs"
+mkdir -p "\$R" "$d/upper-$suite" "$d/work-$suite"
+mount -t overlay "$NAME-$n-root" -o "lowerdir=$lower,upperdir=$d/upper-$suite,workdir=$d/work-$suite" "\$R"
+# The new root must be a bind mount of its own, else docker load fails: "remount /, flags: 0x84000".
+mount --bind "\$R" "\$R"
+mount -t proc lab-proc "\$R/proc"
+mount -t sysfs lab-sys "\$R/sys"          # this netns's view of /sys
+mount --rbind /sys/fs/cgroup "\$R/sys/fs/cgroup"
+mount --rbind /dev "\$R/dev"
+mount -t tmpfs -o mode=755,size=64m lab-run "\$R/run"
+mkdir -p "\$R/run/sshd" "\$R/run/lock" "\$R/var/lib/docker" "\$R/etc/docker" "\$R/srv" "\$R$d" "\$R$LAB/ssh"
+mount --bind "$d/docker-$suite" "\$R/var/lib/docker"   # per engine: a newer engine's data is not 20.10's
+mount --bind "$d/etc-docker" "\$R/etc/docker"
+mount --bind "$d/srv" "\$R/srv"
+# sshd_config, host key, logs and the authorized key at the same paths as on a bookworm node.
+mount --bind "$d" "\$R$d"
+mount --bind "$LAB/ssh" "\$R$LAB/ssh"
+mount -o remount,bind,ro "\$R$LAB/ssh"
+echo "$suite $lower" >"\$R/run/lab-engine"
+cd "\$R"
+mkdir -p .lab-old-root
+pivot_root . .lab-old-root
+cd /
+umount -l /.lab-old-root
+rmdir /.lab-old-root
+export PATH=$NODE_PATH
 touch /run/lab-ready
 exec -a "$(marker "$n")" /usr/bin/docker-init -- sleep infinity
 EOF
@@ -259,11 +349,12 @@ node_destroy() {
 
 # Start what is missing for node n, without waiting for the engine (node_wait does that).
 node_ensure() {
-  local n=$1 d ns h ip; d=$(node_dir "$n"); ns=$(netns "$n"); ip=$(node_ip "$n")
-  mkdir -p "$d/docker" "$d/etc-docker" "$d/srv" "$d/home"
-  chmod 700 "$d/home"
+  local n=$1 d ns h ip kind id; d=$(node_dir "$n"); ns=$(netns "$n"); ip=$(node_ip "$n")
+  kind=$(want_engine "$n"); id=$(node_identity "$n")
+  mkdir -p "$d/etc-docker" "$d/srv"
+  if [ "$kind" = 20 ]; then mkdir -p "$d/docker" "$d/home"; chmod 700 "$d/home"; else mkdir -p "$d/docker-${id%% *}"; fi
   write_node_config "$n"
-  if ! h=$(holder_pid "$n") || [[ "$(ip -n "$ns" -4 addr show dev eth0 2>/dev/null)" != *"inet $ip/24 "* ]] \
+  if ! h=$(holder_pid "$n" "$id") || [[ "$(ip -n "$ns" -4 addr show dev eth0 2>/dev/null)" != *"inet $ip/24 "* ]] \
      || [ "$(cat "/sys/class/net/$(veth "$n")/master/ifindex" 2>/dev/null)" != "$(cat "/sys/class/net/$BRIDGE/ifindex")" ]; then
     if [ -e "/run/netns/$ns" ] || [ -f "$d/holder.pid" ]; then log "node $n: broken or partial, rebuilding"; fi
     node_destroy "$n"
@@ -275,17 +366,17 @@ node_ensure() {
     ip -n "$ns" addr add "$ip/24" dev eth0
     ip -n "$ns" link set eth0 up
     ip -n "$ns" link set lo up
-    write_node_init "$n"
+    if [ "$kind" = 20 ]; then write_node_init "$n"; else write_node_init_rootfs "$n" $id; fi
     setsid nohup nsenter --net="/run/netns/$ns" unshare --mount --propagation private --pid --fork \
       --mount-proc bash "$d/init.sh" >"$d/init.log" 2>&1 </dev/null 9>&- &
     local u=$! i child=
     for i in $(seq 1 100); do
       child=$(cat "/proc/$u/task/$u/children" 2>/dev/null | awk '{print $1}') || true
-      if [ -n "$child" ]; then echo "$child" >"$d/holder.pid"; h=$(holder_pid "$n") && break; fi
+      if [ -n "$child" ]; then echo "$child" >"$d/holder.pid"; h=$(holder_pid "$n" "$id") && break; fi
       kill -0 "$u" 2>/dev/null || break
       sleep 0.05
     done
-    h=$(holder_pid "$n") || { cat "$d/init.log" >&2; die "node $n: init did not come up"; }
+    h=$(holder_pid "$n" "$id") || { cat "$d/init.log" >&2; die "node $n: init did not come up"; }
   fi
   if ! docker_ok "$h"; then
     local old; old=$(node_procs "$h" dockerd)
@@ -297,14 +388,16 @@ node_ensure() {
     if ! docker_ok "$h"; then
       log "node $n: starting dockerd"
       rm -f "/proc/$h/root/run/docker.pid"   # a killed daemon's pid file blocks the next start
-      setsid nohup nsenter --target "$h" --mount --net --pid -- "$(command -v dockerd)" \
+      # Entering the node's mount namespace puts the process in the node's root: on a newer
+      # engine's node this is the tree's own /usr/sbin/dockerd, with the node's own tools on PATH.
+      setsid nohup nsenter --target "$h" --mount --net --pid -- env PATH="$NODE_PATH" /usr/sbin/dockerd \
         >>"$d/dockerd.log" 2>&1 </dev/null 9>&- &
     fi
   fi
   if ! sshd_ok "$n"; then
     kill_wait $(node_procs "$h" sshd)
     rm -f "/proc/$h/root/run/sshd.pid"
-    nsenter --target "$h" --mount --net --pid -- /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" \
+    nsenter --target "$h" --mount --net --pid -- env PATH="$NODE_PATH" /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" \
       </dev/null >/dev/null 2>>"$d/sshd.log" 9>&- \
       || die "node $n: sshd did not start (see $d/sshd.log)"
   fi
@@ -319,15 +412,23 @@ node_wait() {
   sshd_ok "$n" || die "node $n: sshd does not answer on $(node_ip "$n"):22"
 }
 
+# The managed-host python: this clone's venv on a bookworm node, the tree's python3 (with
+# Debian's python3-docker) on a newer engine's node.
+node_python() { if [ "$(want_engine "$1")" = 20 ]; then echo "$PY"; else echo /usr/bin/python3; fi; }
 # Over SSH, as Ansible will: the interpreter imports the SDK and reaches the node's engine.
 node_check() {
   local n=$1
   ssh "${SSH_OPTS[@]}" -i "$KEY" "root@$(node_ip "$n")" \
-    "$PY -c 'import docker; docker.APIClient(version=\"auto\").ping()'" >/dev/null 2>&1
+    "$(node_python "$n") -c 'import docker; docker.APIClient(version=\"auto\").ping()'" >/dev/null 2>&1
+}
+# "VERSION API" of the engine behind the socket of the node whose init is $1.
+engine_version() {
+  curl -fsS -m 3 --unix-socket "/proc/$1/root/run/docker.sock" http://lab/version 2>/dev/null \
+    | sed -n 's/.*"Version":"\([^"]*\)".*"ApiVersion":"\([^"]*\)".*/\1 \2/p' | head -1
 }
 
 write_inventory() {
-  local count=$1 n tmp="$LAB/inventory.yml.tmp"
+  local count=$1 n id tmp="$LAB/inventory.yml.tmp"
   {
     echo "# Written by scripts/lab.sh: the lab fleet (make lab / make lab-down)."
     echo "lab:"
@@ -336,12 +437,16 @@ write_inventory() {
       echo "    lab$n:"
       echo "      ansible_host: $(node_ip "$n")"
       echo "      lab_docker_bip: $BIP_NET.$n.1/24"
+      echo "      ansible_python_interpreter: $(node_python "$n")"
+      id=$(node_identity "$n")
+      echo "      lab_suite: ${id%% *}"
+      echo "      lab_engine: \"$(kind_of "${id%% *}")\""
+      [ "$(kind_of "${id%% *}")" = "$(want_engine "$n")" ] || echo "      lab_engine_requested: \"$(want_engine "$n")\""
     done
     echo "  vars:"
     echo "    ansible_user: root"
     echo "    ansible_ssh_private_key_file: $KEY"
     echo "    ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
-    echo "    ansible_python_interpreter: $PY"
     echo "    lab_registry: \"$REGISTRY\""
     echo "    lab_bridge_ip: $BRIDGE_IP"
   } >"$tmp"
@@ -360,14 +465,18 @@ known_nodes() {
 
 # ---------------------------------------------------------------- commands
 cmd_up() {
-  local count=${1:-3} n t0=$SECONDS
+  local count=${1:-3} n id t0=$SECONDS
   [[ "$count" =~ ^[0-9]+$ ]] && [ "$count" -ge 1 ] && [ "$count" -le $MAX_HOSTS ] || die "HOSTS must be 1..$MAX_HOSTS"
   [ -x "$PY" ] || die "no $PY: run 'make install' first"
+  local kinds=() k v
+  engine_list >/dev/null   # dies here, before anything is touched, on a bad ENGINES
+  read -r -a kinds <<<"$(engine_list)"
   ensure_packages
   mkdir -p "$LAB/nodes"
   ensure_bridge
   ensure_ssh_key
   ensure_registry
+  for k in "${kinds[@]}"; do [ "$k" = 20 ] || prepare_rootfs "$k"; done
   for n in $(known_nodes); do [ "$n" -gt "$count" ] && { log "removing node $n"; node_destroy "$n" purge; }; done
   for n in $(seq 1 "$count"); do node_ensure "$n"; done
   for n in $(seq 1 "$count"); do node_wait "$n"; done
@@ -376,6 +485,12 @@ cmd_up() {
   for n in $(seq 1 "$count"); do node_check "$n" & pids+=($!); done
   for n in $(seq 1 "$count"); do wait "${pids[$((n - 1))]}" || bad+=("lab$n"); done
   [ ${#bad[@]} -eq 0 ] || die "SSH + python + engine check failed on ${bad[*]}"
+  for n in $(seq 1 "$count"); do
+    id=$(node_identity "$n"); v=$(engine_version "$(holder_pid "$n")")
+    log "lab$n: Docker ${v% *} (API ${v#* }, ${id%% *})"
+    [ "$(kind_of "${id%% *}")" = "$(want_engine "$n")" ] \
+      || warn "lab$n runs Docker ${v% *} (${id%% *}), NOT the $(want_engine "$n") that ENGINES asks for: see the fallback above"
+  done
   log "ready: $count hosts ($(node_ip 1)..$(node_ip "$count")), registry $REGISTRY, inventory $LAB/inventory.yml ($((SECONDS - t0)) s)"
 }
 
@@ -394,7 +509,7 @@ cmd_down() {
 }
 
 cmd_status() {
-  local ok=0 n h count=0 line
+  local ok=0 n h count=0 line v e
   if ip link show "$BRIDGE" >/dev/null 2>&1; then echo "bridge    $BRIDGE $BRIDGE_IP/24 up"; else echo "bridge    $BRIDGE missing"; ok=1; fi
   if registry_ok; then echo "registry  $REGISTRY ok"; else echo "registry  $REGISTRY down"; ok=1; fi
   for n in $(known_nodes); do
@@ -402,7 +517,10 @@ cmd_status() {
     line="lab$n      $(node_ip "$n")"
     if h=$(holder_pid "$n"); then
       line+="  init $h"
-      if docker_ok "$h"; then line+="  dockerd ok"; else line+="  dockerd DOWN"; ok=1; fi
+      if docker_ok "$h"; then
+        v=$(engine_version "$h"); e=$(cut -d' ' -f1 "/proc/$h/root/run/lab-engine" 2>/dev/null || true)
+        line+="  dockerd ok  engine ${v% *} API ${v#* } (${e:-?})"
+      else line+="  dockerd DOWN"; ok=1; fi
       if sshd_ok "$n"; then line+="  sshd ok"; else line+="  sshd DOWN"; ok=1; fi
     else
       line+="  DOWN (no init)"; ok=1
