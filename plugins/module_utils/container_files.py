@@ -29,6 +29,8 @@ STAT_HEADER = 'X-Docker-Container-Path-Stat'
 GO_DIR, GO_SYMLINK = 1 << 31, 1 << 27
 DIFF_LIMIT = 64 * 1024
 SPOOL_LIMIT = 16 * 1024 * 1024
+# The kernel's own limit on symlinks followed in one lookup (ELOOP).
+MAX_LINKS = 40
 
 
 # ---------------------------------------------------------------- engine calls
@@ -60,28 +62,58 @@ def stat_path(client, container_id, path):
     return info
 
 
-def resolve_path(client, container_id, path):
-    """(real path, stat or None) with symlinks in the last component followed, as cp does."""
-    for dummy in range(40):
-        info = stat_path(client, container_id, path)
-        if not info or not info['is_link']:
-            return path, info
-        # The engine reports linkTarget fully resolved inside the container.
-        path = info['linkTarget'] or path
-    raise FleetDockerError('Too many levels of symbolic links at %s in the container.' % path)
+def resolve_real(stat, path: str) -> tuple:
+    """(``path`` with every symlink in it followed, stat of that path or None when missing).
+
+    ``stat(path)`` is stat_path bound to one container. docker cp writes through symlinked parent
+    directories (``/var/run -> /run``), and the PUT archive base must be a real directory, so the
+    path is resolved one component at a time. The engine reports a link's target already resolved
+    inside the container's root (chains followed, ``..`` clamped at ``/``), so a link pointing
+    upwards cannot lead outside the container. Components below a missing one are kept as given.
+    """
+    parts = [part for part in clean_path(path).split('/') if part]
+    if not parts:
+        return '/', stat('/')
+    real, info = '/', None
+    for index, part in enumerate(parts):
+        current = posixpath.join(real, part)
+        info = stat(current)
+        for dummy in range(MAX_LINKS):
+            if info is None or not info['is_link']:
+                break
+            current = info['linkTarget'] or current
+            info = stat(current)
+        else:
+            raise FleetDockerError('Too many levels of symbolic links at %s in the container.' % current)
+        if info is None:
+            return posixpath.join(current, *parts[index + 1:]), None
+        if index < len(parts) - 1 and not info['is_dir']:
+            raise FleetDockerError('%s exists in the container and is not a directory.' % current)
+        real = current
+    return real, info
+
+
+def container_path(client, container_id, path: str) -> tuple:
+    """resolve_real against one container's engine stat."""
+    return resolve_real(lambda p: stat_path(client, container_id, p), path)
 
 
 def deepest_existing_dir(client, container_id, path):
-    """(existing directory, [missing directories below it down to ``path``])."""
+    """(existing directory, [missing directories below it down to ``path``]) for a resolved path."""
     missing = []
     while True:
-        real, info = resolve_path(client, container_id, path)
+        info = stat_path(client, container_id, path)
         if info is not None:
             if not info['is_dir']:
                 raise FleetDockerError('%s exists in the container and is not a directory.' % path)
-            return real, list(reversed(missing))
+            return path, list(reversed(missing))
         missing.append(path)
         path = posixpath.dirname(path)
+
+
+def is_contents(src: str) -> bool:
+    """A trailing '/' or '/.' on a directory src means its contents, as with cp and rsync."""
+    return src.endswith('/') or src.endswith('/.')
 
 
 def clean_path(path):
@@ -115,22 +147,24 @@ def parse_mode(value):
 
 
 def copy_target(dest, trailing_slash, dest_info, src_kind, contents, src_name):
-    """Where the source lands in the container, following docker cp (pure).
+    """Where the source lands in the container (pure); see the copy_paths doc fragment.
 
     ``dest`` is the resolved dest path and ``dest_info`` its stat or None. Contents of a directory
-    go into dest; otherwise an existing directory (or a dest written with a trailing '/')
-    receives src under its own name.
+    go into dest. A directory always goes into dest under its own name, whether dest exists or
+    not: with docker cp's rule (to dest when missing, into it when present) the second run would
+    nest the tree. A file goes into an existing directory (or a dest written with a trailing '/')
+    under its own name, else to dest itself, which is stable from run to run.
     """
     dest_is_dir = bool(dest_info and dest_info['is_dir'])
     if src_kind == 'content':
         if dest_is_dir or trailing_slash:
             raise FleetDockerError('dest %s is a directory; with content, dest must be the path of a file.' % dest)
         return dest
-    if contents:
+    if contents or src_kind == DIR:
         if dest_info is not None and not dest_is_dir:
-            raise FleetDockerError('dest %s exists and is not a directory; it cannot receive the contents of src.'
+            raise FleetDockerError('dest %s exists and is not a directory; it cannot receive the directory src.'
                                    % dest)
-        return dest
+        return dest if contents else posixpath.join(dest, src_name)
     if dest_is_dir or trailing_slash:
         return posixpath.join(dest, src_name)
     return dest
@@ -144,7 +178,9 @@ def _source_entries(params, mode):
     src = params['src']
     if not os.path.lexists(src):
         raise FleetDockerError('src %s does not exist on the managed host.' % src)
-    contents = src.endswith('/') and os.path.isdir(src)
+    contents = is_contents(src) and os.path.isdir(src)
+    if src.endswith('/.'):
+        src = src[:-1]
     root = src.rstrip('/') or '/'
     try:
         entries = scan_host(root if not contents else os.path.realpath(root))
@@ -214,8 +250,8 @@ def copy_into(module):
     client = module.client
     container = inspect_container(client, params['container'])
     cid = container['Id']
-    real_dest, dest_info = resolve_path(client, cid, clean_path(dest))
-    src_name = os.path.basename((params['src'] or '').rstrip('/'))
+    real_dest, dest_info = container_path(client, cid, dest)
+    src_name = os.path.basename(os.path.normpath(params['src'] or '/'))
     target = copy_target(real_dest, dest.endswith('/'), dest_info, src_kind, contents, src_name)
     # A name inside a directory is compared as it is (not followed): a symlink there gets replaced.
     target_info = dest_info if target == real_dest else stat_path(client, cid, target)
@@ -276,11 +312,11 @@ def copy_into(module):
 
 # ---------------------------------------------------------------- container_fetch
 
-def fetch_target(dest, src, contents, dest_info_is_dir):
-    """Host path that receives src, following docker cp (pure)."""
+def fetch_target(dest, src, contents, dest_is_dir, src_is_dir=False):
+    """Host path that receives src (pure); the same rule as copy_target (copy_paths doc fragment)."""
     if contents:
         return dest.rstrip('/') or '/'
-    if dest_info_is_dir or dest.endswith('/'):
+    if src_is_dir or dest_is_dir or dest.endswith('/'):
         return os.path.join(dest, posixpath.basename(src.rstrip('/')))
     return dest
 
@@ -429,12 +465,12 @@ def fetch_from(module):
     client = module.client
     container = inspect_container(client, params['container'])
     cid = container['Id']
-    contents = src.endswith('/') or src.endswith('/.')
-    real_src, info = resolve_path(client, cid, clean_path(src))
+    contents = is_contents(src)
+    real_src, info = container_path(client, cid, src)
     if info is None:
         raise FleetDockerError('src %s does not exist in container %s.' % (src, params['container']))
     contents = contents and info['is_dir']
-    target = fetch_target(dest, src, contents, os.path.isdir(dest))
+    target = fetch_target(dest, src, contents, os.path.isdir(dest), info['is_dir'])
     parent = os.path.dirname(target.rstrip('/')) or '/'
     if os.path.lexists(parent) and not os.path.isdir(parent):
         raise FleetDockerError('%s exists on the host and is not a directory.' % parent)

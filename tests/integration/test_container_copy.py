@@ -1,12 +1,16 @@
 """container_copy on the real engine: served pages, 200-file trees, idempotence, check mode, bad input."""
 
+import base64
+import hashlib
 import io
+import json
 import os
+import tarfile
 import time
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, free_port, http_get, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, converge_twice, free_port, http_get, put_tree, run_module, unique
 
 from ansible_collections.fleet.docker.plugins.module_utils.archive import read_archive
 
@@ -204,4 +208,116 @@ def test_bad_input_fails_clearly_and_writes_nothing(engine, web, tmp_path, args,
     assert result.failed and message in result['msg'], result
     assert '\n' not in result['msg'].strip()
     assert snapshot(engine, name, '/srv') is None
+    assert uploads(engine, name, since) == []
+
+
+# ---------------------------------------------------------------- symlinked parent directories (#13 h)
+
+LINKS = [
+    ('dir', 'dir', None),
+    ('dir/a', 'dir', None),
+    ('rel', 'sym', 'dir'),             # relative, like /var/run -> ../run
+    ('abs', 'sym', '/dir'),            # absolute
+    ('chain', 'sym', 'rel'),           # a link to a link
+    ('deep', 'dir', None),
+    ('deep/b', 'dir', None),
+    ('deep/b/up', 'sym', '../../../../..'),  # points above / : the engine clamps it at the root
+]
+
+
+def link_target(engine, name, path):
+    """The symlink at a container path as stored (not followed), or None when it is not a link."""
+    resp = engine.head(engine._url('/containers/{0}/archive', name), params={'path': path})
+    info = json.loads(base64.b64decode(resp.headers['X-Docker-Container-Path-Stat']))
+    if not info['mode'] & (1 << 27):
+        return None
+    stream, dummy = engine.get_archive(name, path)
+    with tarfile.open(fileobj=io.BytesIO(b''.join(stream))) as tar:
+        return tar.getmembers()[0].linkname
+
+
+@pytest.mark.parametrize('dest, real', [
+    ('/rel/f.txt', '/dir/f.txt'),
+    ('/abs/f.txt', '/dir/f.txt'),
+    ('/chain/f.txt', '/dir/f.txt'),
+    ('/chain/new/deeper/f.txt', '/dir/new/deeper/f.txt'),
+    ('/deep/b/up/f.txt', '/f.txt'),
+    ('/deep/b/up/deep/b/up/chain/a/', '/dir/a/f.txt'),
+])
+def test_dest_below_a_symlinked_directory_is_written_in_the_links_target(engine, web, tmp_path, dest, real):
+    """docker cp resolves symlinked parents inside the container; before #13 this was HTTP 500."""
+    name, dummy = web(start=False)
+    put_tree(engine, name, '/', LINKS)
+    page = tmp_path / 'f.txt'
+    page.write_text('through %s\n' % dest)
+    before = snapshot(engine, name, '/dir')
+    preview = copy(name, check=True, src=str(page), dest=dest)
+    assert preview.changed and not preview.failed and preview['target'] == real, preview
+    assert snapshot(engine, name, '/dir') == before and snapshot(engine, name, real) is None
+
+    first = copy(name, src=str(page), dest=dest)
+    assert first.changed and not first.failed and first['target'] == real, first
+    assert first['changed_files'][-1] == real
+    stream, dummy = engine.get_archive(name, real)
+    assert read_archive(io.BytesIO(b''.join(stream)))[0][''].sha256 == hashlib.sha256(page.read_bytes()).hexdigest()
+    # The links are still links: the write went through them, not over them.
+    assert [link_target(engine, name, path) for path in ('/rel', '/abs', '/chain', '/deep/b/up')] == \
+        ['dir', '/dir', 'rel', '../../../../..']
+    if real == '/f.txt':
+        # Outside the container's root (where an unclamped '../..' would land) nothing was written.
+        merged = engine.inspect_container(name)['GraphDriver']['Data'] or {}
+        for key in ('MergedDir', 'UpperDir'):
+            if merged.get(key):
+                assert not os.path.exists(os.path.join(os.path.dirname(merged[key]), 'f.txt'))
+
+    since = time.time()
+    again = copy(name, src=str(page), dest=dest)
+    assert not again.changed and again['changed_files'] == [] and again['target'] == real, again
+    assert uploads(engine, name, since) == []
+
+
+def test_directory_through_a_symlinked_parent_is_idempotent(engine, web, tmp_path):
+    name, dummy = web(start=False)
+    put_tree(engine, name, '/', LINKS)
+    site = make_site(tmp_path / 'site', count=4)
+    first, second = converge_twice('container_copy', dict(container=name, src=str(site), dest='/chain/www'))
+    assert first['target'] == second['target'] == '/dir/www/site'
+    state = snapshot(engine, name, '/dir/www/site')
+    assert state['index.html'][0] == 'file' and state['home.html'][5] == 'index.html'
+
+
+# ---------------------------------------------------------------- directory into a missing dest (#13 n)
+
+@pytest.mark.parametrize('src_slash', ['', '/', '/.'])
+@pytest.mark.parametrize('dest_slash', ['', '/'])
+def test_directory_into_a_missing_dest_lands_in_the_same_place_on_every_run(engine, web, tmp_path,
+                                                                             src_slash, dest_slash):
+    """Run 1 finds dest missing, run 2 finds the directory run 1 made: the tree must not move."""
+    name, dummy = web(start=False)
+    site = make_site(tmp_path / 'site', count=4)
+    args = dict(src=str(site) + src_slash, dest='/srv/new' + dest_slash)
+    assert snapshot(engine, name, '/srv/new') is None
+    first = copy(name, **args)
+    assert first.changed and not first.failed, first
+    after_first = snapshot(engine, name, '/srv/new')
+    second = copy(name, **args)
+    assert not second.failed and second.changed is False and second['changed_files'] == [], second
+    assert snapshot(engine, name, '/srv/new') == after_first
+    landed = '/srv/new' if src_slash else '/srv/new/site'
+    assert first['target'] == second['target'] == landed
+    expected = {'index.html', 'home.html', 'css', 'css/site.css', 'page000.html', 'page001.html'}
+    inside = {rel for rel in after_first if rel}
+    assert inside == (expected if src_slash else {'site'} | {'site/' + rel for rel in expected})
+    assert after_first['index.html' if src_slash else 'site/index.html'][0] == 'file'
+
+
+def test_directory_onto_an_existing_file_fails_and_writes_nothing(engine, web, tmp_path):
+    name, dummy = web(start=False)
+    site = make_site(tmp_path / 'site', count=3)
+    before = snapshot(engine, name, '/etc/passwd')
+    since = time.time()
+    for check in (True, False):
+        result = copy(name, check=check, src=str(site), dest='/etc/passwd')
+        assert result.failed and 'is not a directory' in result['msg'], result
+    assert snapshot(engine, name, '/etc/passwd') == before
     assert uploads(engine, name, since) == []

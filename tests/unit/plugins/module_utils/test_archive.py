@@ -11,7 +11,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.archive import (
     read_archive, sanitize_name, scan_host, sha256_bytes, strip_root)
 from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.container_files import (
-    _link_base, copy_target, fetch_target, parse_mode)
+    _link_base, copy_target, fetch_target, is_contents, parse_mode, resolve_real)
 
 
 def crafted(*members):
@@ -181,21 +181,92 @@ FILE_STAT = dict(is_dir=False, is_link=False)
 
 def test_copy_target_follows_docker_cp():
     assert copy_target('/srv', False, DIR_STAT, 'file', False, 'index.html') == '/srv/index.html'
+    assert copy_target('/srv', True, None, 'file', False, 'index.html') == '/srv/index.html'
+    assert copy_target('/srv/new.html', False, None, 'file', False, 'index.html') == '/srv/new.html'
     assert copy_target('/srv', True, None, 'dir', False, 'site') == '/srv/site'
-    assert copy_target('/srv/new', False, None, 'dir', False, 'site') == '/srv/new'
     assert copy_target('/srv/new', False, None, 'dir', True, 'site') == '/srv/new'
     assert copy_target('/etc/x.conf', False, FILE_STAT, 'content', False, '') == '/etc/x.conf'
     with pytest.raises(FleetDockerError, match='with content'):
         copy_target('/etc', False, DIR_STAT, 'content', False, '')
     with pytest.raises(FleetDockerError, match='not a directory'):
         copy_target('/etc/passwd', False, FILE_STAT, 'dir', True, 'site')
+    with pytest.raises(FleetDockerError, match='not a directory'):
+        copy_target('/etc/passwd', False, FILE_STAT, 'dir', False, 'site')
+
+
+@pytest.mark.parametrize('trailing_slash', [False, True])
+def test_a_directory_lands_in_the_same_place_whether_dest_exists_or_not(trailing_slash):
+    """Run 1 sees dest missing, run 2 sees the directory run 1 made: both must give one target."""
+    for contents in (False, True):
+        first = copy_target('/srv/new', trailing_slash, None, 'dir', contents, 'site')
+        second = copy_target('/srv/new', trailing_slash, DIR_STAT, 'dir', contents, 'site')
+        assert first == second == ('/srv/new' if contents else '/srv/new/site')
+        dest = '/tmp/new/' if trailing_slash else '/tmp/new'
+        first = fetch_target(dest, '/srv/site/' if contents else '/srv/site', contents, False, True)
+        second = fetch_target(dest, '/srv/site/' if contents else '/srv/site', contents, True, True)
+        assert first == second and first.rstrip('/') == ('/tmp/new' if contents else '/tmp/new/site')
+
+
+def test_is_contents():
+    assert is_contents('/srv/site/') and is_contents('/srv/site/.') and is_contents('/')
+    assert not is_contents('/srv/site') and not is_contents('/srv/.site')
+
+
+class FakeStat:
+    """The engine's HEAD archive answers for a few paths: links come with linkTarget resolved in the root."""
+
+    def __init__(self, entries):
+        self.entries, self.calls = entries, []
+
+    def __call__(self, path):
+        self.calls.append(path)
+        kind, target = self.entries.get(path, (None, ''))
+        if kind is None:
+            return None
+        return dict(is_dir=kind == 'dir', is_link=kind == 'link', linkTarget=target)
+
+
+ROOTFS = FakeStat({
+    '/': ('dir', ''), '/dir': ('dir', ''), '/dir/f': ('file', ''), '/dir/sub': ('dir', ''),
+    '/rel': ('link', '/dir'), '/abs': ('link', '/dir'), '/chain': ('link', '/dir'),
+    '/dir/up': ('link', '/'), '/etc': ('dir', ''), '/etc/passwd': ('file', ''), '/dangling': ('link', '/gone'),
+})
+
+
+@pytest.mark.parametrize('path, real, exists', [
+    ('/', '/', True),
+    ('/dir/f', '/dir/f', True),
+    ('/rel/f', '/dir/f', True),
+    ('/abs/sub/', '/dir/sub', True),
+    ('/chain/new/deeper', '/dir/new/deeper', False),
+    ('/rel', '/dir', True),
+    ('/dir/up/etc/passwd', '/etc/passwd', True),
+    ('/dir/up/dir/up/rel/f', '/dir/f', True),
+    ('//dir/./sub/../f', '/dir/f', True),
+    ('/dangling/x', '/gone/x', False),
+])
+def test_resolve_real_follows_every_symlink_inside_the_root(path, real, exists):
+    got, info = resolve_real(ROOTFS, path)
+    assert got == real and (info is not None) == exists
+
+
+def test_resolve_real_refuses_a_file_as_a_directory():
+    with pytest.raises(FleetDockerError, match='/etc/passwd exists in the container and is not a directory'):
+        resolve_real(ROOTFS, '/etc/passwd/x')
+
+
+def test_resolve_real_stops_asking_below_a_missing_component():
+    fake = FakeStat(dict(ROOTFS.entries))
+    assert resolve_real(fake, '/nothing/a/b/c') == ('/nothing/a/b/c', None)
+    assert fake.calls == ['/nothing']
 
 
 def test_fetch_target():
-    assert fetch_target('/tmp/out', '/etc/nginx', False, True) == '/tmp/out/nginx'
-    assert fetch_target('/tmp/out/', '/etc/nginx', False, False) == '/tmp/out/nginx'
-    assert fetch_target('/tmp/conf', '/etc/nginx', False, False) == '/tmp/conf'
-    assert fetch_target('/tmp/conf/', '/etc/nginx/', True, True) == '/tmp/conf'
+    assert fetch_target('/tmp/out', '/etc/nginx', False, True, True) == '/tmp/out/nginx'
+    assert fetch_target('/tmp/out/', '/etc/nginx', False, False, True) == '/tmp/out/nginx'
+    assert fetch_target('/tmp/conf', '/etc/nginx', False, False, True) == '/tmp/conf/nginx'
+    assert fetch_target('/tmp/conf', '/etc/nginx.conf', False, False) == '/tmp/conf'
+    assert fetch_target('/tmp/conf/', '/etc/nginx/', True, True, True) == '/tmp/conf'
 
 
 @pytest.mark.parametrize('value, mode', [(None, None), ('0644', 0o644), ('755', 0o755), (0o600, 0o600)])
