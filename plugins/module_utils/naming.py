@@ -27,6 +27,11 @@ PREDEFINED_NETWORKS = BUILTIN_NETWORKS + ('ingress', 'docker_gwbridge')
 # network_mode values that are not networks a container joins.
 SPECIAL_NETWORK_MODES = ('host', 'none')
 
+# dockerd refuses to create or remove these, 'default' included (runconfig.IsPreDefinedNetwork).
+RESERVED_NETWORK_NAMES = PREDEFINED_NETWORKS + ('default',)
+# dockerd takes any non-empty network name; longer ones are refused here like container names.
+MAX_NETWORK_NAME = 255
+
 PULL_POLICIES = ('missing', 'always', 'never')
 RESTART_POLICIES = ('no', 'on-failure', 'always', 'unless-stopped')
 
@@ -47,6 +52,21 @@ def check_restricted_name(kind: str, name: str) -> str:
         raise InvalidNameError('Invalid container name %r...: %d characters, at most %d.'
                          % (bare[:40], len(bare), MAX_CONTAINER_NAME))
     return bare
+
+
+def check_network_name(name: str) -> str:
+    """A name the network module may create or remove: the engine's rule (non-empty, not predefined)."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidNameError('Invalid network name %r: it must not be empty or blank.' % (name,))
+    if name in RESERVED_NETWORK_NAMES:
+        raise InvalidNameError('Network %s is built in or reserved by the engine (%s); this module does not '
+                               'create, change or remove it.' % (name, ', '.join(RESERVED_NETWORK_NAMES)))
+    if len(name) > MAX_NETWORK_NAME:
+        raise InvalidNameError('Invalid network name %r...: %d characters, at most %d.'
+                               % (name[:40], len(name), MAX_NETWORK_NAME))
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        raise InvalidNameError('Invalid network name %r: control characters are not allowed.' % _clip_name(name))
+    return name
 
 
 def is_volume_name(text: str) -> bool:

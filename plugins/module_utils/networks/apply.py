@@ -1,0 +1,185 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading the engine for the plan, and carrying the plan out.
+
+A failure part way leaves ``changed`` true and a message that says where the host stands. When
+the new network cannot be created after the old one was removed, the old one is created again
+and its containers reconnected, so no container is left off its network because of a bad option.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+    APIError, DockerException, FleetDockerError, NotFound, RequestException, describe_error)
+from ansible_collections.fleet.docker.plugins.module_utils.networks.info import (
+    attached, find_network, summarize_network)
+from ansible_collections.fleet.docker.plugins.module_utils.networks.plan import plan_network
+from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import (
+    normalise_network, parse_network, target_settings)
+
+ENGINE_ERRORS = (DockerException, APIError, RequestException, OSError)
+
+
+def gather(client, spec: Dict[str, Any]) -> Tuple[Optional[Dict], Optional[Dict], List[Dict], List[Dict]]:
+    """(raw network, normalised network, attached containers, other networks normalised): reads only."""
+    raw = find_network(client, spec['name'])
+    current = normalise_network(raw) if raw else None
+    containers = attached(client, raw) if raw else []
+    others = []
+    if spec['state'] == 'present':
+        # The list endpoint carries each network's IPAM config: no inspect per network needed.
+        others = [normalise_network(n) for n in client.networks() if not raw or n.get('Id') != raw['Id']]
+    return raw, current, containers, others
+
+
+def ipam_body(settings: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The engine's IPAM object for the settings, or None to let it choose everything."""
+    entries = settings.get('ipam_config') or []
+    if not entries and not settings.get('ipam_driver') and not settings.get('ipam_driver_options'):
+        return None
+    config = []
+    for entry in entries:
+        pool = dict(Subnet=entry['subnet'])
+        if entry.get('gateway'):
+            pool['Gateway'] = entry['gateway']
+        if entry.get('ip_range'):
+            pool['IPRange'] = entry['ip_range']
+        if entry.get('aux_addresses'):
+            pool['AuxiliaryAddresses'] = dict(entry['aux_addresses'])
+        config.append(pool)
+    return dict(Driver=settings.get('ipam_driver') or 'default', Config=config,
+                Options=dict(settings.get('ipam_driver_options') or {}))
+
+
+def create(client, name: str, settings: Dict[str, Any]) -> str:
+    created = client.create_network(
+        name, driver=settings['driver'], options=settings.get('driver_options') or None,
+        ipam=ipam_body(settings), check_duplicate=True, internal=bool(settings.get('internal')),
+        labels=settings.get('labels') or None, enable_ipv6=bool(settings.get('enable_ipv6')),
+        attachable=bool(settings.get('attachable')))
+    return created['Id']
+
+
+def _links(container: Dict[str, Any]) -> Optional[Dict[str, Optional[str]]]:
+    """Inspect shows links as "name:alias"; the SDK takes a mapping."""
+    out = {}
+    for link in container.get('links') or []:
+        target, _sep, alias = link.partition(':')
+        out[target.lstrip('/')] = alias.rsplit('/', 1)[-1] or None
+    return out or None
+
+
+def connect(client, container: Dict[str, Any], network_id: str) -> None:
+    client.connect_container_to_network(
+        container['id'], network_id, ipv4_address=container.get('ipv4_address'),
+        ipv6_address=container.get('ipv6_address'), aliases=container.get('aliases') or None,
+        links=_links(container))
+
+
+def _restore(client, name: str, old: Dict[str, Any], disconnected: List[Dict], removed: bool) -> str:
+    """Put the old network back (if removed) and reconnect what was disconnected; say how it went."""
+    network_id = old['id']
+    try:
+        if removed:
+            network_id = create(client, name, target_settings(dict(old, force=False), None))
+    except ENGINE_ERRORS as exc:
+        return ('The old network could not be created again (%s): network %s is gone and container(s) %s are '
+                'disconnected from it.' % (describe_error(exc), name,
+                                           ', '.join(c['name'] for c in disconnected) or 'none'))
+    lost = []
+    for container in disconnected:
+        try:
+            connect(client, container, network_id)
+        except ENGINE_ERRORS as exc:
+            lost.append('%s (%s)' % (container['name'], describe_error(exc)))
+    what = 'The network was created again with its previous settings' if removed else 'The network is unchanged'
+    if lost:
+        return '%s, but these containers could not be reconnected: %s.' % (what, '; '.join(lost))
+    return '%s and its containers are reconnected.' % what if disconnected else what + '.'
+
+
+def apply_plan(client, name: str, plan: Dict[str, Any], current: Optional[Dict[str, Any]]) -> Optional[str]:
+    """Carry out the plan's steps; returns the network's ID (None once removed). Raises with the state."""
+    network_id = current['id'] if current else None
+    disconnected: List[Dict] = []
+    removed = False
+    for step, arg in plan['steps']:
+        try:
+            if step == 'disconnect':
+                client.disconnect_container_from_network(arg['id'], network_id, force=True)
+                disconnected.append(arg)
+            elif step == 'remove':
+                client.remove_network(network_id)
+                removed = True
+            elif step == 'create':
+                network_id = create(client, name, arg)
+        except ENGINE_ERRORS as exc:
+            done = bool(disconnected) or removed
+            state = _restore(client, name, current, disconnected, removed) if done else 'Nothing was changed.'
+            raise FleetDockerError('Network %s: %s failed: %s. %s' % (name, _step_text(step, arg),
+                                                                      describe_error(exc).rstrip('.'), state),
+                                   changed=done, actions=[]) from None
+    if removed and network_id == (current or {}).get('id'):
+        network_id = None
+    failed = []
+    for step, arg in plan['steps']:
+        if step != 'connect':
+            continue
+        try:
+            connect(client, arg, network_id)
+        except ENGINE_ERRORS as exc:
+            failed.append('%s (%s)' % (arg['name'], describe_error(exc)))
+    if failed:
+        raise FleetDockerError('Network %s was recreated with the new settings, but these containers could not be '
+                               'reconnected: %s. They are left off this network.'
+                               % (name, '; '.join(failed)), changed=True, actions=plan['actions'])
+    return network_id
+
+
+def _step_text(step: str, arg: Any) -> str:
+    if step in ('disconnect', 'connect'):
+        return '%s of container %s' % (step, arg['name'])
+    return step
+
+
+def _diff(current: Optional[Dict[str, Any]], plan: Dict[str, Any], state: str) -> Dict[str, Any]:
+    before = dict(state='present' if current else 'absent')
+    after = dict(state=state)
+    if current is not None and state == 'present':
+        for change in plan['changes']:
+            before[change['option']] = change['before']
+            after[change['option']] = change['after']
+    elif current is None and plan.get('settings'):
+        after.update((k, v) for k, v in plan['settings'].items() if v is not None)
+    if plan['steps'] and any(step in ('disconnect', 'connect') for step, _arg in plan['steps']):
+        before['containers'] = sorted(arg['name'] for step, arg in plan['steps'] if step == 'disconnect')
+        after['containers'] = sorted(arg['name'] for step, arg in plan['steps'] if step == 'connect')
+    return dict(before=before, after=after)
+
+
+def converge_network(client, params: Dict[str, Any], check_mode: bool = False, diff: bool = False) -> Dict:
+    spec = parse_network(params)
+    _raw, current, containers, others = gather(client, spec)
+    plan = plan_network(spec, current, containers, others)
+    result: Dict[str, Any] = dict(changed=bool(plan['steps']), actions=plan['actions'], changes=plan['changes'])
+    if diff:
+        result['diff'] = _diff(current, plan, spec['state'])
+    if not plan['steps']:
+        result['network'] = summarize_network(_raw, containers) if _raw else None
+        return result
+    if check_mode:
+        result['network'] = summarize_network(_raw, containers) if _raw else None
+        return result
+    network_id = apply_plan(client, spec['name'], plan, current)
+    if network_id is None:
+        result['network'] = None
+        return result
+    raw = client.inspect_network(network_id)
+    result['network'] = summarize_network(raw, attached(client, raw))
+    if 'recreated' in plan['actions'] and containers:
+        result['msg'] = ('Network %s was recreated; containers %s were disconnected and reconnected with their '
+                         'aliases and static addresses.' % (spec['name'], ', '.join(c['name'] for c in containers)))
+    return result

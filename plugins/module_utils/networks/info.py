@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading networks: exact-name lookup, attached containers with their addresses, the summary."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import normalise_network
+
+
+def find_network(client, name: str) -> Optional[Dict[str, Any]]:
+    """The network called exactly ``name``, or None.
+
+    Inspecting by name would also match an ID prefix of another network, and the engine's name
+    filter matches substrings: list, keep exact names, then inspect by ID.
+    """
+    matches = [n for n in client.networks(names=[name]) if n.get('Name') == name]
+    if len(matches) > 1:
+        raise FleetDockerError('%d networks are named %s (IDs %s); remove the extra ones by ID first.'
+                               % (len(matches), name, ', '.join(sorted(n['Id'][:12] for n in matches))))
+    if not matches:
+        return None
+    try:
+        return client.inspect_network(matches[0]['Id'])
+    except NotFound:  # removed between the list and the inspect
+        return None
+
+
+def _bare(address: Optional[str]) -> Optional[str]:
+    return address.split('/')[0] if address else None
+
+
+def attached(client, network: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The containers on ``network``, with what a reconnect needs: static addresses, aliases, links.
+
+    Aliases drop the container's short ID, which dockerd 20.10 lists and adds again on connect.
+    """
+    out = []
+    for cid, endpoint in sorted((network.get('Containers') or {}).items()):
+        try:
+            container = client.inspect_container(cid)
+        except NotFound:  # endpoints of swarm load balancers, or a container just removed
+            continue
+        networks = (container.get('NetworkSettings') or {}).get('Networks') or {}
+        settings = networks.get(network['Name'])
+        if settings is None:
+            settings = next((s for s in networks.values() if s.get('NetworkID') == network['Id']), {})
+        ipam = settings.get('IPAMConfig') or {}
+        short = container['Id'][:12]
+        out.append(dict(
+            name=container['Name'].lstrip('/'), id=container['Id'],
+            ipv4=_bare(endpoint.get('IPv4Address')) or settings.get('IPAddress') or None,
+            ipv6=_bare(endpoint.get('IPv6Address')) or settings.get('GlobalIPv6Address') or None,
+            mac=endpoint.get('MacAddress') or settings.get('MacAddress') or None,
+            aliases=[a for a in settings.get('Aliases') or [] if a != short],
+            links=list(settings.get('Links') or []),
+            ipv4_address=ipam.get('IPv4Address') or None,
+            ipv6_address=ipam.get('IPv6Address') or None,
+        ))
+    return out
+
+
+def summarize_network(network: Optional[Dict[str, Any]], containers: List[Dict[str, Any]]) -> Optional[Dict]:
+    """The network's settings in the module's option names, plus its containers."""
+    if not network:
+        return None
+    out = normalise_network(network)
+    out['containers'] = containers
+    return out
+
+
+def network_info(client, names: Optional[List[str]] = None) -> Dict[str, Any]:
+    """One entry per requested name (missing ones with exists false), or every network."""
+    if names is None:
+        found = [client.inspect_network(n['Id']) for n in client.networks()]
+        nets = [dict(summarize_network(n, attached(client, n)), exists=True)
+                for n in sorted(found, key=lambda n: n.get('Name') or '')]
+        return dict(changed=False, exists=True, networks=nets)
+    nets = []
+    for name in names:
+        network = find_network(client, name) if name else None
+        if network is None:
+            nets.append(dict(name=name, exists=False))
+        else:
+            nets.append(dict(summarize_network(network, attached(client, network)), exists=True))
+    result = dict(changed=False, exists=all(n['exists'] for n in nets), networks=nets)
+    if len(names) == 1:
+        result['network'] = nets[0] if nets[0]['exists'] else None
+    return result

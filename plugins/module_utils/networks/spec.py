@@ -1,0 +1,278 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Network options: the argument spec, parsing and validation, and the engine's normalised form.
+
+Everything here is pure. The task is checked against the engine's own rules before the engine is
+contacted: a bad request can change the host (dockerd 20.10 keeps an address pool reserved after
+refusing an auxiliary address outside its subnet), so nothing doubtful is ever sent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Dict, List, Optional
+
+from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.container_spec import scalar_string
+from ansible_collections.fleet.docker.plugins.module_utils.naming import check_network_name
+
+IPAM_ENTRY_OPTIONS = dict(
+    subnet=dict(type='str', required=True),
+    gateway=dict(type='str'),
+    ip_range=dict(type='str', aliases=['iprange']),
+    aux_addresses=dict(type='dict'),
+)
+
+NETWORK_OPTIONS = dict(
+    name=dict(type='str', required=True),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    driver=dict(type='str', default='bridge'),
+    driver_options=dict(type='dict'),
+    ipam_driver=dict(type='str'),
+    ipam_driver_options=dict(type='dict'),
+    ipam_config=dict(type='list', elements='dict', options=IPAM_ENTRY_OPTIONS),
+    enable_ipv6=dict(type='bool'),
+    internal=dict(type='bool'),
+    attachable=dict(type='bool'),
+    labels=dict(type='dict'),
+    force=dict(type='bool', default=False),
+)
+
+# Settings compared only when the task sets them; unset ones are kept on a recreate.
+OPTIONAL_FLAGS = ('enable_ipv6', 'internal', 'attachable')
+# Settings dockerd cannot change on a live network: any difference means remove and create.
+COMPARED = ('driver', 'driver_options', 'ipam_driver', 'ipam_driver_options', 'ipam_config') + OPTIONAL_FLAGS + (
+    'labels',)
+
+
+class NetworkSpecError(FleetDockerError):
+    """A network task the engine would refuse, or that makes no sense."""
+
+
+def _family(net) -> str:
+    return 'IPv%d' % net.version
+
+
+def parse_subnet(text: Any, where: str):
+    """A CIDR as the engine reads it: host bits allowed (10.1.2.3/24 is 10.1.2.0/24), prefix required."""
+    if not isinstance(text, str) or '/' not in text:
+        raise NetworkSpecError('%s: %r is not a valid CIDR (address/prefix, e.g. 10.231.7.0/24).' % (where, text))
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise NetworkSpecError('%s: %r is not a valid CIDR (address/prefix, e.g. 10.231.7.0/24).'
+                               % (where, text)) from None
+
+
+def parse_address(text: Any, where: str):
+    try:
+        return ipaddress.ip_address(str(text).strip())
+    except ValueError:
+        raise NetworkSpecError('%s: %r is not a valid IP address.' % (where, text)) from None
+
+
+def _in_subnet(address, subnet, where: str, subnet_text: str) -> None:
+    if address.version != subnet.version:
+        raise NetworkSpecError('%s %s is %s but subnet %s is %s.'
+                               % (where, address, _family(address), subnet_text, _family(subnet)))
+    if address not in subnet:
+        raise NetworkSpecError('%s %s is outside subnet %s.' % (where, address, subnet_text))
+
+
+def parse_ipam_entry(entry: Dict[str, Any], index: int) -> Dict[str, Any]:
+    """One ipam_config item, validated and normalised (canonical CIDRs and addresses)."""
+    where = 'ipam_config[%d]' % index
+    subnet = parse_subnet(entry.get('subnet'), where + '.subnet')
+    out = dict(subnet=str(subnet), gateway=None, ip_range=None, aux_addresses=None)
+    if entry.get('gateway') not in (None, ''):
+        gateway = parse_address(entry['gateway'], where + '.gateway')
+        _in_subnet(gateway, subnet, where + ': gateway', str(subnet))
+        # The engine refuses the subnet's own address and, for IPv4, its broadcast address.
+        if subnet.num_addresses > 2 and (gateway == subnet.network_address or
+                                         (subnet.version == 4 and gateway == subnet.broadcast_address)):
+            raise NetworkSpecError('%s: gateway %s is the network or broadcast address of %s; use a host address.'
+                                   % (where, gateway, subnet))
+        out['gateway'] = str(gateway)
+    if entry.get('ip_range') not in (None, ''):
+        ip_range = parse_subnet(entry['ip_range'], where + '.ip_range')
+        if ip_range.version != subnet.version or not ip_range.subnet_of(subnet):
+            raise NetworkSpecError('%s: ip_range %s is not inside subnet %s.' % (where, ip_range, subnet))
+        out['ip_range'] = str(ip_range)
+    if entry.get('aux_addresses') is not None:
+        aux = {}
+        for host, value in entry['aux_addresses'].items():
+            address = parse_address(value, '%s.aux_addresses.%s' % (where, host))
+            _in_subnet(address, subnet, '%s: aux address %s' % (where, host), str(subnet))
+            aux[str(host)] = str(address)
+        out['aux_addresses'] = aux
+    return out
+
+
+def check_overlaps(entries: List[Dict[str, Any]]) -> None:
+    """The engine allows one pool per address range in a network; say which two entries collide."""
+    nets = [ipaddress.ip_network(e['subnet']) for e in entries]
+    for i, first in enumerate(nets):
+        for j in range(i + 1, len(nets)):
+            if first.version == nets[j].version and first.overlaps(nets[j]):
+                raise NetworkSpecError('ipam_config[%d].subnet %s overlaps ipam_config[%d].subnet %s.'
+                                       % (i, first, j, nets[j]))
+
+
+def strings(option: str, values: Optional[Dict[str, Any]]) -> Optional[Dict[str, str]]:
+    """labels and options as the engine stores them (strings), by the project's one value rule."""
+    if values is None:
+        return None
+    return dict((str(key), scalar_string('%s %s' % (option, key), value, NetworkSpecError))
+                for key, value in values.items())
+
+
+def parse_network(params: Dict[str, Any]) -> Dict[str, Any]:
+    """The task, validated and normalised; raises NetworkSpecError (nothing is sent to the engine)."""
+    name = check_network_name(params.get('name'))
+    driver = params.get('driver') or 'bridge'
+    if not driver.strip():
+        raise NetworkSpecError('driver must not be empty.')
+    spec = dict(name=name, state=params.get('state') or 'present', force=bool(params.get('force')),
+                driver=driver, ipam_driver=params.get('ipam_driver') or None,
+                driver_options=strings('driver_options', params.get('driver_options')),
+                ipam_driver_options=strings('ipam_driver_options', params.get('ipam_driver_options')),
+                labels=strings('labels', params.get('labels')), ipam_config=None)
+    for flag in OPTIONAL_FLAGS:
+        spec[flag] = params.get(flag)
+    if params.get('ipam_config') is not None:
+        entries = [parse_ipam_entry(entry or {}, index) for index, entry in enumerate(params['ipam_config'])]
+        check_overlaps(entries)
+        spec['ipam_config'] = sort_entries(entries)
+    return spec
+
+
+def sort_entries(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """IPv4 first, then by address: the order of ipam_config is not a setting."""
+    def key(entry):
+        try:
+            net = ipaddress.ip_network(entry['subnet'])
+            return (net.version, int(net.network_address), net.prefixlen, '')
+        except ValueError:
+            return (9, 0, 0, entry['subnet'])
+    return sorted(entries, key=key)
+
+
+def _canonical_cidr(text: Optional[str]) -> Optional[str]:
+    if not text:
+        return None
+    try:
+        return str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        return text  # keep what the engine says when we cannot read it
+
+
+def _canonical_address(text: Optional[str]) -> Optional[str]:
+    if not text:
+        return None
+    try:
+        return str(ipaddress.ip_address(text.split('/')[0]))
+    except ValueError:
+        return text
+
+
+def normalise_network(net: Dict[str, Any]) -> Dict[str, Any]:
+    """An engine network (inspect) in the task's terms, CIDRs and addresses canonical.
+
+    dockerd 20.10 keeps CIDRs as typed (10.1.2.3/24, fd00:0001::/64); newer engines canonicalise.
+    """
+    ipam = net.get('IPAM') or {}
+    entries = []
+    for entry in ipam.get('Config') or []:
+        aux = entry.get('AuxiliaryAddresses') or entry.get('AuxAddress')
+        entries.append(dict(subnet=_canonical_cidr(entry.get('Subnet')),
+                            gateway=_canonical_address(entry.get('Gateway')),
+                            ip_range=_canonical_cidr(entry.get('IPRange')),
+                            aux_addresses=dict((k, _canonical_address(v)) for k, v in aux.items()) if aux else None))
+    return dict(name=net.get('Name'), id=net.get('Id'), driver=net.get('Driver'), scope=net.get('Scope'),
+                created=net.get('Created'), driver_options=dict(net.get('Options') or {}),
+                ipam_driver=ipam.get('Driver') or 'default', ipam_driver_options=dict(ipam.get('Options') or {}),
+                ipam_config=sort_entries([e for e in entries if e['subnet']]),
+                enable_ipv6=bool(net.get('EnableIPv6')), internal=bool(net.get('Internal')),
+                attachable=bool(net.get('Attachable')), labels=dict(net.get('Labels') or {}))
+
+
+def _versions(entries: List[Dict[str, Any]]) -> set:
+    out = set()
+    for entry in entries:
+        try:
+            out.add(ipaddress.ip_network(entry['subnet']).version)
+        except ValueError:
+            pass
+    return out
+
+
+def _entry_matches(wanted: Dict[str, Any], actual: Dict[str, Any]) -> bool:
+    """Fields the task left unset are the engine's to fill (the gateway above all): not compared."""
+    for field in ('gateway', 'ip_range', 'aux_addresses'):
+        if wanted.get(field) is not None and wanted[field] != actual.get(field):
+            return False
+    return True
+
+
+def ipam_differs(wanted: List[Dict[str, Any]], actual: List[Dict[str, Any]]) -> bool:
+    """Compare per address family the task names; pools of a family it does not name are engine-filled."""
+    families = _versions(wanted)
+    relevant = [a for a in actual if _versions([a]) & families or not _versions([a])]
+    by_subnet = dict((a['subnet'], a) for a in relevant)
+    if sorted(by_subnet) != sorted(w['subnet'] for w in wanted) or len(by_subnet) != len(relevant):
+        return True
+    return not all(_entry_matches(w, by_subnet[w['subnet']]) for w in wanted)
+
+
+def compare_network(spec: Dict[str, Any], current: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Differences between the task and the engine's normalised network, only for what the task set (pure).
+
+    driver_options and ipam_driver_options compare the keys the task names: the engine may add its own.
+    """
+    diffs = []
+
+    def add(option, before, after):
+        diffs.append(dict(option=option, before=before, after=after))
+
+    if spec['driver'] != current['driver']:
+        add('driver', current['driver'], spec['driver'])
+    for option in ('driver_options', 'ipam_driver_options'):
+        wanted = spec.get(option)
+        if wanted is not None:
+            have = current.get(option) or {}
+            if any(have.get(key) != value for key, value in wanted.items()):
+                add(option, have, wanted)
+    if spec.get('ipam_driver') and spec['ipam_driver'] != current['ipam_driver']:
+        add('ipam_driver', current['ipam_driver'], spec['ipam_driver'])
+    if spec.get('ipam_config') is not None and ipam_differs(spec['ipam_config'], current['ipam_config']):
+        add('ipam_config', current['ipam_config'], spec['ipam_config'])
+    for flag in OPTIONAL_FLAGS:
+        if spec.get(flag) is not None and bool(spec[flag]) != current[flag]:
+            add(flag, current[flag], spec[flag])
+    if spec.get('labels') is not None and spec['labels'] != current['labels']:
+        add('labels', current['labels'], spec['labels'])
+    return diffs
+
+
+def target_settings(spec: Dict[str, Any], current: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """What to create: the task's settings, and for what it leaves unset, the existing network's.
+
+    A recreate must not silently drop a setting the task never mentioned (labels, internal, a pool).
+    """
+    out = dict((key, spec.get(key)) for key in COMPARED)
+    if current is None:
+        return out
+    for key in OPTIONAL_FLAGS + ('labels', 'ipam_driver', 'ipam_config'):
+        if out[key] is None:
+            out[key] = current[key]
+    for key in ('driver_options', 'ipam_driver_options'):
+        if out[key] is not None and spec['driver'] == current['driver']:
+            merged = dict(current.get(key) or {})
+            merged.update(out[key])
+            out[key] = merged
+        elif out[key] is None and spec['driver'] == current['driver']:
+            out[key] = current.get(key) or None
+    if out['ipam_driver'] == 'default' and not spec.get('ipam_driver'):
+        out['ipam_driver'] = None
+    return out
