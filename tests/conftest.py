@@ -9,7 +9,56 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'lib'))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), '.cache', 'collections'))
 
-from fleet_testlib import REGISTRY, ROOT, TEST_LABEL, WEB, WORKER, unique  # noqa: E402
+from fleet_testlib import (DEFAULT_ENGINE, ENGINES, REGISTRY, ROOT, TEST_LABEL, WEB, WORKER,  # noqa: E402
+                           unique, use_engine)
+
+# Which engines each test file runs on (issue #22; README "Engines"). FLEET_ENGINES (make test
+# ENGINES=...) is `default`, `all`, or a comma list of engines (20.10,28.5 or 20,26,28).
+ALL_ENGINES = ('20.10', '26.1', '28.5')
+DEFAULT_ENGINES = ('20.10', '28.5')
+# Files that also run on 26.1 by default: the container modules, the copy modules, networks, compose.
+THREE_ENGINE_FILES = ('test_container.py', 'test_containers_batch.py', 'test_container_copy.py',
+                      'test_container_fetch.py', 'test_network*.py', 'test_compose*.py')
+# Not engine-facing, or driving the lab, playbooks or their own dockerd: the host engine only.
+HOST_ENGINE_ONLY_FILES = ('test_lab.py', 'test_playbooks.py', 'test_roles.py', 'test_collection_build.py',
+                          'test_tls.py', 'test_faults.py', 'test_molecule*.py', 'test_fixtures.py')
+_SHORT = {'20': '20.10', '26': '26.1', '28': '28.5'}
+
+
+def engines_for(path, selection=None):
+    """The engine names a test file runs on, for the FLEET_ENGINES selection."""
+    import fnmatch
+    base = os.path.basename(str(path))
+    selection = (selection if selection is not None else os.environ.get('FLEET_ENGINES', '')).strip()
+    if '/integration/' not in str(path) or any(fnmatch.fnmatch(base, pat) for pat in HOST_ENGINE_ONLY_FILES):
+        return (DEFAULT_ENGINE,)
+    if selection in ('', 'default'):
+        if any(fnmatch.fnmatch(base, pat) for pat in THREE_ENGINE_FILES):
+            return ALL_ENGINES
+        return DEFAULT_ENGINES
+    if selection == 'all':
+        return ALL_ENGINES
+    names = [_SHORT.get(n.strip(), n.strip()) for n in selection.split(',') if n.strip()]
+    unknown = [n for n in names if n not in ENGINES]
+    if unknown:
+        raise pytest.UsageError('FLEET_ENGINES: unknown engine %s (use default, all, or some of %s)'
+                                % (', '.join(unknown), ', '.join(ALL_ENGINES)))
+    return tuple(n for n in ALL_ENGINES if n in names)
+
+
+def pytest_generate_tests(metafunc):
+    path = str(metafunc.definition.fspath)
+    if '/integration/' not in path:
+        return
+    names = engines_for(path)
+    if 'engine' not in metafunc.fixturenames:
+        if names == (DEFAULT_ENGINE,):
+            return
+        # An engine-facing test that only runs modules (run_module reads DOCKER_HOST): it runs on
+        # every engine too, so it needs the fixture that switches engines.
+        metafunc.fixturenames.append('engine')
+    metafunc.parametrize('engine', names, indirect=True, scope='session',
+                         ids=[ENGINES[n].test_id for n in names])
 
 
 def _engine_up():
@@ -22,14 +71,35 @@ def _engine_up():
 
 
 @pytest.fixture(scope='session')
-def engine():
-    """Ensure the engine and seeded registry exist (idempotent script), return an APIClient."""
+def engine(request):
+    """Ensure the engine and seeded registry exist (idempotent scripts), return an APIClient.
+
+    Parametrised over the engines (pytest_generate_tests); the client's ``fleet_engine`` says
+    which one. While it is in use, DOCKER_HOST points run_module and the docker CLI at it.
+    """
     import docker
+    eng = ENGINES[getattr(request, 'param', DEFAULT_ENGINE)]
     subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'engine-up.sh')], check=True,
                    stdout=subprocess.DEVNULL)
-    client = docker.APIClient(version='auto', timeout=120)
+    if eng.netns:
+        subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'engines.sh'), 'up', eng.name], check=True,
+                       stdout=subprocess.DEVNULL)
+    client = docker.APIClient(base_url=eng.docker_host, version='auto', timeout=120)
+    client.fleet_engine = eng
+    use_engine(eng)
     yield client
+    use_engine(ENGINES[DEFAULT_ENGINE])
     client.close()
+
+
+@pytest.fixture(autouse=True)
+def _engine_env(request):
+    """Each test talks to its own engine: the parametrised one, else the host's."""
+    if 'engine' in request.fixturenames:
+        use_engine(request.getfixturevalue('engine').fleet_engine)
+    else:
+        use_engine(ENGINES[DEFAULT_ENGINE])
+    yield
 
 
 class Janitor:

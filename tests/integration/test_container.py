@@ -5,7 +5,7 @@ import tempfile
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, converge_twice, free_port, http_get, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, converge_twice, engine_http_get, free_port, run_module, unique
 
 IMAGE = WEB + ':1.0'
 HTML = '/usr/share/nginx/html'
@@ -41,7 +41,7 @@ def test_without_ports_the_container_is_not_reachable(engine, janitor, name):
     result = _converge(_args(janitor, name))
     assert result['container']['ports'] == ['80/tcp']
     assert engine.inspect_container(name)['NetworkSettings']['Ports'] == {'80/tcp': None}
-    status, body = http_get('http://127.0.0.1:%d/' % free_port(), attempts=2)
+    status, body = engine_http_get(free_port(), attempts=2)
     assert status is None, body
 
 
@@ -49,7 +49,7 @@ def test_published_port_answers_http(engine, janitor, name):
     port = free_port()
     result = _converge(_args(janitor, name, ports=['%d:80' % port]))
     assert '0.0.0.0:%d->80/tcp' % port in result['container']['ports']
-    status, body = http_get('http://127.0.0.1:%d/' % port)
+    status, body = engine_http_get(port)
     assert status == 200, body
 
 
@@ -57,11 +57,11 @@ def test_empty_bind_mount_hides_files_until_one_is_placed(engine, janitor, name)
     port, html = free_port(), _tmpdir(janitor)
     result = _converge(_args(janitor, name, ports=['127.0.0.1:%d:80' % port], volumes=['%s:%s' % (html, HTML)]))
     assert result['container']['mounts'][0]['type'] == 'bind'
-    status, body = http_get('http://127.0.0.1:%d/' % port)
+    status, body = engine_http_get(port)
     assert status == 404, body
     with open(os.path.join(html, 'index.html'), 'w') as handle:
         handle.write('<h1>from the host</h1>')
-    status, body = http_get('http://127.0.0.1:%d/' % port)
+    status, body = engine_http_get(port)
     assert status == 200 and 'from the host' in body
 
 
@@ -70,11 +70,11 @@ def test_named_volume_is_filled_from_image_and_serves_replaced_file(engine, jani
     _converge(_args(janitor, name, ports=['127.0.0.1:%d:80' % port], volumes=['%s:%s' % (volume, HTML)]))
     mountpoint = engine.inspect_volume(volume)['Mountpoint']
     assert sorted(os.listdir(mountpoint)) == ['50x.html', 'index.html']
-    status, original = http_get('http://127.0.0.1:%d/' % port)
+    status, original = engine_http_get(port)
     assert status == 200
     with open(os.path.join(mountpoint, 'index.html'), 'w') as handle:
         handle.write('<h1>replaced in the volume</h1>')
-    status, body = http_get('http://127.0.0.1:%d/' % port)
+    status, body = engine_http_get(port)
     assert status == 200 and 'replaced in the volume' in body and body != original
 
 
@@ -95,7 +95,7 @@ def test_port_change_recreates_and_keeps_named_volume_data(engine, janitor, name
                                       after=['127.0.0.1:%d:80/tcp' % new_port], how='recreate')]
     assert result['diff']['before']['ports'] == ['127.0.0.1:%d:80/tcp' % port]
     assert result['diff']['after']['ports'] == ['127.0.0.1:%d:80/tcp' % new_port]
-    status, body = http_get('http://127.0.0.1:%d/marker.html' % new_port)
+    status, body = engine_http_get(new_port, '/marker.html')
     assert status == 200 and body == 'marker-42'
     assert run_module('container', args).changed is False
 

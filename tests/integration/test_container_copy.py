@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, converge_twice, free_port, http_get, put_tree, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, converge_twice, engine_http_get, free_port, put_tree, run_module, unique
 
 from ansible_collections.fleet.docker.plugins.module_utils.archive import read_archive
 
@@ -65,7 +65,7 @@ def test_index_html_is_served_on_the_published_port(engine, web, tmp_path):
     result = copy(name, src=str(page), dest=HTML + '/index.html')
     assert result.changed and not result.failed, result
     assert result['changed_files'] == [HTML + '/index.html']
-    status, body = http_get('http://127.0.0.1:%d/' % port)
+    status, body = engine_http_get(port)
     assert status == 200 and 'fleet copy %s' % name in body
 
     since = time.time()
@@ -98,7 +98,7 @@ def test_directory_of_200_files_is_copied_served_and_idempotent(engine, web, tmp
 
     for path, text in (('/site/page123.html', 'page 123'), ('/site/css/site.css', 'color'),
                        ('/site/home.html', 'site home')):
-        status, body = http_get('http://127.0.0.1:%d%s' % (port, path))
+        status, body = engine_http_get(port, path)
         assert status == 200 and text in body, (path, status, body)
     state = snapshot(engine, name, HTML + '/site')
     assert state['home.html'][0] == 'link' and state['home.html'][5] == 'index.html'
@@ -115,7 +115,7 @@ def test_directory_of_200_files_is_copied_served_and_idempotent(engine, web, tmp
     third = copy(name, src=str(site), dest=HTML + '/')
     assert third['changed_files'] == [HTML + '/site/page042.html']
     assert len(uploads(engine, name, since)) == 1
-    assert 'edited' in http_get('http://127.0.0.1:%d/site/page042.html' % port)[1]
+    assert 'edited' in engine_http_get(port, '/site/page042.html')[1]
 
     # Speed is measured by benchmarks/ (B3), not asserted here; the figures are recorded.
     record_property('first_run_s', round(first_s, 3))

@@ -3,7 +3,7 @@
 import os
 import tempfile
 
-from fleet_testlib import TEST_LABEL, WEB, converge_twice, free_port, http_get, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, converge_twice, engine_http_get, free_port, run_module, unique
 
 from ansible_collections.fleet.docker.plugins.module_utils.batch import PROJECT_LABEL
 
@@ -59,7 +59,7 @@ def test_reference_set_converges_and_is_idempotent(engine, janitor):
         inspected = engine.inspect_container(item['name'])
         assert inspected['HostConfig']['RestartPolicy']['Name'] == 'always'
         assert 'COUNT=3' in inspected['Config']['Env']
-    status, body = http_get('http://127.0.0.1:%s/' % items[0]['ports'][0].split(':')[1])
+    status, body = engine_http_get(int(items[0]['ports'][0].split(':')[1]))
     assert status == 200 and body == 'batch'
 
 

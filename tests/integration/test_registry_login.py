@@ -23,7 +23,7 @@ def auth_image(engine, janitor, tmp_path):
     engine.tag(WEB + ':1.0', repo, '1.0')
     janitor.image(repo + ':1.0')
     # A client of its own, reading an empty config, so the login stays out of the shared client.
-    pusher = docker.APIClient(version='auto', timeout=120)
+    pusher = docker.APIClient(base_url=engine.fleet_engine.docker_host, version='auto', timeout=120)
     pusher.login(AUTH_USER, AUTH_PASSWORD, registry=AUTH_REGISTRY, reauth=True,
                  dockercfg_path=str(tmp_path / 'pusher.json'))
     for line in pusher.push(repo, tag='1.0', stream=True, decode=True,

@@ -145,3 +145,87 @@ def put_tree(engine, container, path, members):
             info.linkname = payload or ''
             tar.addfile(info)
     assert engine.put_archive(container, path, buf.getvalue())
+
+
+# ---------------------------------------------------------------------------------------------
+# The engines the tests run on (issue #22): the host's 20.10 and scripts/engines.sh's 26.1 and 28.5.
+
+class Engine:
+    """One engine: where its socket is, and the network namespace its published ports live in."""
+
+    def __init__(self, name, docker_host, netns=None, address='127.0.0.1'):
+        self.name, self.docker_host, self.netns, self.address = name, docker_host, netns, address
+
+    @property
+    def state_dir(self):
+        return os.path.join(ROOT, '.state', 'engines', self.name) if self.netns else None
+
+    @property
+    def fallback(self):
+        """Why this engine runs an older Docker than its name says (sid not buildable), or ''."""
+        if not self.state_dir:
+            return ''
+        try:
+            with open(os.path.join(self.state_dir, 'fallback')) as handle:
+                return handle.read().strip()
+        except OSError:
+            return ''
+
+    @property
+    def test_id(self):
+        return self.name + ('-FALLBACK' if self.fallback else '')
+
+    def __repr__(self):
+        return 'Engine(%s, %s)' % (self.name, self.docker_host)
+
+
+DEFAULT_ENGINE = '20.10'
+ENGINES = dict((e.name, e) for e in (
+    Engine('20.10', 'unix:///var/run/docker.sock'),
+    Engine('26.1', 'unix://%s/.state/engines/26.1/run/docker.sock' % ROOT, 'fleeteng1', '10.219.1.2'),
+    Engine('28.5', 'unix://%s/.state/engines/28.5/run/docker.sock' % ROOT, 'fleeteng2', '10.219.2.2'),
+))
+_CURRENT = [ENGINES[DEFAULT_ENGINE]]
+_ORIGINAL_DOCKER_HOST = os.environ.get('DOCKER_HOST')
+
+
+def current_engine():
+    """The engine the running test is on (tests/conftest.py switches it with the engine fixture)."""
+    return _CURRENT[0]
+
+
+def use_engine(engine):
+    """Point run_module, run_playbook and the docker CLI (through DOCKER_HOST) at ``engine``."""
+    _CURRENT[0] = engine
+    if engine.name == DEFAULT_ENGINE:
+        # The host engine exactly as before: the module's own default, or the caller's DOCKER_HOST.
+        if _ORIGINAL_DOCKER_HOST is None:
+            os.environ.pop('DOCKER_HOST', None)
+        else:
+            os.environ['DOCKER_HOST'] = _ORIGINAL_DOCKER_HOST
+    else:
+        os.environ['DOCKER_HOST'] = engine.docker_host
+
+
+def engine_http_get(port, path='/', host='127.0.0.1', timeout=10, attempts=40):
+    """(status, body) of a GET to a port the current engine published on ``host`` (its loopback).
+
+    On the host engine that is http_get. A newer engine's 127.0.0.1 is its own network namespace's
+    loopback, so the GET runs there (nsenter + curl); bounded like http_get.
+    """
+    engine = current_engine()
+    if not engine.netns:
+        return http_get('http://%s:%d%s' % (host, port, path), timeout=timeout, attempts=attempts)
+    import time
+    url = 'http://%s:%d%s' % (host, port, path)
+    last = ''
+    for _attempt in range(attempts):
+        proc = subprocess.run(['nsenter', '--net=/run/netns/%s' % engine.netns, 'curl', '-sS', '-m', str(timeout),
+                               '-o', '-', '-w', '\n%{http_code}', url],
+                              capture_output=True, timeout=timeout + 10, check=False)
+        if proc.returncode == 0:
+            body, _sep, code = proc.stdout.decode('utf-8', 'replace').rpartition('\n')
+            return int(code), body
+        last = proc.stderr.decode('utf-8', 'replace').strip()
+        time.sleep(0.25)
+    return None, last
