@@ -314,10 +314,11 @@ def test_directory_into_a_missing_dest_lands_in_the_same_place_on_every_run(engi
 def test_directory_onto_an_existing_file_fails_and_writes_nothing(engine, web, tmp_path):
     name, dummy = web(start=False)
     site = make_site(tmp_path / 'site', count=3)
-    before = snapshot(engine, name, '/etc/passwd')
+    put_tree(engine, name, '/', [('srv', 'dir', None), ('srv/app.conf', 'file', b'port=1\n')])
+    before = snapshot(engine, name, '/srv')
     since = time.time()
     for check in (True, False):
-        result = copy(name, check=check, src=str(site), dest='/etc/passwd')
+        result = copy(name, check=check, src=str(site), dest='/srv/app.conf')
         assert result.failed and 'is not a directory' in result['msg'], result
-    assert snapshot(engine, name, '/etc/passwd') == before
+    assert snapshot(engine, name, '/srv') == before and before['app.conf'][0] == 'file'
     assert uploads(engine, name, since) == []
