@@ -38,6 +38,21 @@ RESTART_POLICIES = ('no', 'on-failure', 'always', 'unless-stopped')
 # Label on a replacement container while a recreate is in flight (see containers.recreate).
 REPLACEMENT_LABEL = 'fleet.docker.replacement-for'
 
+# Anonymous volumes (docker run -v /data, --mount without a source): the engine names them with
+# 64 hex digits. Since API 1.42 (Docker 23) it also labels them, and its volume prune removes only
+# labelled ones unless the filters hold all=true; Docker 20.10 (API 1.41) sets no label and prunes
+# named ones too, and Docker 26.1 leaves the label off volumes made by --mount. So the name is the
+# sign that holds on every engine.
+ANONYMOUS_VOLUME_LABEL = 'com.docker.volume.anonymous'
+ANONYMOUS_VOLUME_NAME = re.compile(r'^[0-9a-f]{64}$')
+PRUNE_ANONYMOUS_ONLY_API = (1, 42)
+
+
+def is_anonymous_volume(volume: dict) -> bool:
+    """Whether a volume (list entry) is anonymous: the engine's label or a name the engine generated."""
+    return (ANONYMOUS_VOLUME_LABEL in (volume.get('Labels') or {})
+            or bool(ANONYMOUS_VOLUME_NAME.match(volume.get('Name') or '')))
+
 
 class InvalidNameError(FleetDockerError):
     """A name the engine would refuse."""

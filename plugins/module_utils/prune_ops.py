@@ -14,7 +14,8 @@ import re
 import time
 
 from ansible_collections.fleet.docker.plugins.module_utils.ancestry import human_size
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.naming import PRUNE_ANONYMOUS_ONLY_API, is_anonymous_volume
 
 
 KINDS = ('containers', 'images', 'volumes', 'networks', 'builder_cache')
@@ -162,10 +163,13 @@ def image_candidates(images, all_images, containers, filters, dangling_only, df_
     return found
 
 
-def volume_candidates(volumes, filters, df_volumes=None):
+def volume_candidates(volumes, filters, df_volumes=None, anonymous_only=False):
+    """Unused volumes a prune would remove; with ``anonymous_only``, the anonymous ones only."""
     df_volumes = df_volumes or {}
     found = []
     for vol in volumes:
+        if anonymous_only and not is_anonymous_volume(vol):
+            continue
         if filters_match(filters, vol.get('Labels'), None):
             usage = (df_volumes.get(vol['Name']) or {}).get('UsageData') or {}
             found.append(dict(name=vol['Name'], size=max(usage.get('Size') or 0, 0)))
@@ -199,7 +203,15 @@ def cache_candidates(records, filters, now=None):
 # ---------------------------------------------------------------------------------------------
 # Engine side
 
-def _plan(client, kinds, filters, images_all):
+def api_of(client) -> tuple:
+    """The negotiated API version as a tuple, e.g. (1, 41)."""
+    try:
+        return tuple(int(part) for part in str(client.api_version).split('.'))
+    except ValueError:
+        return (0,)
+
+
+def _plan(client, kinds, filters, images_all, volumes_all=False):
     df = client.df() if any(k in kinds for k in ('images', 'volumes', 'builder_cache')) else {}
     out = {}
     if 'containers' in kinds:
@@ -214,7 +226,8 @@ def _plan(client, kinds, filters, images_all):
     if 'volumes' in kinds:
         volumes = client.volumes(filters=_list_labels(filters['volumes'], dangling=True)).get('Volumes') or []
         out['volumes'] = volume_candidates(volumes, filters['volumes'],
-                                           {v['Name']: v for v in df.get('Volumes') or []})
+                                           {v['Name']: v for v in df.get('Volumes') or []},
+                                           anonymous_only=not volumes_all)
     if 'networks' in kinds:
         inspected = []
         for net in client.networks(filters=_list_labels(filters['networks'])):
@@ -236,7 +249,41 @@ def _list_labels(filters, **extra):
     return out
 
 
-def _prune(client, kinds, filters, images_all):
+def _prune_volumes(client, filters: dict, volumes_all: bool) -> dict:
+    """Prune volumes with the same outcome on every engine: anonymous ones only unless volumes_all.
+
+    Every unused volume: the engine's prune (with all=true from API 1.42, where prune alone means
+    anonymous only). Anonymous only: done here, because the engines disagree on what that is
+    (20.10 prunes named ones too, 26.1 misses --mount volumes, naming.is_anonymous_volume): list
+    the unused anonymous volumes and remove them one by one (one that got a user meanwhile stays).
+    """
+    flt = api_filters(filters)
+    if volumes_all:
+        if api_of(client) >= PRUNE_ANONYMOUS_ONLY_API:
+            flt['all'] = ['true']
+        res = client.prune_volumes(filters=flt)
+        return dict(items=[dict(name=n) for n in res.get('VolumesDeleted') or []],
+                    space=res.get('SpaceReclaimed') or 0)
+    listed = client.volumes(filters=_list_labels(filters, dangling=True)).get('Volumes') or []
+    sizes = {v['Name']: v for v in client.df().get('Volumes') or []}
+    done = dict(items=[], space=0)
+    for vol in volume_candidates(listed, filters, sizes, anonymous_only=True):
+        try:
+            client.remove_volume(vol['name'])
+        except NotFound:
+            continue
+        except APIError as exc:
+            if exc.status_code == 409:  # in use since it was listed: not unused any more
+                continue
+            raise FleetDockerError('Removing volume %s failed: %s' % (vol['name'], exc.explanation or exc),
+                                   changed=bool(done['items']), volumes=dict(count=len(done['items']),
+                                                                             items=done['items']))
+        done['items'].append(dict(name=vol['name']))
+        done['space'] += vol['size']
+    return done
+
+
+def _prune(client, kinds, filters, images_all, volumes_all=False):
     out = {}
     if 'containers' in kinds:
         res = client.prune_containers(filters=api_filters(filters['containers']))
@@ -251,9 +298,7 @@ def _prune(client, kinds, filters, images_all):
         out['images'] = dict(items=[dict(id=i) for i in deleted], untagged=untagged,
                              space=res.get('SpaceReclaimed') or 0)
     if 'volumes' in kinds:
-        res = client.prune_volumes(filters=api_filters(filters['volumes']))
-        out['volumes'] = dict(items=[dict(name=n) for n in res.get('VolumesDeleted') or []],
-                              space=res.get('SpaceReclaimed') or 0)
+        out['volumes'] = _prune_volumes(client, filters['volumes'], volumes_all)
     if 'networks' in kinds:
         res = client.prune_networks(filters=api_filters(filters['networks']))
         out['networks'] = dict(items=[dict(name=n) for n in res.get('NetworksDeleted') or []], space=0)
@@ -271,19 +316,21 @@ def run_prune(module):
     filters = {k: normalize_filters(k, params['%s_filters' % k]) for k in KINDS}
     if params['images_all'] and not params['images']:
         raise FleetDockerError('images_all needs images: true.')
+    if params['volumes_all'] and not params['volumes']:
+        raise FleetDockerError('volumes_all needs volumes: true.')
     result = dict(changed=False, space_reclaimed=0)
     if not kinds:
         result['summary'] = 'Nothing selected to prune.'
         return result
     client = module.client
     if module.check_mode:
-        plan = _plan(client, kinds, filters, params['images_all'])
+        plan = _plan(client, kinds, filters, params['images_all'], params['volumes_all'])
         for kind in kinds:
             items = plan[kind]
             space = sum(i.get('size', 0) for i in items)
             result[kind] = dict(count=len(items), space_reclaimed=space, items=items)
     else:
-        done = _prune(client, kinds, filters, params['images_all'])
+        done = _prune(client, kinds, filters, params['images_all'], params['volumes_all'])
         for kind in kinds:
             entry = dict(count=len(done[kind]['items']), space_reclaimed=done[kind]['space'],
                          items=done[kind]['items'])

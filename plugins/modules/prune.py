@@ -39,7 +39,18 @@ options:
     type: dict
   volumes:
     description:
-      - Remove volumes no container uses. On Docker API 1.41 (Docker 20.10) that includes named volumes.
+      - Remove volumes no container uses; only anonymous ones unless O(volumes_all=true).
+      - The outcome is the same on every engine. The engines disagree on what their own volume prune removes
+        (Docker 20.10 named volumes too, Docker 23 and later anonymous ones only, Docker 26.1 not those made by
+        C(--mount)), so without O(volumes_all) the module lists the unused anonymous volumes and removes them
+        itself, one by one; a volume that gets a user in the meantime stays.
+    type: bool
+    default: false
+  volumes_all:
+    description:
+      - Remove unused named volumes too, like C(docker volume prune --all) (C(docker volume prune) on Docker 20.10).
+      - Anonymous volumes are those the engine named itself (C(docker run -v /data)), with a name of 64 hex digits;
+        newer engines also mark them with the label C(com.docker.volume.anonymous).
     type: bool
     default: false
   volumes_filters:
@@ -89,6 +100,13 @@ EXAMPLES = r"""
     images_filters:
       label: team=web
       until: 24h
+
+- name: Unused volumes of one team, named ones included, on any engine version
+  fleet.docker.prune:
+    volumes: true
+    volumes_all: true
+    volumes_filters:
+      label: team=web
 
 - name: What would go?
   fleet.docker.prune:
@@ -159,6 +177,7 @@ ARGS = dict(
     images_all=dict(type='bool', default=False),
     images_filters=dict(type='dict'),
     volumes=dict(type='bool', default=False),
+    volumes_all=dict(type='bool', default=False),
     volumes_filters=dict(type='dict'),
     networks=dict(type='bool', default=False),
     networks_filters=dict(type='dict'),

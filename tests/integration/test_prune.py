@@ -119,29 +119,62 @@ def test_prune_all_unused_images(engine, janitor):
     assert not again.failed and again.changed is False
 
 
-def test_prune_unused_volumes(engine, janitor):
+def _anonymous_volume(engine, janitor, keep_user=False):
+    """An anonymous volume (the engine names it) carrying the test label; unused unless keep_user."""
+    name = janitor.container(unique('pr'))
+    mount = docker.types.Mount('/data', None, type='volume', labels={TEST_LABEL: janitor.tag})
+    engine.create_container(WEB + ':1.0', name=name, labels={TEST_LABEL: janitor.tag},
+                            host_config=engine.create_host_config(network_mode='none', mounts=[mount]))
+    volume = janitor.volume(engine.inspect_container(name)['Mounts'][0]['Name'])
+    if not keep_user:
+        engine.remove_container(name)  # without v: the volume stays, unused
+    return volume
+
+
+def _volume_prune_setup(engine, janitor):
     engine.pull(WEB, tag='1.0')
-    free = janitor.volume(unique('vol'))
-    busy = janitor.volume(unique('vol'))
-    for vol in (free, busy):
+    named_free, named_busy = janitor.volume(unique('vol')), janitor.volume(unique('vol'))
+    for vol in (named_free, named_busy):
         engine.create_volume(vol, labels={TEST_LABEL: janitor.tag})
-    _container(engine, janitor, volumes=['%s:/data' % busy])
-    args = {'volumes': True, 'volumes_filters': _mine(janitor)}
+    _container(engine, janitor, volumes=['%s:/data' % named_busy])
+    anon_free, anon_busy = _anonymous_volume(engine, janitor), _anonymous_volume(engine, janitor, keep_user=True)
+    return dict(named_free=named_free, named_busy=named_busy, anon_free=anon_free, anon_busy=anon_busy)
+
+
+def _volumes_left(engine, vols):
+    left = []
+    for key, name in sorted(vols.items()):
+        try:
+            engine.inspect_volume(name)
+            left.append(key)
+        except docker.errors.NotFound:
+            pass
+    return left
+
+
+@pytest.mark.parametrize('volumes_all,removed', [
+    (False, ['anon_free']),  # the default: anonymous volumes only, on every engine (API 1.42 meaning)
+    (True, ['anon_free', 'named_free']),  # named ones too
+])
+def test_prune_unused_volumes_same_outcome_on_every_engine(engine, janitor, volumes_all, removed):
+    vols = _volume_prune_setup(engine, janitor)
+    args = {'volumes': True, 'volumes_all': volumes_all, 'volumes_filters': _mine(janitor)}
+    expected = sorted(vols[key] for key in removed)
 
     dry = run_module('prune', args, check=True)
     assert not dry.failed and dry.changed, dry
-    assert [v['name'] for v in dry['volumes']['items']] == [free]
-    assert engine.inspect_volume(free)
+    assert sorted(v['name'] for v in dry['volumes']['items']) == expected
+    assert _volumes_left(engine, vols) == sorted(vols)  # check mode removed nothing
 
     result = run_module('prune', args)
     assert not result.failed and result.changed, result
-    assert [v['name'] for v in result['volumes']['items']] == [free]
-    with pytest.raises(docker.errors.NotFound):
-        engine.inspect_volume(free)
-    assert engine.inspect_volume(busy)
+    assert sorted(v['name'] for v in result['volumes']['items']) == expected
+    assert result['volumes']['count'] == len(expected)
+    assert _volumes_left(engine, vols) == sorted(set(vols) - set(removed))
 
     again = run_module('prune', args)
-    assert not again.failed and again.changed is False
+    assert not again.failed and again.changed is False, again
+    assert again['volumes']['count'] == 0
 
 
 def test_prune_networks(engine, janitor):
@@ -197,6 +230,7 @@ def test_nothing_selected_is_no_change(engine):
     ({'builder_cache': True, 'builder_cache_filters': {'until': '2024-01-01'}}, 'duration'),
     ({'containers': True, 'containers_filters': {'label': [1, 2]}}, 'label'),
     ({'images_all': True}, 'images_all needs images'),
+    ({'volumes_all': True}, 'volumes_all needs volumes'),
     ({'containers': 'sometimes'}, 'containers'),
 ])
 def test_bad_input_is_one_clear_message(engine, args, message):
