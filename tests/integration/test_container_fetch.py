@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, put_tree, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, converge_twice, put_tree, run_module, unique
 
 HTML = '/usr/share/nginx/html'
 
@@ -119,3 +119,42 @@ def test_bad_input_fails_clearly_and_writes_nothing(box, tmp_path, args, message
     result = run_module('container_fetch', dict(args, dest=str(dest)))
     assert result.failed and message in result['msg'], result
     assert not os.path.exists(str(dest))
+
+
+# ---------------------------------------------------------------- directory into a missing dest (#13 n)
+
+@pytest.mark.parametrize('src_slash', ['', '/', '/.'])
+@pytest.mark.parametrize('dest_slash', ['', '/'])
+def test_directory_into_a_missing_dest_lands_in_the_same_place_on_every_run(box, tmp_path, src_slash, dest_slash):
+    """Run 1 finds dest missing, run 2 finds the directory run 1 made: the tree must not move."""
+    dest = tmp_path / 'new'
+    args = dict(src='/srv/app' + src_slash, dest=str(dest) + dest_slash)
+    first = fetch(box, **args)
+    assert first.changed and not first.failed, first
+    after_first = tree(str(dest))
+    second = fetch(box, **args)
+    assert not second.failed and second.changed is False and second['changed_files'] == [], second
+    assert tree(str(dest)) == after_first
+    landed = str(dest) if src_slash else str(dest / 'app')
+    assert first['dest'].rstrip('/') == second['dest'].rstrip('/') == landed
+    expected = {'app.conf', 'same.conf', 'current.log', 'logs', 'logs/app.log'}
+    assert set(after_first) == (expected if src_slash else {'app'} | {'app/' + rel for rel in expected})
+    assert (dest / ('app.conf' if src_slash else 'app/app.conf')).read_text() == 'port=9000\n'
+
+
+def test_directory_onto_an_existing_host_file_fails_and_writes_nothing(box, tmp_path):
+    dest = tmp_path / 'taken'
+    dest.write_text('mine\n')
+    for check in (True, False):
+        result = fetch(box, check=check, src='/srv/app', dest=str(dest))
+        assert result.failed and 'not a directory' in result['msg'], result
+    assert dest.read_text() == 'mine\n' and os.listdir(str(tmp_path)) == ['taken']
+
+
+def test_src_below_a_symlinked_directory(engine, box, tmp_path):
+    """Like container_copy's dest: a symlinked parent in src is followed inside the container."""
+    put_tree(engine, box, '/', [('srvlink', 'sym', 'srv'), ('deep', 'dir', None), ('deep/up', 'sym', '../../..')])
+    dest = tmp_path / 'conf'
+    first, second = converge_twice('container_fetch', dict(container=box, src='/deep/up/srvlink/app/app.conf',
+                                                           dest=str(dest)))
+    assert first['src'] == '/srv/app/app.conf' and dest.read_text() == 'port=9000\n'
