@@ -14,6 +14,8 @@ description:
   - Reads the current files back through the engine's archive API, compares content hashes, modes, ownership and
     symlink targets, and uploads only what differs, in one archive.
   - Missing parent directories of O(dest) are created (mode V(0755), owned by O(owner)/O(group) or root).
+  - Directories are copied by the same rule as M(fleet.docker.container_fetch), which lands in the same place on
+    every run (see the notes).
   - Files already in the container that O(src) does not have are left alone.
 options:
   container:
@@ -23,8 +25,8 @@ options:
   src:
     description:
       - A file or a directory on the managed host.
-      - A trailing slash copies the directory's contents into O(dest), as C(cp) and C(rsync) do; without it the
-        directory itself is copied.
+      - A trailing slash (or C(/.)) copies the directory's contents into O(dest), as C(cp) and C(rsync) do; without
+        it the directory itself is copied into O(dest). See the notes for where O(src) lands.
       - Symlinks in O(src) are copied as symlinks. Devices, FIFOs and sockets are refused.
       - Exactly one of O(src) and O(content) is required.
     type: path
@@ -35,12 +37,10 @@ options:
     type: str
   dest:
     description:
-      - Absolute path in the container.
-      - As with C(docker cp), when O(dest) is an existing directory or ends with C(/), O(src) is copied into it under
-        its own name; otherwise O(dest) is the path O(src) is copied to.
-      - A symlink at O(dest) is followed.
-      - For a task that lands in the same place on every run, give O(src) or O(dest) a trailing slash. Without
-        either, a directory O(src) is copied to O(dest) on the first run, and into it on the next, as with C(docker cp).
+      - Absolute path in the container. See the notes for where O(src) lands.
+      - As with C(docker cp), symlinks in O(dest) are followed inside the container, a symlinked parent directory
+        (C(/var/run -> /run)) as well as a symlink at O(dest) itself. A link pointing above C(/) stops at the
+        container's root.
     type: str
     required: true
   mode:
@@ -66,6 +66,7 @@ options:
     default: true
 extends_documentation_fragment:
   - fleet.docker.docker
+  - fleet.docker.copy_paths
 attributes:
   check_mode:
     support: full
@@ -115,7 +116,8 @@ changed_files:
   sample: [/usr/share/nginx/html/index.html]
 target:
   description:
-    - The path in the container that received O(src) or O(content), after the C(docker cp) rules.
+    - The path in the container that received O(src) or O(content), after the rules in the notes, with symlinks
+      followed.
     - Named C(target) rather than C(dest) so Ansible does not mistake it for a path on the managed host.
   returned: always
   type: str

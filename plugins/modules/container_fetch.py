@@ -23,19 +23,20 @@ options:
     required: true
   src:
     description:
-      - Absolute path of a file or directory in the container. A symlink given here is followed.
-      - A trailing slash (or C(/.)) fetches the directory's contents into O(dest).
+      - Absolute path of a file or directory in the container. Symlinks in it are followed inside the container,
+        at O(src) itself and in its parent directories.
+      - A trailing slash (or C(/.)) fetches the directory's contents into O(dest); without it the directory itself
+        is fetched into O(dest). See the notes for where O(src) lands.
     type: str
     required: true
   dest:
     description:
-      - Path on the managed host.
-      - As with C(docker cp), when O(dest) is an existing directory or ends with C(/), O(src) is fetched into it
-        under its own name; otherwise O(dest) is the path O(src) is written to. Missing parents are created.
+      - Path on the managed host. Missing parents are created. See the notes for where O(src) lands.
     type: path
     required: true
 extends_documentation_fragment:
   - fleet.docker.docker
+  - fleet.docker.copy_paths
 attributes:
   check_mode:
     support: full
@@ -69,12 +70,12 @@ changed_files:
   elements: str
   sample: [/srv/inspect/web/nginx/nginx.conf]
 dest:
-  description: The host path that received O(src), after the C(docker cp) rules.
+  description: The host path that received O(src), after the rules in the notes.
   returned: always
   type: str
   sample: /srv/inspect/web/nginx
 src:
-  description: The container path fetched, with a symlink at O(src) resolved.
+  description: The container path fetched, with the symlinks in O(src) resolved.
   returned: always
   type: str
   sample: /etc/nginx
