@@ -3,16 +3,21 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Named volumes: inspect, compare, create, remove, and who uses them.
 
-A volume holds data, so a volume whose settings differ is never replaced without ``recreate``.
+A volume holds data, so it is replaced only when ``recreate`` says so, never while a container
+uses it, and a replacement always says that the data is gone.
 """
 
 from __future__ import annotations
 
-import re
+from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE, BOOLEANS_TRUE
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+    EngineStepError, FleetDockerError, NotFound)
 from ansible_collections.fleet.docker.plugins.module_utils.container_spec import scalar_string
+from ansible_collections.fleet.docker.plugins.module_utils.naming import check_restricted_name
 
+NEVER, OPTIONS_CHANGED, ALWAYS = 'never', 'options-changed', 'always'
+RECREATE_POLICIES = (NEVER, OPTIONS_CHANGED, ALWAYS)
 
 VOLUME_OPTIONS = dict(
     name=dict(type='str', required=True),
@@ -20,10 +25,31 @@ VOLUME_OPTIONS = dict(
     driver=dict(type='str', default='local'),
     driver_options=dict(type='dict'),
     labels=dict(type='dict'),
-    recreate=dict(type='bool', default=False),
+    # raw, not str with choices: the booleans of older playbooks must reach parse_recreate.
+    recreate=dict(type='raw', default=NEVER),
 )
 
-_NAME = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9_.-]+$')
+
+def parse_recreate(value) -> tuple:
+    """(policy, warning or None) from the recreate option (pure).
+
+    Before #13, ``recreate`` was a boolean and ``true`` wiped the volume on every run. ``false``
+    meant never. ``true`` is read as options-changed, what playbooks wrote it for (let a settings
+    change through): a boolean never asks for data to be wiped on every run, only ``always`` does.
+    """
+    if value is None:
+        return NEVER, None   # an explicit null is "not set"
+    if isinstance(value, str) and value.strip().lower() in RECREATE_POLICIES:
+        return value.strip().lower(), None
+    if isinstance(value, (bool, int, str)):
+        word = value.strip().lower() if isinstance(value, str) else value
+        if word in BOOLEANS_FALSE:
+            return NEVER, None
+        if word in BOOLEANS_TRUE:
+            return OPTIONS_CHANGED, ('recreate: %s is read as recreate: options-changed (the volume is replaced only '
+                                     'when its settings differ). Write options-changed, or always to replace it on '
+                                     'every run.' % (value,))
+    raise FleetDockerError('recreate must be one of %s, got %r.' % (', '.join(RECREATE_POLICIES), value))
 
 
 def _strings(option, values):
@@ -70,15 +96,31 @@ def _describe(diffs):
     return '; '.join('%s is %r, the task wants %r' % (d['option'], d['before'], d['after']) for d in diffs)
 
 
+def must_recreate(name: str, diffs: list, policy: str) -> bool:
+    """Whether an existing volume is replaced (pure); raises when it differs and policy is never."""
+    if policy == ALWAYS:
+        return True
+    if not diffs:
+        return False
+    if policy == NEVER:
+        raise FleetDockerError('Volume %s exists with different settings (%s). Set recreate: options-changed to '
+                               'replace it; its data will be lost.' % (name, _describe(diffs)), changes=diffs)
+    return True
+
+
+def _create(client, name, params, options, labels):
+    return client.create_volume(name, driver=params['driver'], driver_opts=options or None, labels=labels or None)
+
+
 def converge_volume(client, params, check_mode=False, diff=False):
-    name = params['name']
-    if not name or not _NAME.match(name):
-        raise FleetDockerError('Invalid volume name %r: use letters, digits, _ . and -, at least 2 characters.'
-                               % (name,))
+    name = check_restricted_name('volume', params['name'])
+    policy, warning = parse_recreate(params.get('recreate', NEVER))
     labels = _strings('labels', params.get('labels'))
     options = _strings('driver_options', params.get('driver_options'))
     volume = find_volume(client, name)
     result = dict(changed=False, actions=[], changes=[])
+    if warning:
+        result['warnings'] = [warning]
     before = dict(state='present' if volume else 'absent')
     if params['state'] == 'absent':
         if volume is not None:
@@ -97,29 +139,32 @@ def converge_volume(client, params, check_mode=False, diff=False):
     if volume is not None:
         diffs = compare_volume(params, volume)
         result['changes'] = diffs
-        if diffs or params.get('recreate'):
-            if diffs and not params.get('recreate'):
-                raise FleetDockerError('Volume %s exists with different settings (%s). Set recreate: true to replace '
-                                       'it; its data will be lost.' % (name, _describe(diffs)), changes=diffs)
+        if must_recreate(name, diffs, policy):
             users = volume_users(client, name)
             if users:
-                raise FleetDockerError('Volume %s must be recreated but is in use by container(s) %s; remove them '
-                                       'first.' % (name, ', '.join(users)), changes=diffs)
+                raise FleetDockerError('Volume %s must be recreated (recreate: %s) but is in use by container(s) %s; '
+                                       'a volume in use is never recreated. Remove them first.'
+                                       % (name, policy, ', '.join(users)), changes=diffs)
             result.update(changed=True, actions=['recreated'])
             result.setdefault('warnings', []).append('Volume %s was recreated: the data it held is gone.' % name)
             result['msg'] = 'Volume %s was recreated; the data it held is gone.' % name
             if not check_mode:
                 client.remove_volume(name)
-                volume = client.create_volume(name, driver=params['driver'], driver_opts=options or None,
-                                              labels=labels or None)
+                try:
+                    volume = _create(client, name, params, options, labels)
+                except Exception as exc:  # pylint: disable=broad-except
+                    raise EngineStepError('Creating volume %s again' % name, exc,
+                                          'The old volume and its data were removed.', changed=True,
+                                          actions=['removed'], changes=diffs)
     else:
         diffs = []
         result.update(changed=True, actions=['created'])
         if not check_mode:
-            volume = client.create_volume(name, driver=params['driver'], driver_opts=options or None,
-                                          labels=labels or None)
+            volume = _create(client, name, params, options, labels)
     if diff:
         after = dict(state='present')
+        if 'recreated' in result['actions']:
+            before['recreated'], after['recreated'] = False, True
         for entry in diffs:
             before[entry['option']] = entry['before']
             after[entry['option']] = entry['after']

@@ -11,9 +11,11 @@ short_description: Create or remove a named Docker volume, never losing data sil
 version_added: 0.1.0
 description:
   - Makes a named volume exist or not, like C(docker volume create) and C(docker volume rm).
-  - A volume whose driver, driver options or labels differ from the task is never recreated silently. Without
-    O(recreate=true) the task fails and says what differs; with it, the volume is removed and created again, and
-    the task says that the data it held is gone.
+  - A volume whose driver, driver options or labels differ from the task is never recreated silently. With the
+    default O(recreate=never) the task fails and names the settings that differ; with O(recreate=options-changed)
+    the volume is removed and created again, and the task says that the data it held is gone.
+  - A volume that a container uses, running or stopped, is never recreated; the task fails and names those
+    containers.
   - Removing a volume that a container uses, running or stopped, fails and names those containers.
 options:
   name:
@@ -39,9 +41,21 @@ options:
     type: dict
   recreate:
     description:
-      - Allow replacing a volume whose settings differ, or force a replacement. The volume's data is lost.
-    type: bool
-    default: false
+      - When an existing volume is removed and created again. B(Recreating a volume deletes all the data it holds.)
+      - V(never) never recreates it; when its driver, driver options or labels differ from the task, the task fails
+        and names the settings that differ.
+      - V(options-changed) recreates it only when its driver, driver options or labels differ from the task; a run
+        with the same settings leaves the volume and its data alone.
+      - V(always) recreates it on every run, whatever its settings. B(Its data is lost on every run.) For scratch
+        volumes that must start empty.
+      - Booleans from older playbooks are accepted, with a warning. V(false) is V(never). V(true) is
+        V(options-changed), not V(always), because playbooks set it to let a settings change through; the old
+        behaviour of V(true), wiping the volume on every run even with the same settings, was the bug this option
+        replaced. Only V(always), written out, wipes a volume on every run.
+      - A volume in use by a container is never recreated, whatever this says.
+      - One of V(never), V(options-changed), V(always) (or a boolean, see above).
+    type: raw
+    default: never
 extends_documentation_fragment:
   - fleet.docker.docker
 attributes:
@@ -50,7 +64,7 @@ attributes:
     description: Reports what would change and changes nothing.
   diff_mode:
     support: full
-    description: State, and the before and after of every setting that differs.
+    description: State, whether the volume is recreated, and the before and after of every setting that differs.
 author:
   - fleet.docker developers (@fleet-docker)
 """
@@ -69,6 +83,13 @@ EXAMPLES = r"""
       type: nfs
       o: addr=10.0.0.5,rw
       device: ":/exports/shared"
+
+- name: Change its labels, replacing the volume (its data is lost) only if they differ
+  fleet.docker.volume:
+    name: web-data
+    labels:
+      app: shop
+    recreate: options-changed
 
 - name: Remove it (fails while a container uses it)
   fleet.docker.volume:

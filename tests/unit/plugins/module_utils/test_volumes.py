@@ -1,0 +1,69 @@
+"""volumes.py pure parts: the recreate policy, its boolean compatibility, and the recreate decision."""
+
+import pytest
+
+from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.naming import InvalidNameError
+from ansible_collections.fleet.docker.plugins.module_utils.volumes import (
+    ALWAYS, NEVER, OPTIONS_CHANGED, compare_volume, converge_volume, must_recreate, parse_recreate)
+
+
+@pytest.mark.parametrize('value, policy', [
+    ('never', NEVER), ('options-changed', OPTIONS_CHANGED), ('always', ALWAYS), (' Always ', ALWAYS),
+    (False, NEVER), ('no', NEVER), ('false', NEVER), (0, NEVER), (None, NEVER),
+])
+def test_parse_recreate_without_warning(value, policy):
+    assert parse_recreate(value) == (policy, None)
+
+
+@pytest.mark.parametrize('value', [True, 'yes', 'true', 'True', 1])
+def test_true_from_old_playbooks_means_options_changed_never_always(value):
+    policy, warning = parse_recreate(value)
+    assert policy == OPTIONS_CHANGED
+    assert 'options-changed' in warning and 'always' in warning
+
+
+@pytest.mark.parametrize('value', ['sometimes', '', ['always'], {'a': 1}, 2, 1.5])
+def test_parse_recreate_refuses_anything_else(value):
+    with pytest.raises(FleetDockerError, match='recreate must be one of never, options-changed, always'):
+        parse_recreate(value)
+
+
+LABEL_DIFF = [dict(option='labels', before={'a': '1'}, after={'a': '2'})]
+
+
+def test_must_recreate():
+    assert must_recreate('v1', [], NEVER) is False
+    assert must_recreate('v1', [], OPTIONS_CHANGED) is False
+    assert must_recreate('v1', [], ALWAYS) is True
+    assert must_recreate('v1', LABEL_DIFF, OPTIONS_CHANGED) is True
+    assert must_recreate('v1', LABEL_DIFF, ALWAYS) is True
+    with pytest.raises(FleetDockerError, match=r"Volume v1 exists with different settings \(labels is") as info:
+        must_recreate('v1', LABEL_DIFF, NEVER)
+    assert info.value.result['changes'] == LABEL_DIFF
+
+
+def test_compare_volume_only_what_the_task_sets():
+    volume = dict(Driver='local', Options={'type': 'tmpfs'}, Labels={'a': '1'})
+    assert compare_volume(dict(driver='local', driver_options=None, labels=None), volume) == []
+    assert compare_volume(dict(driver='local', labels={'a': 1}), volume) == []
+    assert [d['option'] for d in compare_volume(dict(driver='other', driver_options={}, labels={'a': 2}), volume)] \
+        == ['driver', 'driver_options', 'labels']
+
+
+class NoEngine:
+    """Any engine call fails the test: bad input must be refused before the engine is asked."""
+
+    def __getattr__(self, name):
+        raise AssertionError('engine called: %s' % name)
+
+
+@pytest.mark.parametrize('params, error', [
+    (dict(name='x', recreate=NEVER), InvalidNameError),
+    (dict(name='bad/name', recreate=NEVER), InvalidNameError),
+    (dict(name='good', recreate='sometimes'), FleetDockerError),
+])
+def test_bad_input_is_refused_before_the_engine(params, error):
+    params = dict(dict(state='present', driver='local', driver_options=None, labels=None), **params)
+    with pytest.raises(error):
+        converge_volume(NoEngine(), params)
