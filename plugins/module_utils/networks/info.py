@@ -23,9 +23,13 @@ def find_network(client, name: str) -> Optional[Dict[str, Any]]:
                                % (len(matches), name, ', '.join(sorted(n['Id'][:12] for n in matches))))
     if not matches:
         return None
+    return _inspect(client, matches[0]['Id'])
+
+
+def _inspect(client, network_id: str) -> Optional[Dict[str, Any]]:
     try:
-        return client.inspect_network(matches[0]['Id'])
-    except NotFound:  # removed between the list and the inspect
+        return client.inspect_network(network_id)
+    except NotFound:  # removed since the list
         return None
 
 
@@ -75,7 +79,7 @@ def summarize_network(network: Optional[Dict[str, Any]], containers: List[Dict[s
 def network_info(client, names: Optional[List[str]] = None) -> Dict[str, Any]:
     """One entry per requested name (missing ones with exists false), or every network."""
     if names is None:
-        found = [client.inspect_network(n['Id']) for n in client.networks()]
+        found = [n for n in (_inspect(client, listed['Id']) for listed in client.networks()) if n]
         nets = [dict(summarize_network(n, attached(client, n)), exists=True)
                 for n in sorted(found, key=lambda n: n.get('Name') or '')]
         return dict(changed=False, exists=True, networks=nets)
