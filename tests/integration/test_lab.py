@@ -5,10 +5,14 @@ They only ever contact loopback and the lab's addresses.
 """
 
 import glob
+import json
 import os
 import subprocess
+import textwrap
 
+import docker
 import pytest
+import yaml
 
 from fleet_testlib import ROOT, http_get, unique
 
@@ -20,6 +24,10 @@ VENV_BIN = os.path.join(ROOT, '.venv', 'bin')
 HOSTS = 3
 IPS = ['10.213.0.%d' % (10 + n) for n in range(1, HOSTS + 1)]
 REGISTRY = '10.213.0.1:5000'
+# The default ENGINES=20,26,28: lab1 bookworm's 20.10, lab2 trixie's 26.1, lab3 sid's 28.5.
+RELEASES = {'20': '20.10', '26': '26.1', '28': '28.5'}
+SUITES = {'20': 'bookworm', '26': 'trixie', '28': 'sid'}
+EXPECTED = ['20', '26', '28']
 
 
 def _env():
@@ -66,6 +74,18 @@ def node_pids(n, comm):
     return found
 
 
+def node_engine(n):
+    """docker.APIClient on lab node n's own engine, through its init's root (no SSH)."""
+    with open(os.path.join(LAB, 'nodes', str(n), 'holder.pid')) as fh:
+        pid = fh.read().strip()
+    return docker.APIClient(base_url='unix:///proc/%s/root/run/docker.sock' % pid, version='auto', timeout=30)
+
+
+def inventory_hosts():
+    with open(INVENTORY) as fh:
+        return yaml.safe_load(fh)['lab']['hosts']
+
+
 def lab_leftovers():
     """Everything lab-down must remove, as a list of human-readable findings (empty when clean)."""
     left = []
@@ -105,6 +125,113 @@ def test_make_lab_gives_ssh_to_three_hosts(lab):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count('SUCCESS') == HOSTS, proc.stdout
     assert '"ping": "pong"' in proc.stdout
+
+
+def test_hosts_run_the_three_engines(lab):
+    hosts = inventory_hosts()
+    status = run(['make', 'lab-status']).stdout
+    for n, kind in enumerate(EXPECTED, start=1):
+        spec = hosts['lab%d' % n]
+        # A fallback (sid could not be built) is written into the inventory: fail loudly on it.
+        assert 'lab_engine_requested' not in spec, 'lab%d fell back: %r' % (n, spec)
+        assert spec['lab_engine'] == kind and spec['lab_suite'] == SUITES[kind], spec
+        version = node_engine(n).version()
+        assert version['Version'].startswith(RELEASES[kind] + '.'), (n, version['Version'])
+        line = [ln for ln in status.splitlines() if ln.startswith('lab%d ' % n)][0]
+        assert 'engine %s API %s (%s)' % (version['Version'], version['ApiVersion'], SUITES[kind]) in line, line
+        # The managed host's python: the venv on 20.10 hosts, the root file system's own python3
+        # with Debian's python3-docker on the others, and that host's Debian release underneath.
+        python = spec['ansible_python_interpreter']
+        if kind == '20':
+            assert python == os.path.join(ROOT, '.venv', 'bin', 'python')
+        else:
+            assert python == '/usr/bin/python3'
+            origin = ssh(IPS[n - 1], python + ' -c "import docker, os; print(docker.__file__); '
+                                           'print(os.uname().release)"; cat /etc/os-release').stdout
+            assert origin.startswith('/usr/lib/python3/dist-packages/docker/'), origin
+            assert ('VERSION_CODENAME=%s' % SUITES[kind]) in origin or (
+                kind == '28' and 'sid' in origin), origin
+        # The CLI on the host talks to that host's engine at its own release.
+        cli = ssh(IPS[n - 1], "docker version --format '{{.Server.Version}}'").stdout.strip()
+        assert cli == version['Version'], (n, cli)
+
+
+EXEC_PLAY = """
+- hosts: lab
+  gather_facts: false
+  vars:
+    name: {name}
+    mark: /srv/{name}-host-only
+  tasks:
+    - name: A file that exists only in the host's root file system
+      ansible.builtin.copy: {{dest: "{{{{ mark }}}}", content: "host\n", mode: "0644"}}
+    - name: A container of the image
+      fleet.docker.container:
+        name: "{{{{ name }}}}"
+        image: "{{{{ lab_registry }}}}/demo/web:1.0"
+        labels: {{fleet.test: lab-exec}}
+    - name: Read a file that exists only in the image
+      fleet.docker.container_exec: {{container: "{{{{ name }}}}", command: [cat, /usr/share/nginx/html/50x.html]}}
+      register: in_image
+    - name: Look for the host-only file from inside the container
+      fleet.docker.container_exec: {{container: "{{{{ name }}}}", command: [sh, -c, 'test -e {{{{ mark }}}}; echo $?']}}
+      register: host_file
+    - name: List the container's root
+      fleet.docker.container_exec: {{container: "{{{{ name }}}}", command: [ls, /]}}
+      register: root
+    - name: The host's side of the same paths
+      ansible.builtin.stat: {{path: /usr/share/nginx/html/50x.html}}
+      register: host_stat
+    - name: The engine
+      fleet.docker.host_info: {{disk_usage: false}}
+      register: info
+    - name: Hand the answers to the test
+      ansible.builtin.copy:
+        dest: "{out}/{{{{ inventory_hostname }}}}.json"
+        mode: "0644"
+        content: "{{{{ {{'image_file': in_image.stdout, 'image_rc': in_image.rc, 'host_file': host_file.stdout,
+                     'root': root.stdout_lines, 'host_has_image_file': host_stat.stat.exists,
+                     'engine': info.engine.version}} | to_json }}}}"
+      delegate_to: localhost
+    - name: Remove the container and the marker
+      fleet.docker.container: {{name: "{{{{ name }}}}", state: absent}}
+    - name: Remove the marker
+      ansible.builtin.file: {{path: "{{{{ mark }}}}", state: absent}}
+"""
+
+
+def test_container_exec_sees_the_containers_files_on_every_engine(lab, tmp_path):
+    # Under a chrooted dockerd, exec ran commands in the host's root: the lab's newer engines
+    # are made root with pivot_root, and this proves it with the module itself.
+    name = unique('labexec')
+    play = tmp_path / 'exec.yml'
+    play.write_text(textwrap.dedent(EXEC_PLAY.format(name=name, out=tmp_path)))
+    proc = run([os.path.join(VENV_BIN, 'ansible-playbook'), '-i', INVENTORY, str(play)], check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    expected_page = subprocess.run(['/usr/bin/docker', 'run', '--rm', '127.0.0.1:5000/demo/web:1.0',
+                                    'cat', '/usr/share/nginx/html/50x.html'], capture_output=True, text=True,
+                                   check=True, timeout=120).stdout
+    engines = set()
+    for n in range(1, HOSTS + 1):
+        got = json.loads((tmp_path / ('lab%d.json' % n)).read_text())
+        assert got['image_rc'] == 0 and expected_page.strip(), (n, got)
+        assert got['image_file'].rstrip('\n') == expected_page.rstrip('\n'), (n, got)
+        assert not got['host_has_image_file'], (n, got)
+        assert got['host_file'].strip() == '1', (n, got)          # test -e failed: not the host's /srv
+        assert 'srv' not in got['root'] and 'usr' in got['root'], (n, got['root'])
+        engines.add(got['engine'].rsplit('.', 1)[0])
+        assert not node_engine(n).containers(all=True, filters={'name': name})
+    assert engines == set(RELEASES.values()), engines
+
+
+def test_bad_engines_value_changes_nothing(lab):
+    before = [node_pids(n, 'dockerd') for n in range(1, HOSTS + 1)]
+    proc = run(['make', 'lab', 'HOSTS=%d' % HOSTS, 'ENGINES=20,27'], check=False)
+    assert proc.returncode != 0
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith('[lab] ERROR')]
+    assert errors == ["[lab] ERROR: ENGINES must list 20, 26 or 28, comma-separated (got '20,27')"], proc.stderr
+    assert 'Traceback' not in proc.stdout + proc.stderr
+    assert [node_pids(n, 'dockerd') for n in range(1, HOSTS + 1)] == before
 
 
 def test_make_lab_is_idempotent_when_healthy(lab):
