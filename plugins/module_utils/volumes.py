@@ -112,7 +112,9 @@ def _create(client, name, params, options, labels):
     return client.create_volume(name, driver=params['driver'], driver_opts=options or None, labels=labels or None)
 
 
-def converge_volume(client, params, check_mode=False, diff=False):
+def converge_volume(client, params, check_mode=False, diff=False, warn=None):
+    """``warn(text)`` is the module's warn: warnings returned in the result are deprecated by ansible-core."""
+    warn = warn or (lambda text: None)
     name = check_restricted_name('volume', params['name'])
     policy, warning = parse_recreate(params.get('recreate', NEVER))
     labels = _strings('labels', params.get('labels'))
@@ -120,7 +122,7 @@ def converge_volume(client, params, check_mode=False, diff=False):
     volume = find_volume(client, name)
     result = dict(changed=False, actions=[], changes=[])
     if warning:
-        result['warnings'] = [warning]
+        warn(warning)
     before = dict(state='present' if volume else 'absent')
     if params['state'] == 'absent':
         if volume is not None:
@@ -146,7 +148,7 @@ def converge_volume(client, params, check_mode=False, diff=False):
                                        'a volume in use is never recreated. Remove them first.'
                                        % (name, policy, ', '.join(users)), changes=diffs)
             result.update(changed=True, actions=['recreated'])
-            result.setdefault('warnings', []).append('Volume %s was recreated: the data it held is gone.' % name)
+            warn('Volume %s was recreated: the data it held is gone.' % name)
             result['msg'] = 'Volume %s was recreated; the data it held is gone.' % name
             if not check_mode:
                 client.remove_volume(name)

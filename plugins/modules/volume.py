@@ -131,7 +131,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.volumes import VOLUME
 
 def main():
     module = AnsibleDockerModule(argument_spec=VOLUME_OPTIONS, supports_check_mode=True)
-    module.run(lambda m: converge_volume(m.client, m.params, m.check_mode, m._diff))
+    module.run(lambda m: converge_volume(m.client, m.params, m.check_mode, m._diff, m.warn))
 
 
 if __name__ == '__main__':

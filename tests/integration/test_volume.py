@@ -1,8 +1,54 @@
 """fleet.docker.volume and volume_info on the real engine."""
 
-import os
+import io
+import tarfile
 
-from fleet_testlib import TEST_LABEL, WEB, run_module, unique
+import pytest
+
+from fleet_testlib import TEST_LABEL, WEB, put_tree, run_module, unique
+
+
+def _web(engine):
+    try:
+        engine.inspect_image(WEB + ':1.0')
+    except Exception:  # pylint: disable=broad-except
+        engine.pull(WEB, tag='1.0')
+
+
+def _with_volume(engine, janitor, volume, action):
+    """Run ``action(container)`` on a throwaway stopped container mounting the volume at /data.
+
+    The container is removed afterwards, so the volume is not in use when the module runs.
+    """
+    _web(engine)
+    name = janitor.container(unique('volio'))
+    engine.create_container(WEB + ':1.0', name=name, labels={TEST_LABEL: janitor.tag},
+                            host_config=engine.create_host_config(binds=['%s:/data' % volume]))
+    try:
+        return action(name)
+    finally:
+        engine.remove_container(name, force=True)
+
+
+def write_marker(engine, janitor, volume, text=b'precious data\n'):
+    _with_volume(engine, janitor, volume, lambda c: put_tree(engine, c, '/data', [('marker', 'file', text)]))
+
+
+def read_marker(engine, janitor, volume):
+    """The bytes of /data/marker in the volume, or None when it is not there."""
+    def read(container):
+        try:
+            stream, dummy = engine.get_archive(container, '/data/marker')
+        except Exception:  # pylint: disable=broad-except
+            return None
+        with tarfile.open(fileobj=io.BytesIO(b''.join(stream))) as tar:
+            return tar.extractfile(tar.getmembers()[0]).read()
+    return _with_volume(engine, janitor, volume, read)
+
+
+def warnings(result):
+    """Warning texts: ansible-core 2.19+ returns each as a WarningSummary dict, older ones as a string."""
+    return [w if isinstance(w, str) else (w.get('event') or {}).get('msg', '') for w in result.get('warnings', [])]
 
 
 def _args(janitor, **kw):
@@ -29,31 +75,115 @@ def test_check_mode_creates_and_removes_nothing(engine, janitor):
     assert run_module('volume', args, check=True).changed
     assert not [v for v in engine.volumes()['Volumes'] or [] if v['Name'] == args['name']]
     run_module('volume', args)
+    write_marker(engine, janitor, args['name'])
     before = engine.inspect_volume(args['name'])
     assert run_module('volume', dict(args, state='absent'), check=True).changed
-    changed = run_module('volume', dict(args, labels={TEST_LABEL: 'other'}, recreate=True), check=True)
-    assert changed.changed and changed['actions'] == ['recreated']
+    for policy in ('options-changed', 'always'):
+        changed = run_module('volume', dict(args, labels={TEST_LABEL: 'other'}, recreate=policy), check=True,
+                             diff=True)
+        assert changed.changed and changed['actions'] == ['recreated'], changed
+        assert changed['diff']['before']['labels'] == {TEST_LABEL: janitor.tag}
+        assert changed['diff']['after']['labels'] == {TEST_LABEL: 'other'}
     assert engine.inspect_volume(args['name']) == before
+    assert read_marker(engine, janitor, args['name']) == b'precious data\n'
 
 
-def test_different_settings_fail_without_recreate_and_recreate_says_data_is_gone(engine, janitor):
+@pytest.mark.parametrize('recreate', [None, 'never', 'options-changed', False, True])
+def test_identical_settings_keep_the_data(engine, janitor, recreate):
+    """#13 m: recreate: true wiped the volume on every run, even with the same settings."""
+    args = _args(janitor, labels={TEST_LABEL: janitor.tag, 'tier': 'db'})
+    run_module('volume', args)
+    write_marker(engine, janitor, args['name'])
+    created = engine.inspect_volume(args['name'])['CreatedAt']
+    rerun = dict(args) if recreate is None else dict(args, recreate=recreate)
+    for dummy in range(2):
+        result = run_module('volume', rerun, diff=True)
+        assert not result.failed and result.changed is False and result['actions'] == [], result
+        assert result['diff']['before'] == result['diff']['after'] == {'state': 'present'}
+    assert read_marker(engine, janitor, args['name']) == b'precious data\n'
+    assert engine.inspect_volume(args['name'])['CreatedAt'] == created
+    if recreate is True:
+        assert any('read as recreate: options-changed' in text for text in warnings(result)), result
+
+
+def test_options_changed_recreates_only_when_a_label_differs(engine, janitor):
     args = _args(janitor)
     run_module('volume', args)
-    marker = os.path.join(engine.inspect_volume(args['name'])['Mountpoint'], 'marker')
-    with open(marker, 'w') as handle:
-        handle.write('data')
+    write_marker(engine, janitor, args['name'])
+    wanted = dict(args, labels={TEST_LABEL: janitor.tag, 'tier': 'db'}, recreate='options-changed')
+    replaced = run_module('volume', wanted, diff=True)
+    assert replaced.changed and replaced['actions'] == ['recreated'], replaced
+    assert 'data it held is gone' in replaced['msg']
+    assert [c['option'] for c in replaced['changes']] == ['labels']
+    assert replaced['diff']['before']['labels'] == {TEST_LABEL: janitor.tag}
+    assert replaced['diff']['after']['labels'] == {TEST_LABEL: janitor.tag, 'tier': 'db'}
+    assert replaced['diff']['after']['recreated'] is True
+    assert engine.inspect_volume(args['name'])['Labels'] == {TEST_LABEL: janitor.tag, 'tier': 'db'}
+    assert read_marker(engine, janitor, args['name']) is None
+    # Now the settings match: the new data stays.
+    write_marker(engine, janitor, args['name'], b'new data\n')
+    again = run_module('volume', wanted)
+    assert not again.failed and again.changed is False and again['actions'] == []
+    assert read_marker(engine, janitor, args['name']) == b'new data\n'
+
+
+def test_always_recreates_on_every_run(engine, janitor):
+    args = _args(janitor, recreate='always')
+    run_module('volume', args)
+    for dummy in range(2):
+        write_marker(engine, janitor, args['name'])
+        result = run_module('volume', args)
+        assert result.changed and result['actions'] == ['recreated'] and 'data it held is gone' in result['msg']
+        assert any('data it held is gone' in text for text in warnings(result)), result
+        assert read_marker(engine, janitor, args['name']) is None
+
+
+def test_different_settings_fail_with_never_and_name_them(engine, janitor):
+    args = _args(janitor)
+    run_module('volume', args)
+    write_marker(engine, janitor, args['name'])
+    before = engine.inspect_volume(args['name'])
     wanted = dict(args, labels={TEST_LABEL: janitor.tag, 'tier': 'db'},
                   driver_options={'type': 'tmpfs', 'device': 'tmpfs'})
-    refused = run_module('volume', wanted)
-    assert refused.failed and 'different settings' in refused['msg'] and 'recreate: true' in refused['msg']
-    assert 'labels' in refused['msg'] and 'driver_options' in refused['msg']
-    assert os.path.exists(marker)
-    replaced = run_module('volume', dict(wanted, recreate=True), diff=True)
-    assert replaced.changed and replaced['actions'] == ['recreated'] and 'data it held is gone' in replaced['msg']
-    assert replaced['diff']['after']['labels']['tier'] == 'db'
+    for recreate in (None, 'never', False):
+        refused = run_module('volume', wanted if recreate is None else dict(wanted, recreate=recreate))
+        assert refused.failed and 'different settings' in refused['msg'], refused
+        assert 'recreate: options-changed' in refused['msg']
+        assert 'labels' in refused['msg'] and 'driver_options' in refused['msg']
+        assert refused.changed is False
+    assert engine.inspect_volume(args['name']) == before
+    assert read_marker(engine, janitor, args['name']) == b'precious data\n'
+    replaced = run_module('volume', dict(wanted, recreate='options-changed'))
+    assert replaced.changed and replaced['actions'] == ['recreated']
     assert engine.inspect_volume(args['name'])['Options'] == {'type': 'tmpfs', 'device': 'tmpfs'}
-    assert not os.path.exists(marker)
+    assert read_marker(engine, janitor, args['name']) is None
     assert run_module('volume', wanted).changed is False
+
+
+@pytest.mark.parametrize('recreate', ['options-changed', 'always'])
+def test_a_volume_in_use_is_never_recreated(engine, janitor, recreate):
+    args = _args(janitor)
+    run_module('volume', args)
+    write_marker(engine, janitor, args['name'])
+    _web(engine)
+    user = janitor.container(unique('voluser'))
+    engine.create_container(WEB + ':1.0', name=user, labels={TEST_LABEL: janitor.tag},
+                            host_config=engine.create_host_config(binds=['%s:/data' % args['name']]))
+    before = engine.inspect_volume(args['name'])
+    for check in (True, False):
+        result = run_module('volume', dict(args, labels={TEST_LABEL: 'other'}, recreate=recreate), check=check)
+        assert result.failed and user in result['msg'] and 'never recreated' in result['msg'], result
+        assert result.changed is False
+    assert engine.inspect_volume(args['name']) == before
+    engine.remove_container(user, force=True)
+    assert read_marker(engine, janitor, args['name']) == b'precious data\n'
+
+
+def test_bad_recreate_value_fails_clearly(engine, janitor):
+    args = _args(janitor, recreate='sometimes')
+    result = run_module('volume', args)
+    assert result.failed and result['msg'] == "recreate must be one of never, options-changed, always, got 'sometimes'."
+    assert not [v for v in engine.volumes()['Volumes'] or [] if v['Name'] == args['name']]
 
 
 def test_absent_in_use_fails_naming_containers(engine, janitor):
