@@ -15,13 +15,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import MAX_POOL_SIZE, FleetDockerError, describe_error
+from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+    MAX_POOL_SIZE, FleetDockerError, daemon_of, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.container_spec import CONTAINER_OPTIONS, build_spec
 from ansible_collections.fleet.docker.plugins.module_utils.containers import ImageCache, converge_container
 
 PROJECT_LABEL = 'fleet.docker.project'
 MAX_PARALLEL = MAX_POOL_SIZE  # one pooled connection per thread
-SUMMARY_ACTIONS = ('pulled', 'created', 'recreated', 'updated', 'started', 'restarted', 'stopped', 'removed')
+SUMMARY_ACTIONS = ('pulled', 'created', 'recreated', 'updated', 'started', 'restarted', 'stopped', 'removed',
+                   'removed-leftover', 'adopted-leftover')
 
 
 class BatchInputError(FleetDockerError):
@@ -91,12 +93,13 @@ def _run_one(client, params, check_mode, diff, cache):
         result = converge_container(client, params, check_mode, diff, cache)
         result['failed'] = False
     except FleetDockerError as exc:
+        # The one place a batch item's error becomes words, naming the daemon like the module does.
         result = dict(exc.result)
-        result.update(failed=True, msg=exc.msg, changed=bool(result.get('changed')))
+        result.update(failed=True, msg=describe_error(exc, daemon_of(client)), changed=bool(result.get('changed')))
         result.setdefault('actions', [])
     except Exception as exc:  # pylint: disable=broad-except
         # One bad item must not lose the results of the others.
-        result = dict(failed=True, changed=False, actions=[], msg=describe_error(exc))
+        result = dict(failed=True, changed=False, actions=[], msg=describe_error(exc, daemon_of(client)))
     result['name'] = params['name'].lstrip('/')
     return result
 
@@ -160,7 +163,8 @@ def converge_batch(client, items, defaults=None, parallel=4, project=None, purge
         try:
             names = purge_candidates(client, project, keep)
         except Exception as exc:  # pylint: disable=broad-except
-            raise FleetDockerError('Listing the containers of project %s failed: %s' % (project, describe_error(exc)),
+            raise FleetDockerError('Listing the containers of project %s failed: %s'
+                                   % (project, describe_error(exc, daemon_of(client))),
                                    changed=any(r.get('changed') for r in results), results=results)
         purged_results = run_parallel(
             lambda name: _run_one(client, dict(name=name, state='absent'), check_mode, diff, cache), names, parallel)

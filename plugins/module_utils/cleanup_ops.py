@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.fleet.docker.plugins.module_utils.ancestry import (
     build_plan, normalize_container, normalize_image, parse_ancestors, reclaimable_bytes, summarize)
 from ansible_collections.fleet.docker.plugins.module_utils.connection import (
-    MAX_POOL_SIZE, APIError, FleetDockerError, NotFound, describe_error)
+    MAX_POOL_SIZE, APIError, FleetDockerError, NotFound, daemon_of, describe_error)
 
 
 # Every stop holds a pooled connection for its whole timeout: never more threads than connections.
@@ -87,7 +87,7 @@ def _remove_containers(module, plan, stop_timeout, volumes):
         except NotFound:
             return None  # already gone: the goal is met
         except Exception as exc:  # pylint: disable=broad-except
-            return describe_error(exc)
+            return describe_error(exc, daemon_of(client))
         return None
     with ThreadPoolExecutor(max_workers=workers) as pool:
         errors = dict(zip([c['id'] for c in targets], pool.map(stop_and_remove, targets)))
@@ -106,7 +106,7 @@ def _remove_names(client, plan):
             pass
         except APIError as exc:
             entry['action'] = 'kept'
-            entry['reason'] = describe_error(exc)
+            entry['reason'] = describe_error(exc, daemon_of(client))
             errors.append('%s: %s' % (entry['tag'], entry['reason']))
     # What really happened: an image still present was only untagged.
     for entry in plan['images']:
@@ -151,7 +151,7 @@ def run_cleanup(module):
             except NotFound:
                 pass
             except APIError as exc:
-                volume.update(action='kept', reason=describe_error(exc))
+                volume.update(action='kept', reason=describe_error(exc, daemon_of(client)))
         if params['images'] and not failed:
             errors.extend(_remove_names(client, plan))
         elif failed:

@@ -75,6 +75,28 @@ class FleetDockerError(Exception):
         self.result = result
 
 
+class EngineStepError(FleetDockerError):
+    """An engine error met while doing ``step``, and the state the host is left in (``outcome``).
+
+    The cause stays untranslated until the module (or a batch item) reports it, so the error is
+    put into words once, naming the daemon: "step: <engine's reason>. <outcome>".
+    """
+
+    def __init__(self, step, cause, outcome='', **result):
+        self.step, self.cause, self.outcome = step, cause, outcome
+        super().__init__(_step_text(step, describe_error(cause), outcome), **result)
+
+
+def _step_text(step, reason, outcome):
+    text = '%s: %s' % (step, reason.rstrip('.') + '.')
+    return '%s %s' % (text, outcome) if outcome else text
+
+
+def daemon_of(client):
+    """The docker_host a client was built for, as the user wrote it (for messages)."""
+    return getattr(client, 'fleet_docker_host', None)
+
+
 def docker_argument_spec(**module_args):
     spec = dict(DOCKER_COMMON_ARGS)
     spec.update(module_args)
@@ -133,6 +155,8 @@ def describe_error(exc, docker_host=None):
     """Turn an SDK, HTTP or OS error into one sentence for the user (pure)."""
     where = ' at %s' % docker_host if docker_host else ''
     text = _clip(str(exc))
+    if isinstance(exc, EngineStepError):
+        return _step_text(exc.step, describe_error(exc.cause, docker_host), exc.outcome)
     if isinstance(exc, FleetDockerError):
         return exc.msg
     if HAS_DOCKER and isinstance(exc, docker.errors.APIError):
@@ -142,13 +166,13 @@ def describe_error(exc, docker_host=None):
             explanation = explanation.decode('utf-8', 'replace')
         explanation = _clip(str(explanation).strip())
         if status == 404:
-            return 'Not found: %s' % explanation
+            return 'Not found (Docker daemon%s): %s' % (where, explanation)
         if status == 409:
-            return 'Conflict: %s' % explanation
+            return 'Conflict (Docker daemon%s): %s' % (where, explanation)
         if status == 400 and 'client version' in explanation and 'too' in explanation:
             return 'Docker API version mismatch%s: %s' % (where, explanation)
         if status in (401, 403):
-            return 'Access denied by the registry or daemon: %s' % explanation
+            return 'Access denied by the registry or the Docker daemon%s: %s' % (where, explanation)
         return 'Docker daemon error%s (HTTP %s): %s' % (where, status, explanation)
     if 'Permission denied' in text or isinstance(exc, PermissionError):
         return 'Permission denied on the Docker socket%s: run as root or as a member of the docker group.' % where
@@ -205,6 +229,7 @@ class AnsibleDockerModule(AnsibleModule):
                     self._client._version = self._client._retrieve_server_version()  # pylint: disable=protected-access
             else:
                 self._client = docker.APIClient(**kwargs)
+            self._client.fleet_docker_host = self.params.get('docker_host')
             api = self._client.api_version
             if _version_tuple(api) < _version_tuple(MIN_API_VERSION):
                 raise FleetDockerError('Docker API %s is too old: fleet.docker needs %s or newer (Docker 20.10).'
@@ -216,7 +241,8 @@ class AnsibleDockerModule(AnsibleModule):
         try:
             result = logic(self)
         except FleetDockerError as exc:
-            self.fail_json(msg=exc.msg, **exc.result)
+            # The one place an error becomes words for a single-host module.
+            self.fail_json(msg=describe_error(exc, self.params.get('docker_host')), **exc.result)
         except Exception as exc:  # pylint: disable=broad-except
             if HAS_DOCKER and isinstance(exc, (docker.errors.DockerException, requests.exceptions.RequestException,
                                                OSError)):

@@ -9,16 +9,26 @@ values the container inherited from its image (env, labels, volumes) are not dri
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.fleet.docker.plugins.module_utils.container_spec import (
     env_list_to_dict, normalize_binds, normalize_mounts, normalize_port_bindings, normalize_restart_policy,
     port_strings)
+from ansible_collections.fleet.docker.plugins.module_utils.naming import REPLACEMENT_LABEL
+
+# The engine names an anonymous volume with 64 hex digits.
+ANONYMOUS_VOLUME = re.compile(r'^[0-9a-f]{64}$')
 
 RECREATE = 'recreate'
 UPDATE = 'update'
 
 
-def _difference(option, before, after, how=RECREATE):
-    return dict(option=option, before=before, after=after, how=how)
+def _difference(option, before, after, how=RECREATE, engine=None):
+    """One drifting option; ``engine`` is the desired value in the engine's form, for update calls."""
+    entry = dict(option=option, before=before, after=after, how=how)
+    if engine is not None:
+        entry['engine'] = engine
+    return entry
 
 
 def _compare_dict(option, desired, actual, defaults):
@@ -75,6 +85,9 @@ def compare_container(spec, container, container_image=None, desired_image_id=No
             desired = spec[option]
             if option == 'entrypoint' and desired in ([], ['']):
                 desired, actual = [], [a for a in actual if a]
+            elif option == 'command' and not desired:
+                # No command means the image's CMD, which the engine copied into the container.
+                desired = actual if list(actual) == list(image_config.get('Cmd') or []) else []
             if list(actual) != list(desired):
                 diffs.append(_difference(option, list(actual), list(desired)))
 
@@ -88,10 +101,13 @@ def compare_container(spec, container, container_image=None, desired_image_id=No
         diffs.append(_difference('publish_all', bool(host.get('PublishAllPorts')), bool(spec['publish_all'])))
 
     if 'volumes' in spec:
-        actual_binds = normalize_binds(host.get('Binds'))
         image_volumes = set(image_config.get('Volumes') or {})
-        actual_anon = sorted(set(config.get('Volumes') or {}) - image_volumes)
         desired_anon = sorted(set(spec['volumes']['anonymous']) - image_volumes)
+        anonymous_targets = image_volumes | set(spec['volumes']['anonymous'])
+        # Anonymous volumes carried over from a replaced container are binds of their hex name.
+        actual_binds = [v for v in normalize_binds(host.get('Binds'))
+                        if not (ANONYMOUS_VOLUME.match(v['source']) and v['target'] in anonymous_targets)]
+        actual_anon = sorted(set(config.get('Volumes') or {}) - image_volumes)
         if actual_binds != spec['volumes']['binds'] or actual_anon != desired_anon:
             diffs.append(_difference('volumes', [_volume_text(v) for v in actual_binds] + actual_anon,
                                      [_volume_text(v) for v in spec['volumes']['binds']] + desired_anon))
@@ -109,7 +125,8 @@ def compare_container(spec, container, container_image=None, desired_image_id=No
             diffs.append(_difference('env', *found))
 
     if 'labels' in spec:
-        found = _compare_dict('labels', spec['labels'], config.get('Labels') or {}, image_config.get('Labels') or {})
+        actual = dict((k, v) for k, v in (config.get('Labels') or {}).items() if k != REPLACEMENT_LABEL)
+        found = _compare_dict('labels', spec['labels'], actual, image_config.get('Labels') or {})
         if found:
             diffs.append(_difference('labels', *found))
 
@@ -146,9 +163,13 @@ def compare_container(spec, container, container_image=None, desired_image_id=No
 
     if 'restart_policy' in spec:
         actual = normalize_restart_policy(host.get('RestartPolicy'))
-        desired = normalize_restart_policy(spec['restart_policy'])
+        desired = dict(spec['restart_policy'])
+        if desired['MaximumRetryCount'] is None:
+            # Unset retries are not compared; a policy change sets the engine's default, 0.
+            desired['MaximumRetryCount'] = actual['MaximumRetryCount'] if actual['Name'] == desired['Name'] else 0
         if actual != desired:
-            diffs.append(_difference('restart_policy', _policy_text(actual), _policy_text(desired), UPDATE))
+            diffs.append(_difference('restart_policy', _policy_text(actual), _policy_text(desired), UPDATE,
+                                     engine=desired))
     return diffs
 
 

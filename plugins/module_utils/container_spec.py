@@ -18,16 +18,16 @@ import shlex
 
 from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.image_ref import parse_reference
+from ansible_collections.fleet.docker.plugins.module_utils.naming import (
+    PULL_POLICIES, RESTART_POLICIES, SPECIAL_NETWORK_MODES, check_restricted_name, is_volume_name)
 
 STATES = ('started', 'stopped', 'present', 'absent')
-RESTART_POLICIES = ('no', 'on-failure', 'always', 'unless-stopped')
-PULL_POLICIES = ('missing', 'always', 'never')
 MOUNT_TYPES = ('bind', 'volume', 'tmpfs')
 PROTOCOLS = ('tcp', 'udp', 'sctp')
-MAX_NAME = 255   # longer names are accepted by dockerd but break hostnames, logs and tools
 # Modes the engine accepts after src:dst; ro/rw are exclusive, the rest are SELinux/propagation flags.
 VOLUME_FLAGS = ('z', 'Z', 'nocopy', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave')
-SPECIAL_NETWORK_MODES = ('host', 'none')
+# str.isdigit() also accepts superscripts and Arabic-Indic digits, which int() reads or rejects.
+_ASCII_DIGITS = re.compile(r'^[0-9]+$')
 
 CONTAINER_OPTIONS = dict(
     name=dict(type='str', required=True),
@@ -83,13 +83,27 @@ class EnvSpecError(ContainerSpecError):
 
 # ---------------------------------------------------------------------------------------- ports
 
+def _sexagesimal_hint(spec):
+    """YAML 1.1 reads an unquoted 21322:22 as the base-60 integer 1279342; say how to write it."""
+    if not _ASCII_DIGITS.match(spec) or int(spec) <= 65535:
+        return ''
+    host, container = divmod(int(spec), 60)
+    return (' If you wrote "%d:%d" unquoted, YAML read it as a base-60 number: quote port mappings, '
+            'e.g. "%d:%d".' % (host, container, host, container))
+
+
 def _port_number(text, spec, what):
-    if not text.isdigit():
-        raise PortSpecError('Invalid port %r: %s %r is not a number.' % (spec, what, text))
+    if not _ASCII_DIGITS.match(text):
+        raise PortSpecError('Invalid port %r: %s %r is not a number (ASCII digits 0-9).' % (spec, what, text))
     number = int(text)
     if not 1 <= number <= 65535:
-        raise PortSpecError('Invalid port %r: %s %s is out of range (1-65535).' % (spec, what, number))
+        raise PortSpecError('Invalid port %r: %s %s is out of range (1-65535).%s'
+                            % (spec, what, number, _sexagesimal_hint(spec)))
     return number
+
+
+def is_port_number(text):
+    return bool(_ASCII_DIGITS.match(text or ''))
 
 
 def _port_range(text, spec, what):
@@ -162,11 +176,6 @@ def parse_port(value):
     return [(c_low + i, proto, host_ip, str(h_low + i)) for i in range(c_high - c_low + 1)]
 
 
-def _norm_ip(ip):
-    # '' and 0.0.0.0 both mean "every IPv4 address" to people; do not recreate over the spelling.
-    return '' if ip in ('', '0.0.0.0') else ip
-
-
 def parse_ports(values):
     """A list of -p strings -> ``{'80/tcp': [[host_ip, host_port], ...]}`` with sorted bindings."""
     bindings = {}
@@ -187,9 +196,10 @@ def normalize_port_bindings(bindings):
         key = '%s/%s' % (port, proto if sep else 'tcp')
         for entry in entries or [{}]:
             if isinstance(entry, dict):
-                pair = [_norm_ip(entry.get('HostIp') or ''), str(entry.get('HostPort') or '')]
+                # '' (every address, IPv6 too) and 0.0.0.0 (IPv4 only) publish differently: keep both.
+                pair = [entry.get('HostIp') or '', str(entry.get('HostPort') or '')]
             else:
-                pair = [_norm_ip(entry[0]), str(entry[1])]
+                pair = [entry[0], str(entry[1])]
             if pair not in result.setdefault(key, []):
                 result[key].append(pair)
     return dict((key, sorted(entries)) for key, entries in result.items())
@@ -216,9 +226,6 @@ def to_port_bindings(bindings):
 
 # -------------------------------------------------------------------------------------- volumes
 
-_VOLUME_NAME = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9_.-]*$')
-
-
 def _container_path(path, spec, option='volumes'):
     if not path:
         raise VolumeSpecError('Invalid %s entry %r: the container path is missing.' % (option, spec))
@@ -231,9 +238,10 @@ def _volume_source(source, spec, option='volumes'):
     """('bind', normalized path) for an absolute path, ('volume', name) for a volume name."""
     if source.startswith('/'):
         return 'bind', posixpath.normpath(source)
-    if _VOLUME_NAME.match(source):
+    if is_volume_name(source):
         return 'volume', source
-    raise VolumeSpecError('Invalid %s entry %r: the source %r is neither an absolute host path nor a volume name.'
+    raise VolumeSpecError('Invalid %s entry %r: the source %r is neither an absolute host path nor a volume name '
+                          '(a volume name is at least 2 characters: a letter or digit, then letters, digits, _ . -).'
                           % (option, spec, source))
 
 
@@ -308,7 +316,7 @@ def parse_mounts(values):
                 raise VolumeSpecError('Invalid mounts entry for %s: a bind mount needs an absolute source path.'
                                       % target)
             source = posixpath.normpath(source)
-        elif kind == 'volume' and source and not _VOLUME_NAME.match(source):
+        elif kind == 'volume' and source and not is_volume_name(source):
             raise VolumeSpecError('Invalid mounts entry for %s: %r is not a volume name.' % (target, source))
         elif kind == 'tmpfs' and source:
             raise VolumeSpecError('Invalid mounts entry for %s: a tmpfs mount takes no source.' % target)
@@ -434,24 +442,35 @@ def parse_command(value, option='command'):
 
 
 def parse_restart_policy(policy, retries):
-    """-> engine RestartPolicy dict, or None when the user set neither option."""
+    """-> engine RestartPolicy dict, or None when the user set neither option.
+
+    ``MaximumRetryCount`` stays None when restart_retries is unset, so it is not compared: on an
+    ``on-failure:5`` container, ``restart_policy: on-failure`` alone is no drift (0 means unlimited).
+    """
     if policy is None and retries is None:
         return None
     if policy is None:
         raise ContainerSpecError('restart_retries needs restart_policy: on-failure.')
     if policy not in RESTART_POLICIES:
         raise ContainerSpecError('Invalid restart_policy %r: use one of %s.' % (policy, ', '.join(RESTART_POLICIES)))
-    if retries is not None and policy != 'on-failure':
-        raise ContainerSpecError('restart_retries only applies to restart_policy: on-failure, not %s.' % policy)
     if retries is not None and retries < 0:
         raise ContainerSpecError('restart_retries must be 0 or more, got %s.' % retries)
-    return dict(Name=policy, MaximumRetryCount=retries or 0)
+    # The engine takes a count of 0 with every policy and a nonzero one only with on-failure.
+    if retries and policy != 'on-failure':
+        raise ContainerSpecError('restart_retries %s only applies to restart_policy: on-failure, not %s.'
+                                 % (retries, policy))
+    return dict(Name=policy, MaximumRetryCount=retries)
 
 
 def normalize_restart_policy(policy):
     policy = policy or {}
     name = policy.get('Name') or 'no'
     return dict(Name=name, MaximumRetryCount=int(policy.get('MaximumRetryCount') or 0))
+
+
+def restart_policy_body(policy):
+    """The engine's RestartPolicy for a parsed policy: an unset count is created as 0."""
+    return dict(Name=policy['Name'], MaximumRetryCount=policy.get('MaximumRetryCount') or 0)
 
 
 def parse_network_mode(mode, networks):
@@ -482,13 +501,7 @@ def build_spec(params):
     invents drift from options nobody asked for.
     """
     params = dict((k, params.get(k, v.get('default'))) for k, v in CONTAINER_OPTIONS.items())
-    name = params['name']
-    if not name or not re.match(r'^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$', name):
-        raise ContainerSpecError('Invalid container name %r: use letters, digits, _ . and -.' % (name[:100],))
-    if len(name.lstrip('/')) > MAX_NAME:
-        raise ContainerSpecError('Invalid container name %r...: %d characters, at most %d.'
-                                 % (name[:40], len(name.lstrip('/')), MAX_NAME))
-    spec = dict(name=name.lstrip('/'))
+    spec = dict(name=check_restricted_name('container', params['name']))
     if params['image'] is not None:
         spec['image_ref'] = parse_reference(params['image'], default_tag='latest')
         spec['image'] = params['image']
@@ -519,7 +532,8 @@ def build_spec(params):
     if networks is not None:
         if any(not n or not isinstance(n, str) for n in networks):
             raise ContainerSpecError('networks must be a list of network names.')
-        spec['networks'] = sorted(set(networks))
+        # The user's order counts: the first network becomes the network mode.
+        spec['networks'] = list(dict.fromkeys(networks))
     mode = parse_network_mode(params['network_mode'], networks)
     if mode is not None:
         spec['network_mode'] = mode
@@ -536,18 +550,24 @@ def build_spec(params):
     return spec
 
 
-def create_config(spec, params):
-    """The engine's create body for a spec: only what the user set, so the image fills the rest."""
-    config = dict(Image=spec['image'])
+def create_config(spec, params, image=None, inherited_volumes=(), extra_labels=None):
+    """The engine's create body for a spec: only what the user set, so the image fills the rest.
+
+    ``image`` stands in when the task names none (a recreate keeps the container's own image);
+    ``inherited_volumes`` are ``(volume name, target)`` pairs an old container's anonymous
+    volumes are carried over with; ``extra_labels`` are our own bookkeeping labels.
+    """
+    config = dict(Image=image or spec['image'])
     host = dict()
-    if 'command' in spec:
+    if spec.get('command'):
+        # An empty command means the image's CMD, which the engine fills in when Cmd is left out.
         config['Cmd'] = spec['command']
     if 'entrypoint' in spec:
         config['Entrypoint'] = spec['entrypoint'] or ['']
     if 'env' in spec:
         config['Env'] = ['%s=%s' % item for item in sorted(spec['env'].items())]
-    if 'labels' in spec:
-        config['Labels'] = spec['labels']
+    if 'labels' in spec or extra_labels:
+        config['Labels'] = dict(spec.get('labels') or {}, **(extra_labels or {}))
     for option, key in (('hostname', 'Hostname'), ('user', 'User'), ('working_dir', 'WorkingDir'),
                         ('tty', 'Tty')):
         if option in spec:
@@ -563,14 +583,16 @@ def create_config(spec, params):
     if 'publish_all' in spec:
         host['PublishAllPorts'] = spec['publish_all']
     volumes = spec.get('volumes') or {}
-    if volumes.get('binds'):
-        host['Binds'] = [bind_string(v) for v in volumes['binds']]
+    binds = [bind_string(v) for v in volumes.get('binds') or []]
+    binds += ['%s:%s' % pair for pair in inherited_volumes]
+    if binds:
+        host['Binds'] = binds
     if volumes.get('anonymous'):
         config['Volumes'] = dict((target, {}) for target in volumes['anonymous'])
     if spec.get('mounts'):
         host['Mounts'] = to_api_mounts(spec['mounts'])
     if 'restart_policy' in spec:
-        host['RestartPolicy'] = spec['restart_policy']
+        host['RestartPolicy'] = restart_policy_body(spec['restart_policy'])
     if 'auto_remove' in spec:
         host['AutoRemove'] = spec['auto_remove']
     networks = spec.get('networks') or []

@@ -13,16 +13,17 @@ from __future__ import annotations
 import threading
 
 from ansible_collections.fleet.docker.plugins.module_utils.connection import (
-    APIError, DockerException, FleetDockerError, NotFound, RequestException, describe_error)
+    APIError, DockerException, EngineStepError, FleetDockerError, NotFound, RequestException)
 from ansible_collections.fleet.docker.plugins.module_utils.container_compare import (
-    RECREATE, UPDATE, compare_container, diff_output, needs_recreate)
+    RECREATE, compare_container, diff_output, needs_recreate)
+from ansible_collections.fleet.docker.plugins.module_utils.container_ops import (
+    create_container, find_container, lookup_container, remove_container, stop_container, summarize_container,
+    update_in_place, wait_for_exit)
+from ansible_collections.fleet.docker.plugins.module_utils.container_recreate import clear_leftovers, recreate
 from ansible_collections.fleet.docker.plugins.module_utils.container_spec import (
-    CONTAINER_OPTIONS, ContainerSpecError, build_spec, create_config)
+    CONTAINER_OPTIONS, ContainerSpecError, build_spec, is_port_number)
 from ansible_collections.fleet.docker.plugins.module_utils.images import ensure_image, inspect_image
-
-
-# The networks every engine has; they need no existence check.
-BUILTIN_NETWORKS = ('bridge', 'host', 'none', 'default')
+from ansible_collections.fleet.docker.plugins.module_utils.naming import BUILTIN_NETWORKS
 
 
 class ImageCache:
@@ -48,60 +49,6 @@ class ImageCache:
 def with_defaults(params):
     """The params of one item with the argument spec's defaults filled in."""
     return dict((key, params.get(key, option.get('default'))) for key, option in CONTAINER_OPTIONS.items())
-
-
-# ---------------------------------------------------------------------------------- lookups
-
-def find_container(client, name):
-    """Inspect of the container with exactly this name, or None (never an ID-prefix match)."""
-    try:
-        container = client.inspect_container(name)
-    except NotFound:
-        return None
-    if container.get('Name', '').lstrip('/') != name.lstrip('/'):
-        return None
-    return container
-
-
-def lookup_container(client, name_or_id):
-    """Inspect by name or ID prefix, or None."""
-    try:
-        return client.inspect_container(name_or_id)
-    except NotFound:
-        return None
-
-
-def _port_text(key, binding):
-    if not binding:
-        return key
-    ip = binding.get('HostIp') or '0.0.0.0'
-    ip = '[%s]' % ip if ':' in ip else ip
-    return '%s:%s->%s' % (ip, binding.get('HostPort'), key)
-
-
-def summarize_container(container):
-    """The fields people read in `docker ps` and `docker inspect`, from an inspect dict."""
-    if not container:
-        return None
-    state = container.get('State') or {}
-    host = container.get('HostConfig') or {}
-    network = container.get('NetworkSettings') or {}
-    ports = []
-    for key, bindings in sorted((network.get('Ports') or {}).items()):
-        for binding in bindings or [None]:
-            ports.append(_port_text(key, binding))
-    mounts = [dict(type=m.get('Type'), name=m.get('Name'), source=m.get('Source'), destination=m.get('Destination'),
-                   mode=m.get('Mode'), rw=m.get('RW')) for m in container.get('Mounts') or []]
-    policy = host.get('RestartPolicy') or {}
-    return dict(
-        id=container.get('Id'), name=container.get('Name', '').lstrip('/'),
-        image=(container.get('Config') or {}).get('Image'), image_id=container.get('Image'),
-        state=state.get('Status'), running=bool(state.get('Running')), exit_code=state.get('ExitCode'),
-        created=container.get('Created'), ports=ports, mounts=mounts,
-        restart_policy=dict(name=policy.get('Name') or 'no', maximum_retry_count=policy.get('MaximumRetryCount') or 0),
-        networks=sorted((network.get('Networks') or {}).keys()),
-        labels=(container.get('Config') or {}).get('Labels') or {},
-    )
 
 
 # ------------------------------------------------------------------------------ validations
@@ -144,7 +91,7 @@ def check_host_ports(client, spec, own_id=None):
     wanted = []
     for key, entries in (spec.get('ports') or {}).items():
         proto = key.split('/', 1)[1]
-        wanted.extend((int(port), proto, ip) for ip, port in entries if port.isdigit())
+        wanted.extend((int(port), proto, ip) for ip, port in entries if is_port_number(port))
     if not wanted:
         return
     for other in client.containers():
@@ -159,72 +106,6 @@ def check_host_ports(client, spec, own_id=None):
                                            'port.' % (port, proto, names))
 
 
-# ------------------------------------------------------------------------------ operations
-
-def create_container(client, spec, params, network_mode=None):
-    """Create (not start) the container; returns its ID. Extra networks are connected after create."""
-    config = create_config(spec, params)
-    if network_mode:
-        config['HostConfig']['NetworkMode'] = network_mode
-    created = client.create_container_from_config(config, name=spec['name'])
-    container_id = created['Id']
-    first = set(((config.get('NetworkingConfig') or {}).get('EndpointsConfig') or {}).keys())
-    try:
-        for network in spec.get('networks') or []:
-            if network not in first:
-                client.connect_container_to_network(container_id, network)
-    except (APIError, RequestException):
-        remove_container(client, container_id, volumes=True)
-        raise
-    return container_id
-
-
-def remove_container(client, container_id, volumes=False):
-    """Remove, forcing a running one. ``volumes`` removes anonymous volumes only; named ones always stay."""
-    try:
-        client.remove_container(container_id, force=True, v=volumes)
-    except NotFound:
-        pass
-
-
-def stop_container(client, container_id, timeout=None):
-    client.stop(container_id, timeout=timeout)
-
-
-def start_new_container(client, container_id, name):
-    """Start a container we just created; on failure remove it so nothing is left behind."""
-    try:
-        client.start(container_id)
-    except (APIError, RequestException) as exc:
-        remove_container(client, container_id, volumes=True)
-        raise FleetDockerError('Container %s could not start, so it was removed: %s' % (name, describe_error(exc)))
-
-
-def update_in_place(client, container, diffs):
-    """Apply the differences the engine can change on a live container."""
-    for entry in diffs:
-        if entry['how'] != UPDATE:
-            continue
-        if entry['option'] == 'restart_policy':
-            after = entry['after']
-            client.update_container(container['Id'], restart_policy=dict(
-                Name=after['name'], MaximumRetryCount=after['maximum_retry_count']))
-        elif entry['option'] == 'networks':
-            before, after = set(entry['before']), set(entry['after'])
-            for network in sorted(after - before):
-                client.connect_container_to_network(container['Id'], network)
-            for network in sorted(before - after):
-                client.disconnect_container_from_network(container['Id'], network)
-
-
-def wait_for_exit(client, container_id):
-    """Block until the container exits; return (exit code, stdout, stderr)."""
-    status = client.wait(container_id, timeout=None)
-    stdout = client.logs(container_id, stdout=True, stderr=False) or b''
-    stderr = client.logs(container_id, stdout=False, stderr=True) or b''
-    return (status.get('StatusCode'), stdout.decode('utf-8', 'replace'), stderr.decode('utf-8', 'replace'))
-
-
 # -------------------------------------------------------------------------------- converge
 
 def _current_state(container):
@@ -233,14 +114,16 @@ def _current_state(container):
     return 'started' if (container.get('State') or {}).get('Running') else 'stopped'
 
 
-def _absent(client, container, params, check_mode, diff):
-    result = dict(changed=False, actions=[], changes=[], container=None)
+def _absent(client, container, params, check_mode, diff, result):
+    result.update(container=None)
     if container is not None:
-        result.update(changed=True, actions=['removed'])
+        result['actions'].append('removed')
         if not check_mode:
             if (container.get('State') or {}).get('Running'):
                 stop_container(client, container['Id'], params['stop_timeout'])
+                result['changed'] = True
             remove_container(client, container['Id'], volumes=True)
+        result['changed'] = True
     if diff:
         result['diff'] = dict(before=dict(state=_current_state(container)), after=dict(state='absent'))
     return result
@@ -249,29 +132,39 @@ def _absent(client, container, params, check_mode, diff):
 def converge_container(client, params, check_mode=False, diff=False, image_cache=None):
     """Make one container match ``params`` (a CONTAINER_OPTIONS dict); return the result dict.
 
-    Raises FleetDockerError (one sentence) on bad input or engine errors. Input is validated and
-    the image, networks and host ports are checked before anything is created or removed.
+    Raises FleetDockerError on bad input, and EngineStepError (the engine's error, untranslated,
+    with the partial result: ``changed`` is true when the host changed) on engine errors. Input
+    is validated, and the image, networks and host ports checked, before anything changes.
     """
+    params = with_defaults(params)
+    result = dict(changed=False, actions=[], changes=[])
     try:
-        return _converge(client, with_defaults(params), check_mode, diff, image_cache or ImageCache())
-    except FleetDockerError:
+        return _converge(client, params, check_mode, diff, image_cache or ImageCache(), result)
+    except FleetDockerError as exc:
+        exc.result = dict(result, **exc.result)
+        exc.result['changed'] = bool(result['changed'] or exc.result.get('changed'))
         raise
     except (DockerException, RequestException, OSError) as exc:
-        raise FleetDockerError(describe_error(exc))
+        name = str(params.get('name') or '').lstrip('/')
+        outcome = ('Some changes were made before the error: %s.' % ', '.join(result['actions'])
+                   if result['changed'] else 'Nothing was changed.')
+        raise EngineStepError('Container %s' % name, exc, outcome, **result)
 
 
-def _converge(client, params, check_mode, diff, image_cache):
+def _converge(client, params, check_mode, diff, image_cache, result):
     spec = build_spec(params)
     name, state = spec['name'], params['state']
-    container = find_container(client, name)
+    container, cleared = clear_leftovers(client, name, find_container(client, name), check_mode)
+    result['actions'].extend(cleared)
+    result['changed'] = bool(cleared)
     if state == 'absent':
-        return _absent(client, container, params, check_mode, diff)
+        return _absent(client, container, params, check_mode, diff, result)
 
-    result = dict(changed=False, actions=[], changes=[])
-    image_id = None
+    image_id = image = None
     if 'image' in spec:
         pulled = image_cache.ensure(client, spec['image_ref'], params['pull'], check_mode)
-        image_id = pulled['image']['Id'] if pulled['image'] else None
+        image = pulled['image']
+        image_id = image['Id'] if image else None
         if pulled['changed']:
             result['actions'].append('pulled')
             result['changed'] = True
@@ -283,6 +176,8 @@ def _converge(client, params, check_mode, diff, image_cache):
     diffs = []
     if container is not None:
         container_image = inspect_image(client, container['Image'])
+        if image is None:
+            image = container_image
         diffs = compare_container(spec, container, container_image, image_id, network_mode)
         if params['recreate'] and not needs_recreate(diffs):
             diffs.append(dict(option='recreate', before=False, after=True, how=RECREATE))
@@ -293,33 +188,33 @@ def _converge(client, params, check_mode, diff, image_cache):
         check_host_ports(client, spec, own_id=container['Id'] if container else None)
     was_running = _current_state(container) == 'started'
     running = was_running and not recreating
+    start = (state == 'started' and not running) or (state == 'present' and recreating and was_running)
 
     container_id = container['Id'] if container else None
     if recreating:
         result['actions'].append('recreated')
+        if start:
+            result['actions'].append('started')
         if not check_mode:
-            # Stop first so the process shuts down cleanly; named volumes and binds survive removal.
-            if was_running:
-                stop_container(client, container_id, params['stop_timeout'])
-            remove_container(client, container_id, volumes=False)
+            container_id = recreate(client, container, spec, params, result, network_mode=network_mode,
+                                    new_image=image, start=start)
+        result['changed'] = True
     elif creating:
         result['actions'].append('created')
-    if (creating or recreating) and not check_mode:
-        container_id = create_container(client, spec, params, network_mode)
-    if not creating and not recreating and diffs:
+        if not check_mode:
+            container_id = create_container(client, spec, params, network_mode)
+            result['changed'] = True
+    elif diffs:
         result['actions'].append('updated')
         if not check_mode:
             update_in_place(client, container, diffs)
+        result['changed'] = True
 
-    start = (state == 'started' and not running) or (state == 'present' and recreating and was_running)
-    if start:
+    if start and not recreating:
         result['actions'].append('started')
         if not check_mode:
-            if creating or recreating:
-                start_new_container(client, container_id, name)
-            else:
-                client.start(container_id)
-    elif state == 'started' and params['restart']:
+            _start(client, container_id, name, creating, result)
+    elif state == 'started' and params['restart'] and not start:
         result['actions'].append('restarted')
         if not check_mode:
             # The SDK's restart has its own default of 10 s; only pass ours when the task sets one.
@@ -329,9 +224,9 @@ def _converge(client, params, check_mode, diff, image_cache):
         result['actions'].append('stopped')
         if not check_mode:
             stop_container(client, container_id, params['stop_timeout'])
-
-    result['changed'] = result['changed'] or bool(diffs) or creating or any(
+    result['changed'] = result['changed'] or creating or any(
         a in result['actions'] for a in ('started', 'restarted', 'stopped'))
+
     if diff:
         after_state = state if state != 'present' else ('started' if start or running else 'stopped')
         result['diff'] = diff_output(diffs, dict(state=_current_state(container)), dict(state=after_state))
@@ -347,3 +242,16 @@ def _converge(client, params, check_mode, diff, image_cache):
     else:
         result['container'] = summarize_container(lookup_container(client, container_id))
     return result
+
+
+def _start(client, container_id, name, created, result):
+    """Start a container; one we just created is removed again when it cannot start."""
+    try:
+        client.start(container_id)
+    except (APIError, RequestException) as exc:
+        if not created:
+            raise
+        remove_container(client, container_id, volumes=True)
+        result['changed'] = False
+        raise EngineStepError('Container %s could not start' % name, exc,
+                              'The container was created and removed again, so nothing was changed.', **result)

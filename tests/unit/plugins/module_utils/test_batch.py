@@ -25,7 +25,7 @@ def test_project_label_is_added_to_the_item_labels():
 
 
 def test_validation_fills_defaults_and_converts_types_like_the_single_module():
-    params = validate_items([dict(name='a', image='web:1', ports=[8080], restart='yes')])[0]
+    params = validate_items([dict(name='app', image='web:1', ports=[8080], restart='yes')])[0]
     assert params['ports'] == ['8080'] and params['restart'] is True
     assert params['state'] == 'started' and params['pull'] == 'missing' and params['detach'] is True
 
@@ -54,16 +54,16 @@ def test_every_bad_item_is_reported_at_once():
 
 def test_duplicate_names_are_refused():
     with pytest.raises(BatchInputError, match='already used by containers'):
-        validate_items([dict(name='a', image='w'), dict(name='/a', image='w')])
+        validate_items([dict(name='app', image='w'), dict(name='/app', image='w')])
 
 
 def test_bad_defaults_are_refused():
     with pytest.raises(BatchInputError, match='unsupported option'):
-        validate_items([dict(name='a')], defaults=dict(colour='red'))
+        validate_items([dict(name='app')], defaults=dict(colour='red'))
     with pytest.raises(BatchInputError, match='name must be set per item'):
-        validate_items([dict(name='a')], defaults=dict(name='b'))
+        validate_items([dict(name='app')], defaults=dict(name='bee'))
     with pytest.raises(BatchInputError, match='restart'):
-        validate_items([dict(name='a')], defaults=dict(restart='maybe'))
+        validate_items([dict(name='app')], defaults=dict(restart='maybe'))
 
 
 def test_run_parallel_keeps_order_and_limits_workers():
@@ -134,7 +134,7 @@ def test_converge_batch_calls_converge_container_per_item_with_one_image_cache(m
 def test_bad_input_never_reaches_the_engine(monkeypatch):
     monkeypatch.setattr(batch, 'converge_container', lambda *a: pytest.fail('engine touched'))
     with pytest.raises(BatchInputError):
-        converge_batch(None, [dict(name='a', image='w'), dict(name='b', ports=['x:y'])])
+        converge_batch(None, [dict(name='app', image='w'), dict(name='bee', ports=['x:y'])])
     with pytest.raises(BatchInputError, match='purge needs project'):
         converge_batch(None, [], purge=True)
     with pytest.raises(BatchInputError, match='parallel'):

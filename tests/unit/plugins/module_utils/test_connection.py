@@ -43,8 +43,8 @@ def _api_error(status, text):
 
 
 @pytest.mark.parametrize('exc,expected', [
-    (_api_error(404, 'No such container: x'), 'Not found: No such container: x'),
-    (_api_error(409, 'name already in use'), 'Conflict: name already in use'),
+    (_api_error(404, 'No such container: x'), 'Not found (Docker daemon at unix:///x.sock): No such container: x'),
+    (_api_error(409, 'name already in use'), 'Conflict (Docker daemon at unix:///x.sock): name already in use'),
     (_api_error(400, 'client version 1.99 is too new. Maximum supported API version is 1.41'), 'API version'),
     (requests.exceptions.ConnectionError('refused'), 'Cannot connect to the Docker daemon at unix:///x.sock'),
     (PermissionError(13, 'Permission denied'), 'Permission denied on the Docker socket'),

@@ -132,13 +132,16 @@ def test_port_ip_change_is_drift():
 def test_engine_spelled_port_bindings():
     container = _created()
     container['HostConfig']['PortBindings'] = {'80/tcp': [{'HostIp': '0.0.0.0', 'HostPort': '8080'}]}
-    assert _compare(container, ports=['8080:80']) == []
+    assert _compare(container, ports=['0.0.0.0:8080:80']) == []
+    # P:80 publishes on :: too; a container bound to 0.0.0.0 only is drift for it.
+    assert _compare(container, ports=['8080:80'])[0]['option'] == 'ports'
 
 
 def test_restart_policy_change_is_update():
     diffs = _compare(_created(restart_policy='always'), restart_policy='unless-stopped')
     assert diffs == [dict(option='restart_policy', before={'name': 'always', 'maximum_retry_count': 0},
-                          after={'name': 'unless-stopped', 'maximum_retry_count': 0}, how=UPDATE)]
+                          after={'name': 'unless-stopped', 'maximum_retry_count': 0}, how=UPDATE,
+                          engine={'Name': 'unless-stopped', 'MaximumRetryCount': 0})]
     assert not needs_recreate(diffs)
 
 
@@ -179,26 +182,26 @@ def test_command_from_image_is_not_drift_when_given_equal():
 
 
 def test_volume_mode_change():
-    diffs = _compare(_created(volumes=['v:/data']), volumes=['v:/data:ro'])
-    assert diffs[0]['before'] == ['v:/data'] and diffs[0]['after'] == ['v:/data:ro']
+    diffs = _compare(_created(volumes=['vol:/data']), volumes=['vol:/data:ro'])
+    assert diffs[0]['before'] == ['vol:/data'] and diffs[0]['after'] == ['vol:/data:ro']
 
 
 def test_volume_rw_spelled_out_is_stable():
-    assert _compare(_created(volumes=['v:/data']), volumes=['v:/data:rw']) == []
+    assert _compare(_created(volumes=['vol:/data']), volumes=['vol:/data:rw']) == []
 
 
 def test_anonymous_volume_from_image_ignored():
     image = copy.deepcopy(IMAGE)
     image['Config']['Volumes'] = {'/var/lib/x': {}}
-    container = _created(volumes=['v:/data'])
+    container = _created(volumes=['vol:/data'])
     container['Config']['Volumes'] = {'/var/lib/x': {}}
-    assert compare_container(build_spec(_params(volumes=['v:/data'])), container, image, IMAGE_ID) == []
+    assert compare_container(build_spec(_params(volumes=['vol:/data'])), container, image, IMAGE_ID) == []
 
 
 def test_mount_read_only_change():
-    kw = dict(mounts=[{'type': 'volume', 'source': 'v', 'target': '/d'}])
-    diffs = _compare(_created(**kw), mounts=[{'type': 'volume', 'source': 'v', 'target': '/d', 'read_only': True}])
-    assert diffs[0]['option'] == 'mounts' and diffs[0]['after'] == ['type=volume,target=/d,source=v,readonly']
+    kw = dict(mounts=[{'type': 'volume', 'source': 'vol', 'target': '/d'}])
+    diffs = _compare(_created(**kw), mounts=[{'type': 'volume', 'source': 'vol', 'target': '/d', 'read_only': True}])
+    assert diffs[0]['option'] == 'mounts' and diffs[0]['after'] == ['type=volume,target=/d,source=vol,readonly']
 
 
 def test_labels_change_and_image_label_override():

@@ -56,13 +56,14 @@ def test_parse_ports_groups_and_sorts():
         '80/tcp': [['', '8080'], ['127.0.0.1', '9000']], '53/udp': [['', '53']]}
 
 
-def test_zero_ip_equals_empty_ip():
-    assert normalize_port_bindings(parse_ports(['0.0.0.0:8080:80'])) == parse_ports(['8080:80'])
+def test_zero_ip_differs_from_empty_ip():
+    # P:80 also publishes on IPv6 (::); 0.0.0.0:P:80 does not. They are different settings.
+    assert normalize_port_bindings(parse_ports(['0.0.0.0:8080:80'])) != parse_ports(['8080:80'])
 
 
 def test_normalize_engine_port_bindings():
     engine = {'80/tcp': [{'HostIp': '', 'HostPort': '8080'}], '53/udp': [{'HostIp': '0.0.0.0', 'HostPort': '53'}]}
-    assert normalize_port_bindings(engine) == parse_ports(['8080:80', '53:53/udp'])
+    assert normalize_port_bindings(engine) == parse_ports(['8080:80', '0.0.0.0:53:53/udp'])
 
 
 def test_port_strings():
@@ -105,11 +106,11 @@ def test_parse_volumes_splits_binds_and_anonymous():
 
 def test_parse_volumes_duplicate_target():
     with pytest.raises(VolumeSpecError, match='used twice'):
-        parse_volumes(['/a:/data', 'v:/data'])
+        parse_volumes(['/a:/data', 'vol:/data'])
 
 
 def test_binds_round_trip_through_engine_form():
-    vols = parse_volumes(['/h/:/a/:rw', 'v:/b:ro'])
+    vols = parse_volumes(['/h/:/a/:rw', 'vol:/b:ro'])
     engine_binds = [bind_string(v) for v in vols['binds']]
     assert normalize_binds(engine_binds) == vols['binds']
     assert normalize_binds(['/h:/a']) == vols['binds'][:1]
@@ -118,9 +119,9 @@ def test_binds_round_trip_through_engine_form():
 def test_parse_mounts():
     mounts = parse_mounts([{'type': 'tmpfs', 'target': '/tmp/x'},
                            {'type': 'bind', 'source': '/srv/', 'target': '/a', 'read_only': True},
-                           {'type': 'volume', 'source': 'v', 'target': '/b'}])
+                           {'type': 'volume', 'source': 'vol', 'target': '/b'}])
     assert mounts == [dict(type='bind', source='/srv', target='/a', read_only=True),
-                      dict(type='volume', source='v', target='/b', read_only=False),
+                      dict(type='volume', source='vol', target='/b', read_only=False),
                       dict(type='tmpfs', source='', target='/tmp/x', read_only=False)]
 
 
@@ -189,9 +190,12 @@ def test_parse_command_unbalanced_quote():
 
 
 @pytest.mark.parametrize('policy, retries, expected', [
-    ('always', None, {'Name': 'always', 'MaximumRetryCount': 0}),
+    # Unset retries stay unset (not compared); 0 is accepted with every policy, as the engine does.
+    ('always', None, {'Name': 'always', 'MaximumRetryCount': None}),
+    ('always', 0, {'Name': 'always', 'MaximumRetryCount': 0}),
+    ('unless-stopped', 0, {'Name': 'unless-stopped', 'MaximumRetryCount': 0}),
     ('on-failure', 3, {'Name': 'on-failure', 'MaximumRetryCount': 3}),
-    ('no', None, {'Name': 'no', 'MaximumRetryCount': 0}),
+    ('no', None, {'Name': 'no', 'MaximumRetryCount': None}),
     (None, None, None),
 ])
 def test_restart_policy(policy, retries, expected):
@@ -221,29 +225,30 @@ def test_build_spec_keeps_only_set_options():
 
 
 def test_build_spec_full():
-    spec = build_spec(_params(name='web', image='demo/web:1.0', ports=['8080:80'], volumes=['v:/data'],
+    spec = build_spec(_params(name='web', image='demo/web:1.0', ports=['8080:80'], volumes=['vol:/data'],
                               env={'A': 1}, labels={'x': 'y'}, restart_policy='always', command='a b',
                               networks=['n2', 'n1'], tty=True))
     assert spec['ports'] == {'80/tcp': [['', '8080']]}
     assert spec['env'] == {'A': '1'} and spec['command'] == ['a', 'b']
-    assert spec['networks'] == ['n1', 'n2']
+    # The user's order: the first network becomes the network mode.
+    assert spec['networks'] == ['n2', 'n1']
 
 
 def test_build_spec_env_file_then_env_wins(tmp_path):
     path = tmp_path / 'e.env'
     path.write_text('A=file\nB=file\n')
-    spec = build_spec(_params(name='w', env_file=str(path), env={'B': 'task'}))
+    spec = build_spec(_params(name='wb', env_file=str(path), env={'B': 'task'}))
     assert spec['env'] == {'A': 'file', 'B': 'task'}
 
 
 @pytest.mark.parametrize('kw, fragment', [
     (dict(name='bad name'), 'Invalid container name'),
-    (dict(name='w', image='UPPER:1'), 'lowercase'),
-    (dict(name='w', volumes=['/a:/d'], mounts=[{'type': 'volume', 'target': '/d'}]), 'both volumes and mounts'),
-    (dict(name='w', network_mode='host', networks=['x']), 'cannot be combined'),
-    (dict(name='w', network_mode='container:'), 'needs a container'),
-    (dict(name='w', working_dir='rel'), 'absolute'),
-    (dict(name='w', auto_remove=True, detach=False), 'auto_remove'),
+    (dict(name='wb', image='UPPER:1'), 'lowercase'),
+    (dict(name='wb', volumes=['/a:/d'], mounts=[{'type': 'volume', 'target': '/d'}]), 'both volumes and mounts'),
+    (dict(name='wb', network_mode='host', networks=['x']), 'cannot be combined'),
+    (dict(name='wb', network_mode='container:'), 'needs a container'),
+    (dict(name='wb', working_dir='rel'), 'absolute'),
+    (dict(name='wb', auto_remove=True, detach=False), 'auto_remove'),
 ])
 def test_build_spec_errors(kw, fragment):
     with pytest.raises(FleetDockerError, match=fragment):
@@ -252,7 +257,7 @@ def test_build_spec_errors(kw, fragment):
 
 def test_create_config_shape():
     spec = build_spec(_params(name='web', image='demo/web:1.0', ports=['127.0.0.1:8080:80'],
-                              volumes=['v:/data:ro', '/cache'], env={'A': 1}, restart_policy='on-failure',
+                              volumes=['vol:/data:ro', '/cache'], env={'A': 1}, restart_policy='on-failure',
                               restart_retries=2, networks=['n1', 'n2'], interactive=True))
     config = create_config(spec, _params(stop_timeout=3))
     assert config['Image'] == 'demo/web:1.0'
@@ -261,7 +266,7 @@ def test_create_config_shape():
     assert config['Volumes'] == {'/cache': {}}
     host = config['HostConfig']
     assert host['PortBindings'] == {'80/tcp': [{'HostIp': '127.0.0.1', 'HostPort': '8080'}]}
-    assert host['Binds'] == ['v:/data:ro']
+    assert host['Binds'] == ['vol:/data:ro']
     assert host['RestartPolicy'] == {'Name': 'on-failure', 'MaximumRetryCount': 2}
     assert host['NetworkMode'] == 'n1'
     assert config['NetworkingConfig'] == {'EndpointsConfig': {'n1': {}}}
@@ -270,5 +275,5 @@ def test_create_config_shape():
 
 
 def test_create_config_minimal_lets_image_fill_in():
-    config = create_config(build_spec(_params(name='w', image='busybox')), _params())
+    config = create_config(build_spec(_params(name='wb', image='busybox')), _params())
     assert config == {'Image': 'busybox', 'HostConfig': {}}

@@ -1,0 +1,188 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Recreate a container as a transaction: create the replacement before the old one is destroyed.
+
+1. Create the replacement under a temporary name, labelled ``REPLACEMENT_LABEL=<name>``. A
+   create binds no ports, so the old container keeps serving. If the engine refuses, the old
+   container is untouched.
+2. Stop the old container, start the new one. If the start fails, the new one is removed and
+   the old one started again when it was running.
+3. Only then the old container is removed (its volumes kept) and the new one renamed.
+
+Anonymous volumes of the old container (an image's ``VOLUME`` paths) are attached to the new one
+at the same paths, as ``docker compose`` does, so their data survives an image upgrade.
+
+If the engine dies midway, the next run finds the temporary container by its label:
+``clear_leftovers`` removes it, or, when the old container is already gone, renames it into place.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+    APIError, DockerException, EngineStepError, RequestException, describe_error)
+from ansible_collections.fleet.docker.plugins.module_utils.container_compare import ANONYMOUS_VOLUME
+from ansible_collections.fleet.docker.plugins.module_utils.container_ops import (
+    create_container, lookup_container, remove_container, stop_container)
+from ansible_collections.fleet.docker.plugins.module_utils.images import inspect_image
+from ansible_collections.fleet.docker.plugins.module_utils.naming import MAX_CONTAINER_NAME, REPLACEMENT_LABEL
+
+ENGINE_ERRORS = (APIError, DockerException, RequestException, OSError)
+_SUFFIX = '-fleet-next-'
+
+
+def temporary_name(name: str) -> str:
+    token = uuid.uuid4().hex[:8]
+    return name[:MAX_CONTAINER_NAME - len(_SUFFIX) - len(token)] + _SUFFIX + token
+
+
+def _name(container: dict) -> str:
+    names = container.get('Names')
+    if names:
+        return names[0].lstrip('/')
+    return (container.get('Name') or '').lstrip('/')
+
+
+def find_leftovers(client, name: str) -> list:
+    """Replacements for ``name`` still under a temporary name, newest first."""
+    listed = client.containers(all=True, filters={'label': '%s=%s' % (REPLACEMENT_LABEL, name)})
+    found = [c for c in listed if (c.get('Labels') or {}).get(REPLACEMENT_LABEL) == name and _name(c) != name]
+    return sorted(found, key=lambda c: c.get('Created') or 0, reverse=True)
+
+
+def clear_leftovers(client, name: str, container: dict | None, check_mode: bool) -> tuple:
+    """Finish or undo what an interrupted recreate left; returns (container, actions).
+
+    With the old container still there, leftovers are removed (their anonymous volumes kept).
+    With it gone, the newest leftover is the only copy of the container: it is renamed into place.
+    """
+    leftovers = find_leftovers(client, name)
+    if not leftovers:
+        return container, []
+    actions = []
+    adopt = leftovers[0] if container is None else None
+    for other in leftovers:
+        if other is adopt:
+            continue
+        actions.append('removed-leftover')
+        if not check_mode:
+            remove_container(client, other['Id'], volumes=False)
+    if adopt is not None:
+        actions.append('adopted-leftover')
+        if check_mode:
+            return lookup_container(client, adopt['Id']), actions
+        client.rename(adopt['Id'], name)
+        container = lookup_container(client, adopt['Id'])
+    return container, actions
+
+
+def replacement_image(client, container: dict) -> str:
+    """The image to recreate with when the task names none: the container's own.
+
+    Its reference when that still points to the same image (so ``docker ps`` and ancestor filters
+    read as before), otherwise the image ID, so a moved tag never changes the image unasked.
+    """
+    reference = (container.get('Config') or {}).get('Image') or ''
+    if reference and not reference.startswith('sha256:'):
+        image = inspect_image(client, reference)
+        if image and image.get('Id') == container.get('Image'):
+            return reference
+    return container['Image']
+
+
+def inherited_volumes(container: dict, spec: dict, new_image: dict | None) -> list:
+    """``(volume, target)`` pairs: the old container's anonymous volumes at paths the new one
+    would again give an anonymous volume (the new image's VOLUMEs and the task's bare paths)."""
+    wanted = set(((new_image or {}).get('Config') or {}).get('Volumes') or {})
+    volumes = spec.get('volumes') or {}
+    wanted |= set(volumes.get('anonymous') or [])
+    taken = set(v['target'] for v in volumes.get('binds') or []) | set(m['target'] for m in spec.get('mounts') or [])
+    pairs = []
+    for mount in container.get('Mounts') or []:
+        target = mount.get('Destination')
+        if (mount.get('Type') == 'volume' and ANONYMOUS_VOLUME.match(mount.get('Name') or '')
+                and target in wanted and target not in taken):
+            pairs.append((mount['Name'], target))
+    return sorted(pairs, key=lambda pair: pair[1])
+
+
+def _state_text(container: dict) -> str:
+    return 'running' if (container.get('State') or {}).get('Running') else 'stopped'
+
+
+def recreate(client, old: dict, spec: dict, params: dict, result: dict, *, network_mode: str | None,
+             new_image: dict | None, start: bool) -> str:
+    """Replace ``old`` by a container built from ``spec``; returns the new ID.
+
+    ``result['changed']`` is kept true from the first step that changed the host, so a failure
+    reports it. Every failure says what state the host is left in.
+    """
+    name = spec['name']
+    short = old['Id'][:12]
+    was_running = (old.get('State') or {}).get('Running')
+    image = None if 'image' in spec else replacement_image(client, old)
+    temp = temporary_name(name)
+    try:
+        new_id = create_container(client, spec, params, network_mode, name=temp, image=image,
+                                  inherited_volumes=inherited_volumes(old, spec, new_image),
+                                  extra_labels={REPLACEMENT_LABEL: name})
+    except ENGINE_ERRORS as exc:
+        _remove_quietly(client, temp)
+        raise EngineStepError('Container %s: the engine refused to create its replacement' % name, exc,
+                              'Nothing was replaced: the old container %s is kept as it was (%s).'
+                              % (short, _state_text(old)), **result)
+
+    if was_running:
+        try:
+            stop_container(client, old['Id'], params.get('stop_timeout'))
+        except ENGINE_ERRORS as exc:
+            _remove_quietly(client, new_id)
+            result['changed'] = True
+            raise EngineStepError('Container %s: stopping the old container failed' % name, exc,
+                                  'The replacement was removed; the old container %s is kept.' % short, **result)
+        result['changed'] = True
+    if start:
+        try:
+            client.start(new_id)
+        except ENGINE_ERRORS as exc:
+            _remove_quietly(client, new_id)
+            raise EngineStepError('Container %s: its replacement could not start' % name, exc,
+                                  _rollback(client, old, was_running), **result)
+        result['changed'] = True
+
+    try:
+        remove_container(client, old['Id'], volumes=False)
+        result['changed'] = True
+        client.rename(new_id, name)
+    except ENGINE_ERRORS as exc:
+        result['changed'] = True
+        raise EngineStepError('Container %s: finishing the replacement failed' % name, exc,
+                              'The new container runs as %s; run the task again to finish.' % temp, **result)
+    return new_id
+
+
+def _rollback(client, old: dict, was_running: bool) -> str:
+    """Start the old container again after a failed start of its replacement; say how that went."""
+    short = old['Id'][:12]
+    if not was_running:
+        return 'The replacement was removed; the old container %s is kept (stopped, as it was).' % short
+    if lookup_container(client, old['Id']) is None:
+        return ('The replacement was removed; the old container %s removed itself when stopped (auto_remove), '
+                'so no container %s is left.' % (short, _name(old)))
+    try:
+        client.start(old['Id'])
+    except ENGINE_ERRORS as exc:
+        return ('The replacement was removed; starting the old container %s again failed too (%s), so it is '
+                'stopped.' % (short, describe_error(exc)))
+    return 'The replacement was removed and the old container %s was started again.' % short
+
+
+def _remove_quietly(client, container: Any) -> None:
+    """Best-effort clean-up of a replacement; a failure here must not hide the first error."""
+    try:
+        remove_container(client, container, volumes=True)
+    except ENGINE_ERRORS:
+        pass
