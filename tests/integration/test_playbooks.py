@@ -94,7 +94,10 @@ def test_report_renders_one_table_per_host(lab, tmp_path):
     assert sorted(tables) == sorted(lab), dom[:2000]
     for host in lab:
         block = dom.split('id="host-%s"' % host, 1)[1].split('</table>', 1)[0]
-        assert '20.10' in block and 'containers running' in block and 'reclaimable' in block
+        # The mixed lab (20.10, 26.1, 28.5): each table shows its own host's engine and API.
+        version = _node_client(host).version()
+        assert '%s (API %s)' % (version['Version'], version['ApiVersion']) in block, (host, version, block)
+        assert 'containers running' in block and 'reclaimable' in block
     shot = tmp_path / 'report.png'
     subprocess.run(args + ['--screenshot=%s' % shot, '--window-size=1000,1400', 'file://%s' % (out / 'fleet-report.html')],
                    capture_output=True, timeout=120, check=True)
