@@ -290,8 +290,8 @@ def test_directory_through_a_symlinked_parent_is_idempotent(engine, web, tmp_pat
 
 @pytest.mark.parametrize('src_slash', ['', '/', '/.'])
 @pytest.mark.parametrize('dest_slash', ['', '/'])
-def test_directory_into_a_missing_dest_lands_in_the_same_place_on_every_run(engine, web, tmp_path,
-                                                                             src_slash, dest_slash):
+def test_directory_into_a_missing_dest_lands_in_the_same_place_on_every_run(
+        engine, web, tmp_path, src_slash, dest_slash):
     """Run 1 finds dest missing, run 2 finds the directory run 1 made: the tree must not move."""
     name, dummy = web(start=False)
     site = make_site(tmp_path / 'site', count=4)
