@@ -67,3 +67,45 @@ def test_bad_input_is_refused_before_the_engine(params, error):
     params = dict(dict(state='present', driver='local', driver_options=None, labels=None), **params)
     with pytest.raises(error):
         converge_volume(NoEngine(), params)
+
+
+class FakeClient:
+    """An engine with one volume whose re-creation fails, recording the calls that change it."""
+
+    def __init__(self, labels):
+        self.volume = dict(Name='data', Driver='local', Options={}, Labels=labels)
+        self.calls = []
+
+    def inspect_volume(self, name):
+        return self.volume
+
+    def containers(self, all=False, filters=None):  # pylint: disable=redefined-builtin
+        return []
+
+    def remove_volume(self, name):
+        self.calls.append('remove')
+
+    def create_volume(self, name, **kwargs):
+        self.calls.append('create')
+        raise OSError('disk full')
+
+
+def test_a_recreate_that_fails_after_the_remove_reports_changed():
+    client = FakeClient({'a': '1'})
+    params = dict(name='data', state='present', driver='local', driver_options=None, labels={'a': '2'},
+                  recreate=OPTIONS_CHANGED)
+    with pytest.raises(FleetDockerError) as info:
+        converge_volume(client, params)
+    assert client.calls == ['remove', 'create']
+    assert info.value.result['changed'] is True and info.value.result['actions'] == ['removed']
+    assert 'Creating volume data again' in info.value.msg and 'were removed' in info.value.msg
+
+
+def test_check_mode_and_identical_settings_touch_nothing():
+    client = FakeClient({'a': '1'})
+    params = dict(name='data', state='present', driver='local', driver_options=None, labels={'a': '2'},
+                  recreate=ALWAYS)
+    assert converge_volume(client, params, check_mode=True)['actions'] == ['recreated']
+    same = dict(params, labels={'a': '1'}, recreate=OPTIONS_CHANGED)
+    assert converge_volume(client, same)['changed'] is False
+    assert client.calls == []
