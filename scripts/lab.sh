@@ -6,6 +6,7 @@
 #                            ENGINES=20,26,28 (default): host N runs the ((N-1) mod len)th engine
 #   scripts/lab.sh down      remove every namespace, process, cgroup, bridge and .lab/; idempotent
 #   scripts/lab.sh status    one line per part; exit 0 only when the whole lab is healthy
+#   scripts/lab.sh plan [N]  the engine each host gets with this ENGINES (builds missing tarballs)
 #
 # Run as root on Debian 12 (no systemd needed). `make lab` runs `make engine` first, which
 # seeds the registry whose storage the lab's bridge registry serves. See docs/lab.md.
@@ -64,7 +65,7 @@ ensure_packages() {
 }
 
 # ---------------------------------------------------------------- engines
-declare -A ACTUAL=() LOWER=()   # engine kind asked -> suite given (sid may fall back), its root tree
+declare -A ACTUAL=() TARS=() LOWER=()   # engine kind asked -> suite given (sid may fall back), tarball, tree
 engine_list() {
   local e list=()
   IFS=, read -r -a list <<<"$ENGINES"
@@ -80,13 +81,20 @@ kind_of() { case "$1" in bookworm) echo 20;; trixie) echo 26;; sid) echo 28;; es
 
 # The root tree of a newer engine: scripts/rootfs.sh's cached tarball, unpacked once under the
 # state directory and shared read-only by every node of that kind (each has its own overlay).
-prepare_rootfs() {
-  local kind=$1 want tar actual lower stamp
+resolve_rootfs() {
+  local kind=$1 want tar actual
   [ -n "${ACTUAL[$kind]:-}" ] && return 0
   want=$(suite_of "$kind")
   tar=$(bash "$ROOT/scripts/rootfs.sh" "$want") || die "no $want root filesystem for Docker $kind (scripts/rootfs.sh $want failed)"
   actual=$(basename "$tar" .tar)
   [ "$actual" = "$want" ] || warn "ENGINES asks for $kind ($want) but its root filesystem could not be built: those hosts run $(kind_of "$actual") ($actual) instead"
+  ACTUAL[$kind]=$actual; TARS[$kind]=$tar
+}
+prepare_rootfs() {
+  local kind=$1 tar actual lower stamp
+  [ -n "${LOWER[$kind]:-}" ] && return 0
+  resolve_rootfs "$kind"
+  tar=${TARS[$kind]}; actual=${ACTUAL[$kind]}
   if [ -d "$tar" ]; then
     lower=$tar   # an unpacked tree (older rootfs.sh layout)
   else
@@ -98,7 +106,7 @@ prepare_rootfs() {
       rm -rf "$lower"; mv "$lower.tmp" "$lower"; echo "$stamp" >"$lower.stamp"
     fi
   fi
-  ACTUAL[$kind]=$actual; LOWER[$kind]=$lower
+  LOWER[$kind]=$lower
 }
 # What node n must run, as its init writes it to /run/lab-engine: the suite, and for a root tree
 # its path (a node built for another engine or tree is rebuilt).
@@ -508,6 +516,21 @@ cmd_down() {
   log "down"
 }
 
+cmd_plan() {
+  local count=${1:-3} n kind k kinds=()
+  [[ "$count" =~ ^[0-9]+$ ]] && [ "$count" -ge 1 ] && [ "$count" -le $MAX_HOSTS ] || die "HOSTS must be 1..$MAX_HOSTS"
+  engine_list >/dev/null
+  read -r -a kinds <<<"$(engine_list)"
+  for k in "${kinds[@]}"; do [ "$k" = 20 ] || resolve_rootfs "$k"; done
+  for n in $(seq 1 "$count"); do
+    kind=$(want_engine "$n")
+    if [ "$kind" = 20 ]; then echo "lab$n  20 bookworm"
+    elif [ "$(kind_of "${ACTUAL[$kind]}")" = "$kind" ]; then echo "lab$n  $kind ${ACTUAL[$kind]}"
+    else echo "lab$n  $(kind_of "${ACTUAL[$kind]}") ${ACTUAL[$kind]}  FALLBACK: ENGINES asks for $kind"
+    fi
+  done
+}
+
 cmd_status() {
   local ok=0 n h count=0 line v e
   if ip link show "$BRIDGE" >/dev/null 2>&1; then echo "bridge    $BRIDGE $BRIDGE_IP/24 up"; else echo "bridge    $BRIDGE missing"; ok=1; fi
@@ -541,5 +564,6 @@ case "$cmd" in
   up) cmd_up "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) die "usage: $0 up [N] | down | status" ;;
+  plan) cmd_plan "$@" ;;
+  *) die "usage: $0 up [N] | down | status | plan [N]" ;;
 esac

@@ -234,6 +234,31 @@ def test_bad_engines_value_changes_nothing(lab):
     assert [node_pids(n, 'dockerd') for n in range(1, HOSTS + 1)] == before
 
 
+def test_sid_fallback_is_said_loudly(lab, tmp_path):
+    # A state directory holding only trixie's tarball, and an mmdebstrap that cannot build sid:
+    # rootfs.sh falls back to trixie, and the lab must say so for the 28.5 host, never silently.
+    real = run(['bash', 'scripts/rootfs.sh', 'trixie']).stdout.strip()
+    state = tmp_path / 'state'
+    (state / 'rootfs').mkdir(parents=True)
+    os.link(real, state / 'rootfs' / 'trixie.tar')
+    (state / 'rootfs' / 'trixie.packages').write_text(open(real[:-len('.tar')] + '.packages').read())
+    fake = tmp_path / 'bin'
+    fake.mkdir()
+    (fake / 'mmdebstrap').write_text('#!/bin/sh\necho "fake mmdebstrap: no mirror" >&2\nexit 1\n')
+    (fake / 'mmdebstrap').chmod(0o755)
+    env = dict(os.environ, FLEET_STATE=str(state), ENGINES='20,26,28',
+               PATH=str(fake) + os.pathsep + os.environ['PATH'])
+    proc = subprocess.run(['bash', 'scripts/lab.sh', 'plan', '3'], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines() == ['lab1  20 bookworm', 'lab2  26 trixie',
+                                        'lab3  26 trixie  FALLBACK: ENGINES asks for 28'], proc.stdout
+    assert 'WARNING: the sid rootfs (Docker 28.5) could not be built; falling back to trixie' in proc.stderr
+    assert '[lab] WARNING: ENGINES asks for 28 (sid) but its root filesystem could not be built: ' \
+           'those hosts run 26 (trixie) instead' in proc.stderr, proc.stderr
+    assert not (state / 'rootfs' / 'sid.tar').exists()
+
+
 def test_make_lab_is_idempotent_when_healthy(lab):
     before = [node_pids(n, 'dockerd') for n in range(1, HOSTS + 1)]
     proc = make_lab()
