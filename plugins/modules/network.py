@@ -56,14 +56,15 @@ options:
     type: dict
   ipam_config:
     description:
-      - Address pools, IPv4 and IPv6; their order does not matter. Compared per address family the task names:
+      - Address pools, IPv4 and IPv6; their order does not matter. Compared per address family the task names;
         pools of a family the task does not name are the engine's to choose.
       - In an entry, a field left unset (V(gateway) above all) is the engine's to fill and is not compared.
     type: list
     elements: dict
     suboptions:
       subnet:
-        description: The pool, as a CIDR (V(10.231.7.0/24), V(fd00:231:7::/64)). Host bits are ignored, as by the engine.
+        description:
+          - The pool, as a CIDR (V(10.231.7.0/24), V(fd00:231:7::/64)). Host bits are ignored, as by the engine.
         type: str
         required: true
       gateway:

@@ -13,7 +13,7 @@ description:
   - Like C(docker network inspect), for one network, a list of them, or all of them, in the option names of
     M(fleet.docker.network), plus each attached container's name, ID, IPv4 and IPv6 addresses, MAC address,
     aliases, links and static addresses.
-  - A network that does not exist is reported with RV(networks[].exists=false), not as an error.
+  - A network that does not exist is reported in RV(networks) with C(exists) false, not as an error.
   - Read-only; runs the same in check mode.
 options:
   name:

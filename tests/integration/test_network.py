@@ -2,7 +2,8 @@
 
 import pytest
 
-from fleet_netlib import WORKER, free_octet, nets, pings, reaches, run_on  # noqa: F401  (nets is a fixture)
+from fleet_netlib import WORKER, free_octet, pings, reaches, run_on
+from fleet_netlib import nets  # noqa: F401  # pylint: disable=unused-import
 from fleet_testlib import TEST_LABEL, converge_twice, run_module, unique
 
 

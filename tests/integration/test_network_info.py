@@ -1,6 +1,7 @@
 """fleet.docker.network_info on the real engine: settings, attached containers with addresses, missing names."""
 
-from fleet_netlib import WORKER, free_octet, nets, run_on  # noqa: F401  (nets is a fixture)
+from fleet_netlib import WORKER, free_octet, run_on
+from fleet_netlib import nets  # noqa: F401  # pylint: disable=unused-import
 from fleet_testlib import TEST_LABEL, run_module, unique
 
 

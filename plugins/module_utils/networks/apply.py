@@ -13,14 +13,12 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.fleet.docker.plugins.module_utils.connection import (
-    APIError, DockerException, FleetDockerError, NotFound, RequestException, describe_error)
+    DockerException, FleetDockerError, RequestException, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.networks.info import (
     attached, find_network, summarize_network)
 from ansible_collections.fleet.docker.plugins.module_utils.networks.plan import plan_network
 from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import (
     normalise_network, parse_network, target_settings)
-
-ENGINE_ERRORS = (DockerException, APIError, RequestException, OSError)
 
 
 def gather(client, spec: Dict[str, Any]) -> Tuple[Optional[Dict], Optional[Dict], List[Dict], List[Dict]]:
@@ -85,7 +83,7 @@ def _restore(client, name: str, old: Dict[str, Any], disconnected: List[Dict], r
     try:
         if removed:
             network_id = create(client, name, target_settings(dict(old, force=False), None))
-    except ENGINE_ERRORS as exc:
+    except (DockerException, RequestException, OSError) as exc:  # the engine's refusals and faults
         return ('The old network could not be created again (%s): network %s is gone and container(s) %s are '
                 'disconnected from it.' % (describe_error(exc), name,
                                            ', '.join(c['name'] for c in disconnected) or 'none'))
@@ -93,7 +91,7 @@ def _restore(client, name: str, old: Dict[str, Any], disconnected: List[Dict], r
     for container in disconnected:
         try:
             connect(client, container, network_id)
-        except ENGINE_ERRORS as exc:
+        except (DockerException, RequestException, OSError) as exc:  # the engine's refusals and faults
             lost.append('%s (%s)' % (container['name'], describe_error(exc)))
     what = 'The network was created again with its previous settings' if removed else 'The network is unchanged'
     if lost:
@@ -116,7 +114,7 @@ def apply_plan(client, name: str, plan: Dict[str, Any], current: Optional[Dict[s
                 removed = True
             elif step == 'create':
                 network_id = create(client, name, arg)
-        except ENGINE_ERRORS as exc:
+        except (DockerException, RequestException, OSError) as exc:  # the engine's refusals and faults
             done = bool(disconnected) or removed
             state = _restore(client, name, current, disconnected, removed) if done else 'Nothing was changed.'
             raise FleetDockerError('Network %s: %s failed: %s. %s' % (name, _step_text(step, arg),
@@ -130,7 +128,7 @@ def apply_plan(client, name: str, plan: Dict[str, Any], current: Optional[Dict[s
             continue
         try:
             connect(client, arg, network_id)
-        except ENGINE_ERRORS as exc:
+        except (DockerException, RequestException, OSError) as exc:  # the engine's refusals and faults
             failed.append('%s (%s)' % (arg['name'], describe_error(exc)))
     if failed:
         raise FleetDockerError('Network %s was recreated with the new settings, but these containers could not be '
