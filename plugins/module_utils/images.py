@@ -11,6 +11,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.connection import API
 from ansible_collections.fleet.docker.plugins.module_utils.image_ref import (
     ImageRefError, is_image_id, looks_like_id_prefix, normalize_id, parse_reference, registry_path, split_registry,
 )
+from ansible_collections.fleet.docker.plugins.module_utils.naming import check_platform
 from ansible_collections.fleet.docker.plugins.module_utils.registry import (
     RegistryClient, RegistryError, auth_config_for,
 )
@@ -407,6 +408,7 @@ def run_image(module):
     """fleet.docker.image: present (pull by policy) or absent (untag/remove)."""
     params = module.params
     ref = image_reference(params['name'], params['tag'])
+    platform = check_platform(params['platform'])
     client = module.client
     if params['state'] == 'absent':
         outcome = remove_image(client, ref, force=params['force'], check_mode=module.check_mode)
@@ -420,7 +422,7 @@ def run_image(module):
         before_id, after_id = outcome['before_id'], None if module.check_mode else outcome['after_id']
     else:
         outcome = ensure_image(client, ref, pull=params['pull'], check_mode=module.check_mode,
-                               platform=params['platform'], lookup_remote=True)
+                               platform=platform, lookup_remote=True)
         result = dict(changed=outcome['changed'], pulled=outcome['pulled'], layers=outcome['layers'],
                       image=summarize_image(outcome['image']))
         if 'remote_digest' in outcome:

@@ -58,6 +58,22 @@ class InvalidNameError(FleetDockerError):
     """A name the engine would refuse."""
 
 
+# A platform as pull takes it: os[/arch[/variant]] (containerd's platforms specifier; an OS version
+# in parentheses is Windows-only). Checked here because engines word their refusal differently:
+# 20.10 names the platform, 26.1 and later only say the OS component is invalid.
+PLATFORM = re.compile(r'^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+){0,2}\Z')
+
+
+def check_platform(platform):
+    """Return ``platform`` (None when not given), or raise before the engine sees it."""
+    if platform is None or platform == '':
+        return None
+    if not isinstance(platform, str) or not PLATFORM.match(platform):
+        raise InvalidNameError('Invalid platform %r: use os[/arch[/variant]], such as linux/amd64 or linux/arm64/v8.'
+                               % _clip_name(platform))
+    return platform
+
+
 def check_restricted_name(kind: str, name: str) -> str:
     """Return ``name`` without a leading ``/`` (containers), or raise with the engine's rule."""
     bare = name.lstrip('/') if kind == 'container' else name

@@ -68,7 +68,7 @@ def test_empty_bind_mount_hides_files_until_one_is_placed(engine, janitor, name)
 def test_named_volume_is_filled_from_image_and_serves_replaced_file(engine, janitor, name):
     port, volume = free_port(), janitor.volume(unique('vol'))
     _converge(_args(janitor, name, ports=['127.0.0.1:%d:80' % port], volumes=['%s:%s' % (volume, HTML)]))
-    mountpoint = engine.inspect_volume(volume)['Mountpoint']
+    mountpoint = engine.fleet_engine.host_path(engine.inspect_volume(volume)['Mountpoint'])
     assert sorted(os.listdir(mountpoint)) == ['50x.html', 'index.html']
     status, original = engine_http_get(port)
     assert status == 200
@@ -84,7 +84,8 @@ def test_port_change_recreates_and_keeps_named_volume_data(engine, janitor, name
     port, volume = free_port(), janitor.volume(unique('vol'))
     args = _args(janitor, name, ports=['127.0.0.1:%d:80' % port], volumes=['%s:%s' % (volume, HTML)])
     first = _converge(args)
-    with open(os.path.join(engine.inspect_volume(volume)['Mountpoint'], 'marker.html'), 'w') as handle:
+    mountpoint = engine.fleet_engine.host_path(engine.inspect_volume(volume)['Mountpoint'])
+    with open(os.path.join(mountpoint, 'marker.html'), 'w') as handle:
         handle.write('marker-42')
     new_port = free_port()
     args['ports'] = ['127.0.0.1:%d:80' % new_port]

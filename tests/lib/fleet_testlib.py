@@ -171,6 +171,20 @@ class Engine:
         except OSError:
             return ''
 
+    def host_path(self, path):
+        """Where a path the engine reports (a volume's Mountpoint) is on the host.
+
+        A newer engine's /var/lib/docker is .state/engines/NAME/data; /tmp and the checkout are the
+        host's own (scripts/engines.sh binds them); anything else is in its root filesystem.
+        """
+        if not self.netns:
+            return path
+        for inside, outside in (('/var/lib/docker', os.path.join(self.state_dir, 'data')), ('/tmp', '/tmp'),
+                                (ROOT, ROOT)):
+            if path == inside or path.startswith(inside + '/'):
+                return outside + path[len(inside):]
+        return os.path.join(self.state_dir, 'root') + path
+
     @property
     def test_id(self):
         return self.name + ('-FALLBACK' if self.fallback else '')
