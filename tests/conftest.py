@@ -16,9 +16,10 @@ from fleet_testlib import (DEFAULT_ENGINE, ENGINES, REGISTRY, ROOT, TEST_LABEL, 
 # ENGINES=...) is `default`, `all`, or a comma list of engines (20.10,28.5 or 20,26,28).
 ALL_ENGINES = ('20.10', '26.1', '28.5')
 DEFAULT_ENGINES = ('20.10', '28.5')
-# Files that also run on 26.1 by default: the container modules, the copy modules, networks, compose.
-THREE_ENGINE_FILES = ('test_container.py', 'test_containers_batch.py', 'test_container_copy.py',
-                      'test_container_fetch.py', 'test_network*.py', 'test_compose*.py', 'test_engines.py')
+# Files that also run on 26.1 by default: the container modules (copy, fetch, exec, info, recreate
+# included), networks, compose, and the engine checks themselves.
+THREE_ENGINE_FILES = ('test_container*.py', 'test_containers_batch.py', 'test_network*.py', 'test_compose*.py',
+                      'test_engines.py')
 # Not engine-facing, or driving the lab, playbooks or their own dockerd: the host engine only.
 HOST_ENGINE_ONLY_FILES = ('test_lab.py', 'test_playbooks.py', 'test_roles.py', 'test_collection_build.py',
                           'test_tls.py', 'test_faults.py', 'test_molecule*.py', 'test_fixtures.py')
