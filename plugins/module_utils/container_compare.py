@@ -9,15 +9,10 @@ values the container inherited from its image (env, labels, volumes) are not dri
 
 from __future__ import annotations
 
-import re
-
 from ansible_collections.fleet.docker.plugins.module_utils.container_spec import (
     env_list_to_dict, normalize_binds, normalize_mounts, normalize_port_bindings, normalize_restart_policy,
     port_strings)
-from ansible_collections.fleet.docker.plugins.module_utils.naming import REPLACEMENT_LABEL
-
-# The engine names an anonymous volume with 64 hex digits.
-ANONYMOUS_VOLUME = re.compile(r'^[0-9a-f]{64}$')
+from ansible_collections.fleet.docker.plugins.module_utils.naming import ANONYMOUS_VOLUME_NAME, REPLACEMENT_LABEL
 
 RECREATE = 'recreate'
 UPDATE = 'update'
@@ -106,7 +101,7 @@ def compare_container(spec, container, container_image=None, desired_image_id=No
         anonymous_targets = image_volumes | set(spec['volumes']['anonymous'])
         # Anonymous volumes carried over from a replaced container are binds of their hex name.
         actual_binds = [v for v in normalize_binds(host.get('Binds'))
-                        if not (ANONYMOUS_VOLUME.match(v['source']) and v['target'] in anonymous_targets)]
+                        if not (ANONYMOUS_VOLUME_NAME.match(v['source']) and v['target'] in anonymous_targets)]
         actual_anon = sorted(set(config.get('Volumes') or {}) - image_volumes)
         if actual_binds != spec['volumes']['binds'] or actual_anon != desired_anon:
             diffs.append(_difference('volumes', [_volume_text(v) for v in actual_binds] + actual_anon,

@@ -24,11 +24,11 @@ from typing import Any
 
 from ansible_collections.fleet.docker.plugins.module_utils.connection import (
     APIError, DockerException, EngineStepError, RequestException, describe_error)
-from ansible_collections.fleet.docker.plugins.module_utils.container_compare import ANONYMOUS_VOLUME
 from ansible_collections.fleet.docker.plugins.module_utils.container_ops import (
     create_container, lookup_container, remove_container, stop_container)
 from ansible_collections.fleet.docker.plugins.module_utils.images import inspect_image
-from ansible_collections.fleet.docker.plugins.module_utils.naming import MAX_CONTAINER_NAME, REPLACEMENT_LABEL
+from ansible_collections.fleet.docker.plugins.module_utils.naming import (
+    ANONYMOUS_VOLUME_NAME, MAX_CONTAINER_NAME, REPLACEMENT_LABEL)
 
 ENGINE_ERRORS = (APIError, DockerException, RequestException, OSError)
 _SUFFIX = '-fleet-next-'
@@ -103,7 +103,7 @@ def inherited_volumes(container: dict, spec: dict, new_image: dict | None) -> li
     pairs = []
     for mount in container.get('Mounts') or []:
         target = mount.get('Destination')
-        if (mount.get('Type') == 'volume' and ANONYMOUS_VOLUME.match(mount.get('Name') or '')
+        if (mount.get('Type') == 'volume' and ANONYMOUS_VOLUME_NAME.match(mount.get('Name') or '')
                 and target in wanted and target not in taken):
             pairs.append((mount['Name'], target))
     return sorted(pairs, key=lambda pair: pair[1])
@@ -134,28 +134,27 @@ def recreate(client, old: dict, spec: dict, params: dict, result: dict, *, netwo
         raise EngineStepError('Container %s: the engine refused to create its replacement' % name, exc,
                               'Nothing was replaced: the old container %s is kept as it was (%s).'
                               % (short, _state_text(old)), **result)
+    result['changed'] = True  # until the replacement is gone again
 
     if was_running:
         try:
             stop_container(client, old['Id'], params.get('stop_timeout'))
         except ENGINE_ERRORS as exc:
-            _remove_quietly(client, new_id)
-            result['changed'] = True
             raise EngineStepError('Container %s: stopping the old container failed' % name, exc,
-                                  'The replacement was removed; the old container %s is kept.' % short, **result)
-        result['changed'] = True
+                                  '%s The old container %s is kept.' % (_drop_replacement(client, new_id, temp), short),
+                                  **result)
     if start:
         try:
             client.start(new_id)
         except ENGINE_ERRORS as exc:
-            _remove_quietly(client, new_id)
+            dropped = _drop_replacement(client, new_id, temp)
+            if not was_running and dropped.startswith('The replacement was removed'):
+                result['changed'] = False  # created and removed again: the host is as it was
             raise EngineStepError('Container %s: its replacement could not start' % name, exc,
-                                  _rollback(client, old, was_running), **result)
-        result['changed'] = True
+                                  '%s %s' % (dropped, _rollback(client, old, was_running)), **result)
 
     try:
         remove_container(client, old['Id'], volumes=False)
-        result['changed'] = True
         client.rename(new_id, name)
     except ENGINE_ERRORS as exc:
         result['changed'] = True
@@ -168,21 +167,28 @@ def _rollback(client, old: dict, was_running: bool) -> str:
     """Start the old container again after a failed start of its replacement; say how that went."""
     short = old['Id'][:12]
     if not was_running:
-        return 'The replacement was removed; the old container %s is kept (stopped, as it was).' % short
-    if lookup_container(client, old['Id']) is None:
-        return ('The replacement was removed; the old container %s removed itself when stopped (auto_remove), '
-                'so no container %s is left.' % (short, _name(old)))
+        return 'The old container %s is kept (stopped, as it was).' % short
     try:
+        if lookup_container(client, old['Id']) is None:
+            return ('The old container %s removed itself when stopped (auto_remove), so no container %s is left.'
+                    % (short, _name(old)))
         client.start(old['Id'])
     except ENGINE_ERRORS as exc:
-        return ('The replacement was removed; starting the old container %s again failed too (%s), so it is '
-                'stopped.' % (short, describe_error(exc)))
-    return 'The replacement was removed and the old container %s was started again.' % short
+        return 'Starting the old container %s again failed too (%s), so it is stopped.' % (short, describe_error(exc))
+    return 'The old container %s was started again.' % short
 
 
-def _remove_quietly(client, container: Any) -> None:
+def _drop_replacement(client, new_id: str, temp: str) -> str:
+    """Remove the replacement after a failed step; say whether that worked."""
+    if _remove_quietly(client, new_id):
+        return 'The replacement was removed.'
+    return 'The replacement %s could not be removed; the next run removes it.' % temp
+
+
+def _remove_quietly(client, container: Any) -> bool:
     """Best-effort clean-up of a replacement; a failure here must not hide the first error."""
     try:
         remove_container(client, container, volumes=True)
     except ENGINE_ERRORS:
-        pass
+        return False
+    return True

@@ -11,13 +11,11 @@ from ansible_collections.fleet.docker.plugins.module_utils.connection import API
 from ansible_collections.fleet.docker.plugins.module_utils.image_ref import (
     ImageRefError, is_image_id, looks_like_id_prefix, normalize_id, parse_reference, registry_path, split_registry,
 )
-from ansible_collections.fleet.docker.plugins.module_utils.naming import check_platform
+from ansible_collections.fleet.docker.plugins.module_utils.naming import PULL_POLICIES, check_platform
 from ansible_collections.fleet.docker.plugins.module_utils.registry import (
     RegistryClient, RegistryError, auth_config_for,
 )
 
-
-PULL_POLICIES = ('missing', 'always', 'never')
 
 
 def inspect_image(client, name):

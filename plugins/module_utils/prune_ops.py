@@ -15,7 +15,8 @@ import time
 
 from ansible_collections.fleet.docker.plugins.module_utils.ancestry import human_size
 from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, FleetDockerError, NotFound
-from ansible_collections.fleet.docker.plugins.module_utils.naming import PRUNE_ANONYMOUS_ONLY_API, is_anonymous_volume
+from ansible_collections.fleet.docker.plugins.module_utils.naming import (
+    PREDEFINED_NETWORKS, PRUNE_ANONYMOUS_ONLY_API, is_anonymous_volume)
 
 
 KINDS = ('containers', 'images', 'volumes', 'networks', 'builder_cache')
@@ -27,7 +28,6 @@ ALLOWED_FILTERS = dict(
     networks=('until', 'label', 'label!'),
     builder_cache=('until',),
 )
-PREDEFINED_NETWORKS = ('bridge', 'host', 'none', 'ingress', 'docker_gwbridge')
 STOPPED_STATES = ('created', 'exited', 'dead')
 _DURATION = re.compile(r'^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$')
 _DURATION_PART = re.compile(r'(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)')

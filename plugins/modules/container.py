@@ -14,9 +14,25 @@ description:
   - Only the options the task sets are compared with the container, against its C(docker inspect) output merged
     with the image's defaults; environment variables, labels and the command that come from the image are not drift.
   - Drift in anything the engine cannot change on a live container (image ID, ports, volumes, mounts, env, command,
-    ...) recreates the container - stop, remove (named volumes and bind-mounted directories are kept), create,
-    start. Drift in O(restart_policy), O(restart_retries) and O(networks) is applied in place; the container ID stays.
+    ...) recreates the container. Drift in O(restart_policy), O(restart_retries) and O(networks) is applied in place;
+    the container ID stays.
+  - A recreate is create-before-destroy. The replacement is created under a temporary name
+    (C(NAME-fleet-next-XXXXXXXX)) with the label C(fleet.docker.replacement-for=NAME); creating binds no ports, so
+    the old container keeps serving. If the engine refuses the create, the old container is untouched. Then the
+    old container is stopped and the new one started; if that start fails, the new one is removed and the old one
+    started again. Only then is the old container removed (named volumes, anonymous volumes and bind-mounted
+    directories are kept) and the new one renamed to O(name). A failed task says which state the host is left in,
+    and reports C(changed=true) whenever the host changed.
+  - Anonymous volumes of the old container (an image's C(VOLUME) paths, such as a database's data directory, and
+    the lone paths in O(volumes)) are attached to the replacement at the same paths, as C(docker compose) does, so
+    their data survives an image upgrade.
+  - If a run is interrupted during a recreate (the engine or the host dies), the next run finds the temporary
+    container by its label. It removes it when the old container is still there, or renames it into place when
+    the old one is already gone; then it converges as usual (actions V(removed-leftover), V(adopted-leftover)).
+  - The replacement is built from the task's options, plus the container's own image when O(image) is not set;
+    options the task leaves out take the image's and the engine's defaults, as on a first create.
   - Input is validated, and the image, networks and host ports are checked, before anything is created or removed.
+    Names follow the engine's rules (at least two characters for container and volume names).
 options:
   name:
     description: Container name, like C(docker run --name).
@@ -32,6 +48,7 @@ options:
     description:
       - Command to run, replacing the image's C(CMD). A string is split like a shell would split it (no variable
         expansion); a list is taken as is.
+      - An empty list or string means the image's C(CMD), which is what the engine then runs.
     type: raw
   entrypoint:
     description: Entrypoint, replacing the image's C(ENTRYPOINT); a string or a list, like O(command).
@@ -51,14 +68,18 @@ options:
     type: bool
     default: false
   recreate:
-    description: Replace the container even when nothing drifted.
+    description: Replace the container even when nothing drifted (through the same create-before-destroy steps).
     type: bool
     default: false
   ports:
     description:
       - Published ports in C(docker run -p) syntax, C([ip:][host[-range]:]container[-range][/tcp|udp|sctp]).
       - Write IPv6 addresses in brackets, C([::1]:8080:80). A port without host port gets one the engine chooses.
-      - Quote them in YAML, V("8080:80"), so they are never read as numbers.
+      - Quote them in YAML, V("8080:80"). Unquoted, YAML 1.1 reads C(21322:22) as the base-60 number 1279342;
+        the error then says so.
+      - C(8080:80) publishes on every address, IPv6 included; C(0.0.0.0:8080:80) on every IPv4 address only. They
+        are different settings, and changing one into the other recreates the container.
+      - Port numbers are ASCII digits only.
       - An empty list removes every published port.
     type: list
     elements: str
@@ -108,7 +129,10 @@ options:
     type: str
     choices: ['no', on-failure, always, unless-stopped]
   restart_retries:
-    description: With O(restart_policy=on-failure), how many restarts to try; C(0) means no limit.
+    description:
+      - With O(restart_policy=on-failure), how many restarts to try; C(0) means no limit.
+      - C(0) is accepted with every policy, a larger number only with V(on-failure), as the engine does.
+      - When not set, the container's count is not compared; a new container or policy gets C(0).
     type: int
   labels:
     description: Labels. Labels the image defines are not drift unless set here with a different value.
@@ -125,7 +149,7 @@ options:
   networks:
     description:
       - Names of the networks to connect the container to; changed in place (connect and disconnect).
-      - Without O(network_mode), the first name is the container's network mode.
+      - Without O(network_mode), the first name, in the order given, is the container's network mode.
     type: list
     elements: str
   network_mode:
@@ -231,7 +255,9 @@ container:
     networks: [bridge]
     labels: {org.fleet.demo: web}
 actions:
-  description: What was done (or would be, in check mode), in order.
+  description:
+    - What was done (or would be, in check mode), in order, from V(removed-leftover), V(adopted-leftover),
+      V(pulled), V(created), V(recreated), V(updated), V(started), V(restarted), V(stopped) and V(removed).
   returned: always
   type: list
   elements: str
@@ -239,7 +265,7 @@ actions:
 changes:
   description:
     - One entry per drifting option with its O(ignore:before) and O(ignore:after) values and C(how) it is applied,
-      V(recreate) or V(update) (in place).
+      V(recreate) or V(update) (in place). An update also carries C(engine), the value in the engine's form.
   returned: always
   type: list
   elements: dict

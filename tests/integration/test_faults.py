@@ -322,28 +322,39 @@ def _marker(client, container):
     return client.exec_start(exec_id).decode().strip()
 
 
-def test_recreate_interrupted_between_remove_and_create_is_completed_by_rerun(lab_up):
-    """The state a kill between remove and create leaves: the container gone, its volume kept."""
+REPLACEMENT_LABEL = 'fleet.docker.replacement-for'
+
+
+def _replacements(client, name):
+    return client.containers(all=True, filters={'label': '%s=%s' % (REPLACEMENT_LABEL, name)})
+
+
+def test_recreate_interrupted_after_the_old_container_was_removed_is_completed_by_rerun(lab_up):
+    """The state a kill between the old container's removal and the rename leaves: only the
+    replacement, under its temporary name. The rerun renames it into place (same ID, data kept)."""
     lab = lab_up
     client = lab.client(4)
     name, volume = unique('rec'), unique('recvol')
     args = dict(name=name, image=_web(lab), volumes=['%s:/data' % volume], docker_host=lab.socket(4))
+    temp = name + '-fleet-next-0badcafe'
     try:
         assert not run_module('container', dict(args, env={'GEN': '1'})).failed
         exec_id = client.exec_create(name, ['sh', '-c', 'echo %s > /data/marker' % volume])
         client.exec_start(exec_id)
-        # Exactly what the module does before create: stop, then remove without volumes.
+        # Exactly the module's steps up to the crash: create the replacement, start it, remove the old one.
+        new = client.create_container(_web(lab), name=temp, environment=['GEN=2'], labels={REPLACEMENT_LABEL: name},
+                                      host_config=client.create_host_config(binds=['%s:/data' % volume]))
         client.stop(name, timeout=5)
+        client.start(new['Id'])
         client.remove_container(name, v=False)
-        assert client.inspect_volume(volume)
         rerun = run_module('container', dict(args, env={'GEN': '2'}))
-        assert rerun.changed and not rerun.failed, rerun
+        assert rerun.changed and not rerun.failed and 'adopted-leftover' in rerun['actions'], rerun
         state = client.inspect_container(name)
-        assert state['State']['Running'] and 'GEN=2' in state['Config']['Env']
+        assert state['Id'] == new['Id'] and state['State']['Running'] and 'GEN=2' in state['Config']['Env']
         assert _marker(client, name) == volume
         assert not run_module('container', dict(args, env={'GEN': '2'})).changed
     finally:
-        _remove(client, [name])
+        _remove(client, [name, temp])
         try:
             client.remove_volume(volume, force=True)
         except Exception:  # pylint: disable=broad-except
@@ -368,10 +379,12 @@ def test_engine_killed_during_a_real_recreate_then_rerun_completes(lab_up):
                                 env=dict(os.environ, PYTHONPATH=COLLECTIONS))
         proc.stdin.write(json.dumps({'ANSIBLE_MODULE_ARGS': payload}))
         proc.stdin.close()
-        # Wait until the module is inside stop (worker ignores SIGTERM, stop_timeout 20 s).
-        assert wait_until(lambda: client.inspect_container(name)['State']['Running'], timeout=10)
-        time.sleep(4)
+        # Wait until the module is inside the stop of the old container (worker ignores SIGTERM,
+        # stop_timeout 20 s): the replacement is created, the old container not yet removed.
+        assert wait_until(lambda: len(_replacements(client, name)) == 1, timeout=20)
+        time.sleep(3)
         assert proc.poll() is None
+        old_id = client.inspect_container(name)['Id']
         lab.kill(4, 'dockerd')
         out = proc.stdout.read()
         proc.wait(timeout=60)
@@ -380,10 +393,15 @@ def test_engine_killed_during_a_real_recreate_then_rerun_completes(lab_up):
         assert '"failed": true' in out and ('Cannot connect' in out or 'Docker daemon' in out), out
         lab.up()
         client = lab.client(4)
+        # After the engine restart: the old container and the leftover replacement are both there.
+        assert client.inspect_container(name)['Id'] == old_id
+        assert len(_replacements(client, name)) == 1
         rerun = run_module('container', dict(args, env={'GEN': '2'}))
         assert rerun.changed and not rerun.failed, rerun
+        assert rerun['actions'][0] == 'removed-leftover' and 'recreated' in rerun['actions'], rerun
         state = client.inspect_container(name)
         assert state['State']['Running'] and 'GEN=2' in state['Config']['Env']
+        assert [c['Names'] for c in _replacements(client, name)] == [['/' + name]]
         assert _marker(client, name) == volume
         assert not run_module('container', dict(args, env={'GEN': '2'})).changed
     finally:
