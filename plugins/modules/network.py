@@ -17,7 +17,8 @@ description:
     O(driver_options) and O(ipam_driver_options) compare only the keys the task names.
   - The engine cannot change a network in place, so any difference means removing and creating it again; settings
     the task leaves unset are carried over from the old network.
-  - With containers attached, a recreate or a removal fails and names them, unless O(force=true). With force they
+  - With containers attached (running, stopped or created: a stopped container would not start again without its
+    network), a recreate or a removal fails and names them, unless O(force=true). With force they
     are disconnected, the network is recreated (or removed) and they are reconnected with their aliases, links and
     static IPv4 and IPv6 addresses. The containers themselves are kept (same IDs); addresses the engine chose are
     chosen again. If a static address would not fit the new subnets, the task fails before changing anything.
@@ -147,7 +148,7 @@ EXAMPLES = r"""
 RETURN = r"""
 network:
   description:
-    - The network in this module's option names, with the containers attached to it; null when absent.
+    - The network in this module's option names, with the containers attached to it (running or not); null when absent.
     - In check mode, the network as it is before the change.
   returned: always
   type: dict
@@ -166,7 +167,7 @@ network:
     internal: false
     attachable: false
     labels: {}
-    containers: [{name: web, id: 6c1f..., ipv4: 10.231.7.130, ipv6: null, mac: "02:42:0a:e7:07:82",
+    containers: [{name: web, id: 6c1f..., status: running, ipv4: 10.231.7.130, ipv6: null, mac: "02:42:0a:e7:07:82",
                   aliases: [shop], links: [], ipv4_address: null, ipv6_address: null}]
 actions:
   description: >-

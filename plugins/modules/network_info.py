@@ -11,8 +11,10 @@ short_description: Inspect Docker networks, with the containers attached and the
 version_added: 0.1.0
 description:
   - Like C(docker network inspect), for one network, a list of them, or all of them, in the option names of
-    M(fleet.docker.network), plus each attached container's name, ID, IPv4 and IPv6 addresses, MAC address,
-    aliases, links and static addresses.
+    M(fleet.docker.network), plus each attached container's name, ID, status, IPv4 and IPv6 addresses, MAC
+    address, aliases, links and static addresses.
+  - Stopped and created containers configured on a network count as attached; they have no addresses until they
+    start.
   - A network that does not exist is reported in RV(networks) with C(exists) false, not as an error.
   - Read-only; runs the same in check mode.
 options:
@@ -67,7 +69,7 @@ networks:
       id: 0f3c2a...
       driver: bridge
       ipam_config: [{subnet: 10.231.7.0/24, gateway: 10.231.7.1, ip_range: null, aux_addresses: null}]
-      containers: [{name: web, id: 6c1f..., ipv4: 10.231.7.2, ipv6: null, mac: "02:42:0a:e7:07:02",
+      containers: [{name: web, id: 6c1f..., status: running, ipv4: 10.231.7.2, ipv6: null, mac: "02:42:0a:e7:07:02",
                     aliases: [shop], links: [], ipv4_address: null, ipv6_address: null}]
     - name: frontend
       exists: false

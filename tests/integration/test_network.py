@@ -159,10 +159,13 @@ def test_subnet_change_with_containers_refused_then_forced(engine, janitor, nets
     run_module('network', small)
     web, worker = _pair(engine, janitor, name, x, web_ip='10.231.%d.10' % x, web_ip6='fd00:231:%x::10' % x)
     assert reaches(engine, worker, 'shop') is True
+    # A stopped container with a static address is attached too, and keeps its place.
+    idle = run_on(engine, janitor, name, image=WORKER, aliases=['idle'], ipv4='10.231.%d.20' % x)
+    engine.kill(idle)
     net = _net(engine, name)
     wide = dict(small, ipam_config=[dict(subnet='10.231.%d.0/24' % x), dict(subnet=v6)])
     refused = run_module('network', wide)
-    names = sorted(engine.inspect_container(c)['Name'].lstrip('/') for c in (web, worker))
+    names = sorted(engine.inspect_container(c)['Name'].lstrip('/') for c in (web, worker, idle))
     assert refused.failed and refused.changed is False
     assert all(n in refused['msg'] for n in names) and 'force: true' in refused['msg'], refused['msg']
     assert 'Nothing was changed' in refused['msg']
@@ -173,7 +176,7 @@ def test_subnet_change_with_containers_refused_then_forced(engine, janitor, nets
     assert engine.inspect_network(net['Id']) == net
     forced = run_module('network', dict(wide, force=True), diff=True)
     assert not forced.failed and forced.changed, forced
-    assert 'recreated' in forced['actions'] and sorted(forced['actions'][-2:]) == ['reconnected %s' % n for n in names]
+    assert 'recreated' in forced['actions'] and sorted(forced['actions'][-3:]) == ['reconnected %s' % n for n in names]
     assert sorted(forced['diff']['after']['containers']) == names
     after = _net(engine, name)
     assert after['Id'] != net['Id'] and '10.231.%d.0/24' % x in [c['Subnet'] for c in after['IPAM']['Config']]
@@ -186,6 +189,10 @@ def test_subnet_change_with_containers_refused_then_forced(engine, janitor, nets
     assert 'jobs' in worker_net['Aliases'] and worker_net['Links']
     assert reaches(engine, worker, 'shop') is True and reaches(engine, worker, 'legacy') is True
     assert pings(engine, web, 'jobs') is True
+    engine.start(idle)
+    idle_net = engine.inspect_container(idle)['NetworkSettings']['Networks'][name]
+    assert idle_net['IPAddress'] == '10.231.%d.20' % x and 'idle' in idle_net['Aliases']
+    assert pings(engine, web, 'idle') is True
     assert run_module('network', dict(wide, force=True)).changed is False
 
 
@@ -219,15 +226,21 @@ def test_absent_with_containers_refused_then_forced(engine, janitor, nets):
     name = nets()
     run_module('network', dict(name=name))
     web = run_on(engine, janitor, name)
-    web_name = engine.inspect_container(web)['Name'].lstrip('/')
+    # A stopped container has no endpoint, but would not start again without its network: attached too.
+    stopped = run_on(engine, janitor, name, image=WORKER)
+    engine.kill(stopped)
+    names = sorted(engine.inspect_container(c)['Name'].lstrip('/') for c in (web, stopped))
     refused = run_module('network', dict(name=name, state='absent'))
-    assert refused.failed and refused.changed is False and web_name in refused['msg'] and 'force' in refused['msg']
+    assert refused.failed and refused.changed is False and 'force' in refused['msg']
+    assert all(n in refused['msg'] for n in names), refused['msg']
     assert _net(engine, name) is not None
     gone = run_module('network', dict(name=name, state='absent', force=True))
-    assert gone.changed and gone['actions'] == ['disconnected %s' % web_name, 'removed']
+    assert gone.changed and sorted(gone['actions'][:2]) == ['disconnected %s' % n for n in names]
+    assert gone['actions'][2:] == ['removed']
     assert _net(engine, name) is None
-    assert engine.inspect_container(web)['Id'] == web  # the container is kept
-    assert name not in engine.inspect_container(web)['NetworkSettings']['Networks']
+    for cid in (web, stopped):  # the containers are kept, off the network
+        assert engine.inspect_container(cid)['Id'] == cid
+        assert name not in engine.inspect_container(cid)['NetworkSettings']['Networks']
 
 
 BAD = [

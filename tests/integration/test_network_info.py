@@ -34,9 +34,12 @@ def test_one_network_with_containers_and_addresses(engine, janitor, nets):
     assert sorted(shop['aliases']) == ['shop', 'store']
     other = by_id[worker]
     assert other['ipv4'].startswith('10.231.%d.' % x) and other['ipv4'] != shop['ipv4']
-    assert other['ipv4_address'] is None and other['aliases'] == []
-    # Read-only, also in check mode.
-    assert engine.inspect_network(before['Id']) == before
+    assert other['ipv4_address'] is None and other['aliases'] == [] and other['status'] == 'running'
+    assert engine.inspect_network(before['Id']) == before  # read-only, also in check mode
+    engine.kill(worker)
+    stopped = dict((c['id'], c) for c in run_module('network_info', dict(name=name))['network']['containers'])
+    assert sorted(stopped) == sorted([web, worker]) and stopped[worker]['status'] == 'exited'
+    assert stopped[worker]['ipv4'] is None and stopped[web]['ipv4'] == '10.231.%d.10' % x
 
 
 def test_list_with_missing_names_and_all(engine, nets):

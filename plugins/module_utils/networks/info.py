@@ -38,12 +38,18 @@ def _bare(address: Optional[str]) -> Optional[str]:
 
 
 def attached(client, network: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """The containers on ``network``, with what a reconnect needs: static addresses, aliases, links.
+    """The containers on ``network``, running or not, with what a reconnect needs: static addresses, aliases, links.
 
+    The network lists only running containers (they have an endpoint); stopped and created ones are
+    configured on it by name and would not start once it is gone, so they count as attached too.
     Aliases drop the container's short ID, which dockerd 20.10 lists and adds again on connect.
     """
+    endpoints = dict(network.get('Containers') or {})
+    ids = set(endpoints)
+    ids.update(c['Id'] for c in client.containers(all=True, filters={'network': network['Name']}))
     out = []
-    for cid, endpoint in sorted((network.get('Containers') or {}).items()):
+    for cid in sorted(ids):
+        endpoint = endpoints.get(cid) or {}
         try:
             container = client.inspect_container(cid)
         except NotFound:  # endpoints of swarm load balancers, or a container just removed
@@ -51,11 +57,14 @@ def attached(client, network: Dict[str, Any]) -> List[Dict[str, Any]]:
         networks = (container.get('NetworkSettings') or {}).get('Networks') or {}
         settings = networks.get(network['Name'])
         if settings is None:
-            settings = next((s for s in networks.values() if s.get('NetworkID') == network['Id']), {})
+            settings = next((s for s in networks.values() if s.get('NetworkID') == network['Id']), None)
+        if settings is None:  # the engine's filter also matches ID prefixes of other networks
+            continue
         ipam = settings.get('IPAMConfig') or {}
         short = container['Id'][:12]
         out.append(dict(
             name=container['Name'].lstrip('/'), id=container['Id'],
+            status=(container.get('State') or {}).get('Status'),
             ipv4=_bare(endpoint.get('IPv4Address')) or settings.get('IPAddress') or None,
             ipv6=_bare(endpoint.get('IPv6Address')) or settings.get('GlobalIPv6Address') or None,
             mac=endpoint.get('MacAddress') or settings.get('MacAddress') or None,
