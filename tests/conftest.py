@@ -23,6 +23,8 @@ THREE_ENGINE_FILES = ('test_container*.py', 'test_containers_batch.py', 'test_ne
 # Not engine-facing, or driving the lab, playbooks or their own dockerd: the host engine only.
 HOST_ENGINE_ONLY_FILES = ('test_lab.py', 'test_playbooks.py', 'test_roles.py', 'test_collection_build.py',
                           'test_tls.py', 'test_faults.py', 'test_molecule*.py', 'test_fixtures.py')
+# Single tests of engine-facing files that drive the lab fleet (its hosts run every engine already).
+HOST_ENGINE_ONLY_TESTS = ('test_load.py::test_converge_5_lab_hosts_in_parallel',)
 _SHORT = {'20': '20.10', '26': '26.1', '28': '28.5'}
 
 
@@ -52,6 +54,8 @@ def pytest_generate_tests(metafunc):
     if '/integration/' not in path:
         return
     names = engines_for(path)
+    if '%s::%s' % (os.path.basename(path), metafunc.function.__name__) in HOST_ENGINE_ONLY_TESTS:
+        names = (DEFAULT_ENGINE,)
     if 'engine' not in metafunc.fixturenames:
         if names == (DEFAULT_ENGINE,):
             return
