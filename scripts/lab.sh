@@ -364,7 +364,8 @@ node_ensure() {
   write_node_config "$n"
   if ! h=$(holder_pid "$n" "$id") || [[ "$(ip -n "$ns" -4 addr show dev eth0 2>/dev/null)" != *"inet $ip/24 "* ]] \
      || [ "$(cat "/sys/class/net/$(veth "$n")/master/ifindex" 2>/dev/null)" != "$(cat "/sys/class/net/$BRIDGE/ifindex")" ]; then
-    if [ -e "/run/netns/$ns" ] || [ -f "$d/holder.pid" ]; then log "node $n: broken or partial, rebuilding"; fi
+    if holder_pid "$n" >/dev/null; then log "node $n: built for another engine, rebuilding as $(suite_of "$kind") (Docker $kind)"
+    elif [ -e "/run/netns/$ns" ] || [ -f "$d/holder.pid" ]; then log "node $n: broken or partial, rebuilding"; fi
     node_destroy "$n"
     ip netns add "$ns"
     ip link add "$(veth "$n")" type veth peer name "$NAME-p$n"
@@ -476,15 +477,15 @@ cmd_up() {
   local count=${1:-3} n id t0=$SECONDS
   [[ "$count" =~ ^[0-9]+$ ]] && [ "$count" -ge 1 ] && [ "$count" -le $MAX_HOSTS ] || die "HOSTS must be 1..$MAX_HOSTS"
   [ -x "$PY" ] || die "no $PY: run 'make install' first"
-  local kinds=() k v
+  local k v
   engine_list >/dev/null   # dies here, before anything is touched, on a bad ENGINES
-  read -r -a kinds <<<"$(engine_list)"
   ensure_packages
   mkdir -p "$LAB/nodes"
   ensure_bridge
   ensure_ssh_key
   ensure_registry
-  for k in "${kinds[@]}"; do [ "$k" = 20 ] || prepare_rootfs "$k"; done
+  # Only the trees these hosts use (make lab HOSTS=1 needs neither trixie nor sid).
+  for k in $(for n in $(seq 1 "$count"); do want_engine "$n"; done | sort -u); do [ "$k" = 20 ] || prepare_rootfs "$k"; done
   for n in $(known_nodes); do [ "$n" -gt "$count" ] && { log "removing node $n"; node_destroy "$n" purge; }; done
   for n in $(seq 1 "$count"); do node_ensure "$n"; done
   for n in $(seq 1 "$count"); do node_wait "$n"; done
