@@ -27,6 +27,11 @@ sys.exit(subprocess.call([sys.executable, '-m', 'pip', 'install'] + args))
 PY
 fi
 
+# Changelog fragments and changelogs/changelog.yaml (antsibull-changelog; changelogs/config.yaml).
+cd "$ROOT"
+"$VENV/bin/antsibull-changelog" lint
+"$VENV/bin/antsibull-changelog" lint-changelog-yaml changelogs/changelog.yaml
+
 rm -rf "$DEST"; mkdir -p "$DEST"
 # Only what is tracked or about to be: the collection as git would ship it.
 cd "$ROOT"
