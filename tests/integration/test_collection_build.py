@@ -3,12 +3,17 @@
 import glob
 import os
 import subprocess
+import tarfile
 
 import yaml
 
 from fleet_testlib import ROOT
 
 BIN = os.path.join(ROOT, '.venv', 'bin')
+# Development scaffolding that must never reach users: top-level names, and names at any depth.
+DEV_TOP = ('.venv', '.state', '.lab', '.cache', '.ci', 'reports', 'tests', 'molecule', 'scripts',
+           'benchmarks/results', 'Makefile', 'requirements-dev.txt')
+DEV_ANYWHERE = ('.pytest_cache', '.hypothesis', '__pycache__', '.molecule')
 MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, 'plugins', 'modules', '*.py'))
                  if not p.endswith('__init__.py'))
 
@@ -19,6 +24,17 @@ def test_build_install_and_doc_every_module(tmp_path):
                    check=True, capture_output=True, cwd=ROOT)
     tarballs = list(out.glob('fleet-docker-*.tar.gz'))
     assert len(tarballs) == 1
+    with tarfile.open(str(tarballs[0])) as tar:
+        names = [name.rstrip('/') for name in tar.getnames()]
+    for name in names:
+        parts = name.split('/')
+        assert not any(name == top or name.startswith(top + '/') or parts[0].startswith(top + '-')
+                       for top in DEV_TOP), name
+        assert not set(parts) & set(DEV_ANYWHERE), name
+        assert not name.endswith(('.pyc', '.tar.gz')), name
+    for needed in ('LICENSE', 'README.md', 'meta/runtime.yml', 'changelogs/changelog.yaml',
+                   'playbooks/site.yml', 'roles/app/meta/argument_specs.yml'):
+        assert needed in names, needed
     dest = tmp_path / 'collections'
     subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '--force', '-p', str(dest), str(tarballs[0])],
                    check=True, capture_output=True)
