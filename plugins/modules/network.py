@@ -17,7 +17,7 @@ description:
     O(driver_options) and O(ipam_driver_options) compare only the keys the task names.
   - The engine cannot change a network in place, so any difference means removing and creating it again; settings
     the task leaves unset are carried over from the old network.
-  - With containers attached (running, stopped or created: a stopped container would not start again without its
+  - With containers attached (running, stopped or created; a stopped container would not start again without its
     network), a recreate or a removal fails and names them, unless O(force=true). With force they
     are disconnected, the network is recreated (or removed) and they are reconnected with their aliases, links and
     static IPv4 and IPv6 addresses. The containers themselves are kept (same IDs); addresses the engine chose are
