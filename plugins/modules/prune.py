@@ -53,6 +53,7 @@ options:
         newer engines also mark them with the label C(com.docker.volume.anonymous).
     type: bool
     default: false
+    version_added: 0.2.0
   volumes_filters:
     description: Only volumes matching these; keys V(label) and V(label!) (volumes have no creation filter).
     type: dict
