@@ -288,8 +288,8 @@ stderr:
 """
 
 from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.container_spec import CONTAINER_OPTIONS
-from ansible_collections.fleet.docker.plugins.module_utils.containers import converge_container
+from ansible_collections.fleet.docker.plugins.module_utils.containers.converge import converge_container
+from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS
 
 
 def main():

@@ -142,7 +142,7 @@ summary:
            updated: 0, started: 1, restarted: 0, stopped: 0, removed: 0}
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.batch import converge_batch
+from ansible_collections.fleet.docker.plugins.module_utils.containers.batch import converge_batch
 from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
 
 ARGS = dict(

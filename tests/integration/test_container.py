@@ -93,7 +93,8 @@ def test_port_change_recreates_and_keeps_named_volume_data(engine, janitor, name
     assert result.changed and 'recreated' in result['actions']
     assert result['container']['id'] != first['container']['id']
     assert result['changes'] == [dict(option='ports', before=['127.0.0.1:%d:80/tcp' % port],
-                                      after=['127.0.0.1:%d:80/tcp' % new_port], how='recreate')]
+                                      after=['127.0.0.1:%d:80/tcp' % new_port], how='recreate',
+                                      engine={'80/tcp': [['127.0.0.1', str(new_port)]]})]
     assert result['diff']['before']['ports'] == ['127.0.0.1:%d:80/tcp' % port]
     assert result['diff']['after']['ports'] == ['127.0.0.1:%d:80/tcp' % new_port]
     status, body = engine_http_get(new_port, '/marker.html')

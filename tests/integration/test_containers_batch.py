@@ -5,7 +5,7 @@ import tempfile
 
 from fleet_testlib import TEST_LABEL, WEB, converge_twice, engine_http_get, free_port, run_module, unique
 
-from ansible_collections.fleet.docker.plugins.module_utils.batch import PROJECT_LABEL
+from ansible_collections.fleet.docker.plugins.module_utils.containers.batch import PROJECT_LABEL
 
 IMAGE = WEB + ':1.0'
 HTML = '/usr/share/nginx/html'

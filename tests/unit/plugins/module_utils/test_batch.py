@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils import batch
-from ansible_collections.fleet.docker.plugins.module_utils.batch import (
+from ansible_collections.fleet.docker.plugins.module_utils.containers import batch
+from ansible_collections.fleet.docker.plugins.module_utils.containers.batch import (
     PROJECT_LABEL, BatchInputError, converge_batch, merge_item, purge_candidates, run_parallel, summarize,
     validate_items)
 from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given, settings, strategies as st, HealthCheck
 
 from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils import container_spec as cs
+from ansible_collections.fleet.docker.plugins.module_utils.containers import values as cs
 from ansible_collections.fleet.docker.plugins.module_utils.image_ref import parse_reference
 from ansible_collections.fleet.docker.plugins.module_utils.ancestry import parse_ancestors
 

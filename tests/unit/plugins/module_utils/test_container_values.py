@@ -1,11 +1,12 @@
 import pytest
 
 from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.container_spec import (
-    CONTAINER_OPTIONS, ContainerSpecError, EnvSpecError, PortSpecError, VolumeSpecError, build_spec, bind_string,
-    create_config, normalize_binds, normalize_port_bindings, parse_command, parse_env, parse_env_file_text,
-    parse_mounts, parse_port, parse_ports, parse_restart_policy, parse_volume, parse_volumes, port_strings,
-    read_env_file)
+from ansible_collections.fleet.docker.plugins.module_utils.containers.options import (
+    CONTAINER_OPTIONS, build_spec, create_config)
+from ansible_collections.fleet.docker.plugins.module_utils.containers.values import (
+    ContainerSpecError, EnvSpecError, PortSpecError, VolumeSpecError, bind_string, normalize_binds,
+    normalize_port_bindings, parse_command, parse_env, parse_env_file_text, parse_mounts, parse_port, parse_ports,
+    parse_restart_policy, parse_volume, parse_volumes, port_strings, read_env_file)
 
 
 @pytest.mark.parametrize('text, expected', [
@@ -231,7 +232,7 @@ def test_build_spec_full():
     assert spec['ports'] == {'80/tcp': [['', '8080']]}
     assert spec['env'] == {'A': '1'} and spec['command'] == ['a', 'b']
     # The user's order: the first network becomes the network mode.
-    assert spec['networks'] == ['n2', 'n1']
+    assert [n['name'] for n in spec['networks']] == ['n2', 'n1']
 
 
 def test_build_spec_env_file_then_env_wins(tmp_path):
@@ -244,7 +245,7 @@ def test_build_spec_env_file_then_env_wins(tmp_path):
 @pytest.mark.parametrize('kw, fragment', [
     (dict(name='bad name'), 'Invalid container name'),
     (dict(name='wb', image='UPPER:1'), 'lowercase'),
-    (dict(name='wb', volumes=['/a:/d'], mounts=[{'type': 'volume', 'target': '/d'}]), 'both volumes and mounts'),
+    (dict(name='wb', volumes=['/a:/d'], mounts=[{'type': 'volume', 'target': '/d'}]), 'given twice'),
     (dict(name='wb', network_mode='host', networks=['x']), 'cannot be combined'),
     (dict(name='wb', network_mode='container:'), 'needs a container'),
     (dict(name='wb', working_dir='rel'), 'absolute'),

@@ -17,8 +17,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.fleet.docker.plugins.module_utils.connection import (
     MAX_POOL_SIZE, FleetDockerError, daemon_of, describe_error)
-from ansible_collections.fleet.docker.plugins.module_utils.container_spec import CONTAINER_OPTIONS, build_spec
-from ansible_collections.fleet.docker.plugins.module_utils.containers import ImageCache, converge_container
+from ansible_collections.fleet.docker.plugins.module_utils.containers.converge import ImageCache, converge_container
+from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS, build_spec
 
 PROJECT_LABEL = 'fleet.docker.project'
 MAX_PARALLEL = MAX_POOL_SIZE  # one pooled connection per thread

@@ -13,8 +13,9 @@
 Anonymous volumes of the old container (an image's ``VOLUME`` paths) are attached to the new one
 at the same paths, as ``docker compose`` does, so their data survives an image upgrade.
 
-If the engine dies midway, the next run finds the temporary container by its label:
-``clear_leftovers`` removes it, or, when the old container is already gone, renames it into place.
+If the engine dies midway, the next run finds the temporary container by its label
+(``find_leftovers``): the plan removes it, or, when the old container is already gone, renames it
+into place.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 from ansible_collections.fleet.docker.plugins.module_utils.connection import (
     APIError, DockerException, EngineStepError, RequestException, describe_error)
-from ansible_collections.fleet.docker.plugins.module_utils.container_ops import (
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
     create_container, lookup_container, remove_container, stop_container)
 from ansible_collections.fleet.docker.plugins.module_utils.images import inspect_image
 from ansible_collections.fleet.docker.plugins.module_utils.naming import (
@@ -51,32 +52,6 @@ def find_leftovers(client, name: str) -> list:
     listed = client.containers(all=True, filters={'label': '%s=%s' % (REPLACEMENT_LABEL, name)})
     found = [c for c in listed if (c.get('Labels') or {}).get(REPLACEMENT_LABEL) == name and _name(c) != name]
     return sorted(found, key=lambda c: c.get('Created') or 0, reverse=True)
-
-
-def clear_leftovers(client, name: str, container: dict | None, check_mode: bool) -> tuple:
-    """Finish or undo what an interrupted recreate left; returns (container, actions).
-
-    With the old container still there, leftovers are removed (their anonymous volumes kept).
-    With it gone, the newest leftover is the only copy of the container: it is renamed into place.
-    """
-    leftovers = find_leftovers(client, name)
-    if not leftovers:
-        return container, []
-    actions = []
-    adopt = leftovers[0] if container is None else None
-    for other in leftovers:
-        if other is adopt:
-            continue
-        actions.append('removed-leftover')
-        if not check_mode:
-            remove_container(client, other['Id'], volumes=False)
-    if adopt is not None:
-        actions.append('adopted-leftover')
-        if check_mode:
-            return lookup_container(client, adopt['Id']), actions
-        client.rename(adopt['Id'], name)
-        container = lookup_container(client, adopt['Id'])
-    return container, actions
 
 
 def replacement_image(client, container: dict) -> str:

@@ -1,11 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleet.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Container options: the argument spec, one pure parser per option, and the desired spec.
+"""Container option values: one pure parser per kind of value, into one canonical form each.
 
 Nothing here talks to the engine, so every input error is found before anything is created.
-``CONTAINER_OPTIONS`` is the one argument spec for a container; the single-container module
-and any batch module validate their items against it.
+Parsers raise ContainerSpecError (never fail_json); ``options.py`` puts them into the table.
 """
 
 from __future__ import annotations
@@ -17,9 +16,8 @@ import re
 import shlex
 
 from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import parse_reference
 from ansible_collections.fleet.docker.plugins.module_utils.naming import (
-    PULL_POLICIES, RESTART_POLICIES, SPECIAL_NETWORK_MODES, check_restricted_name, is_volume_name)
+    RESTART_POLICIES, SPECIAL_NETWORK_MODES, is_volume_name)
 
 STATES = ('started', 'stopped', 'present', 'absent')
 MOUNT_TYPES = ('bind', 'volume', 'tmpfs')
@@ -28,42 +26,6 @@ PROTOCOLS = ('tcp', 'udp', 'sctp')
 VOLUME_FLAGS = ('z', 'Z', 'nocopy', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave')
 # str.isdigit() also accepts superscripts and Arabic-Indic digits, which int() reads or rejects.
 _ASCII_DIGITS = re.compile(r'^[0-9]+$')
-
-CONTAINER_OPTIONS = dict(
-    name=dict(type='str', required=True),
-    image=dict(type='str'),
-    command=dict(type='raw'),
-    entrypoint=dict(type='raw'),
-    state=dict(type='str', default='started', choices=list(STATES)),
-    restart=dict(type='bool', default=False),
-    recreate=dict(type='bool', default=False),
-    ports=dict(type='list', elements='str'),
-    publish_all=dict(type='bool'),
-    volumes=dict(type='list', elements='str'),
-    mounts=dict(type='list', elements='dict', options=dict(
-        type=dict(type='str', default='volume', choices=list(MOUNT_TYPES)),
-        source=dict(type='str'),
-        target=dict(type='str', required=True),
-        read_only=dict(type='bool', default=False),
-    )),
-    env=dict(type='dict'),
-    env_file=dict(type='path'),
-    restart_policy=dict(type='str', choices=list(RESTART_POLICIES)),
-    restart_retries=dict(type='int'),
-    labels=dict(type='dict'),
-    hostname=dict(type='str'),
-    user=dict(type='str'),
-    working_dir=dict(type='str'),
-    networks=dict(type='list', elements='str'),
-    network_mode=dict(type='str'),
-    auto_remove=dict(type='bool'),
-    interactive=dict(type='bool'),
-    tty=dict(type='bool'),
-    pull=dict(type='str', default='missing', choices=list(PULL_POLICIES)),
-    stop_timeout=dict(type='int'),
-    detach=dict(type='bool', default=True),
-)
-
 
 class ContainerSpecError(FleetDockerError):
     """An option value that cannot describe a container."""
@@ -486,124 +448,385 @@ def parse_network_mode(mode, networks):
     return 'bridge' if mode == 'default' else mode
 
 
-# ------------------------------------------------------------------------------- desired spec
+# ------------------------------------------------------------------------- sizes and durations
 
-# Options that describe the container; the rest (state, pull, ...) describe the task.
-COMPARED_OPTIONS = ('image', 'command', 'entrypoint', 'ports', 'publish_all', 'volumes', 'mounts', 'env',
-                    'labels', 'restart_policy', 'hostname', 'user', 'working_dir', 'networks', 'network_mode',
-                    'auto_remove', 'interactive', 'tty')
+_SIZE = re.compile(r'^([0-9]+(?:\.[0-9]+)?)\s*([kmgtp]?)(i?b)?$', re.IGNORECASE)
+_SIZE_UNITS = dict(('kmgtp'[i], 1024 ** (i + 1)) for i in range(5))
 
 
-def build_spec(params):
-    """Validate one container's params and return the desired spec; raises ContainerSpecError.
+def parse_size(option: str, value, unlimited: bool = False) -> int:
+    """``512m``, ``1g``, ``1.5G``, ``1024`` or an int of bytes -> bytes, like ``docker run --memory``.
 
-    The spec holds only the options the user set, in comparable form, so comparison never
-    invents drift from options nobody asked for.
+    ``unlimited`` accepts -1 (memory_swap).
     """
-    params = dict((k, params.get(k, v.get('default'))) for k, v in CONTAINER_OPTIONS.items())
-    spec = dict(name=check_restricted_name('container', params['name']))
-    if params['image'] is not None:
-        spec['image_ref'] = parse_reference(params['image'], default_tag='latest')
-        spec['image'] = params['image']
-    for option in ('command', 'entrypoint'):
-        if params[option] is not None:
-            spec[option] = parse_command(params[option], option)
-    if params['ports'] is not None:
-        spec['ports'] = parse_ports(params['ports'])
-    if params['volumes'] is not None:
-        spec['volumes'] = parse_volumes(params['volumes'])
-    if params['mounts'] is not None:
-        spec['mounts'] = parse_mounts(params['mounts'])
-    targets = [v['target'] for v in spec.get('volumes', {}).get('binds', [])]
-    targets += spec.get('volumes', {}).get('anonymous', []) + [m['target'] for m in spec.get('mounts', [])]
-    duplicate = sorted(set(t for t in targets if targets.count(t) > 1))
-    if duplicate:
-        raise VolumeSpecError('The container path %s is given in both volumes and mounts.' % duplicate[0])
-    if params['env'] is not None or params['env_file'] is not None:
-        env = read_env_file(params['env_file']) if params['env_file'] else {}
-        env.update(parse_env(params['env']))
-        spec['env'] = env
-    if params['labels'] is not None:
-        spec['labels'] = parse_labels(params['labels'])
-    policy = parse_restart_policy(params['restart_policy'], params['restart_retries'])
-    if policy is not None:
-        spec['restart_policy'] = policy
-    networks = params['networks']
-    if networks is not None:
-        if any(not n or not isinstance(n, str) for n in networks):
-            raise ContainerSpecError('networks must be a list of network names.')
-        # The user's order counts: the first network becomes the network mode.
-        spec['networks'] = list(dict.fromkeys(networks))
-    mode = parse_network_mode(params['network_mode'], networks)
-    if mode is not None:
-        spec['network_mode'] = mode
-    for option in ('publish_all', 'auto_remove', 'interactive', 'tty', 'hostname', 'user', 'working_dir'):
-        if params[option] is not None:
-            spec[option] = params[option]
-    if spec.get('working_dir') is not None and not spec['working_dir'].startswith('/'):
-        raise ContainerSpecError('working_dir %r must be an absolute path.' % spec['working_dir'])
-    if params['stop_timeout'] is not None and params['stop_timeout'] < 0:
-        raise ContainerSpecError('stop_timeout must be 0 or more seconds.')
-    if params['auto_remove'] and params['detach'] is False:
-        raise ContainerSpecError('detach: false cannot collect the output of an auto_remove container; '
-                                 'drop one of the two.')
-    return spec
+    if isinstance(value, bool):
+        raise ContainerSpecError('Invalid %s %r: expected a size such as 512m or 1g.' % (option, value))
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        if unlimited and text == '-1':
+            return -1
+        match = _SIZE.match(text)
+        if not match:
+            raise ContainerSpecError('Invalid %s %r: expected bytes or a number with a unit b, k, m, g, t or p '
+                                     '(such as 512m or 1g).' % (option, str(value)[:100]))
+        number = int(float(match.group(1)) * _SIZE_UNITS.get(match.group(2).lower(), 1))
+    if unlimited and number == -1:
+        return -1
+    if number < 0:
+        raise ContainerSpecError('Invalid %s %r: a size cannot be negative.' % (option, value))
+    return number
 
 
-def create_config(spec, params, image=None, inherited_volumes=(), extra_labels=None):
-    """The engine's create body for a spec: only what the user set, so the image fills the rest.
+_DURATION_PART = re.compile(r'([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|\u00b5s|ms|s|m|h)')
+_NANOS = dict(ns=1, us=1000, ms=10 ** 6, s=10 ** 9, m=60 * 10 ** 9, h=3600 * 10 ** 9)
+_NANOS['\u00b5s'] = 1000
 
-    ``image`` stands in when the task names none (a recreate keeps the container's own image);
-    ``inherited_volumes`` are ``(volume name, target)`` pairs an old container's anonymous
-    volumes are carried over with; ``extra_labels`` are our own bookkeeping labels.
+
+def parse_duration(option: str, value) -> int:
+    """Go durations (``1m30s``, ``500ms``) or seconds as a number -> nanoseconds, as the engine stores them."""
+    if isinstance(value, bool):
+        raise ContainerSpecError('Invalid %s %r: expected a duration such as 30s or 1m30s.' % (option, value))
+    if isinstance(value, (int, float)):
+        nanos = int(round(value * 10 ** 9))
+    else:
+        text = str(value).strip()
+        if _ASCII_DIGITS.match(text):
+            nanos = int(text) * 10 ** 9
+        else:
+            pos, nanos = 0, 0
+            for match in _DURATION_PART.finditer(text):
+                if match.start() != pos:
+                    break
+                nanos += int(round(float(match.group(1)) * _NANOS[match.group(2)]))
+                pos = match.end()
+            if pos != len(text) or not text:
+                raise ContainerSpecError('Invalid %s %r: expected a duration such as 30s, 1m30s or 500ms.'
+                                         % (option, text[:100]))
+    if nanos < 0:
+        raise ContainerSpecError('Invalid %s %r: a duration cannot be negative.' % (option, value))
+    return nanos
+
+
+def parse_cpus(value) -> int:
+    """``1.5`` CPUs -> NanoCpus, like ``docker run --cpus``."""
+    try:
+        cpus = float(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        cpus = None
+    if cpus is None or cpus != cpus or cpus <= 0:
+        raise ContainerSpecError('Invalid cpus %r: expected a number of CPUs greater than 0, such as 0.5 or 2.'
+                                 % (str(value)[:100],))
+    return int(round(cpus * 10 ** 9))
+
+
+# ------------------------------------------------------------------------------ lists and sets
+
+def parse_strings(option: str, values) -> list:
+    """A list of non-empty strings (numbers become strings)."""
+    out = []
+    for value in values or []:
+        text = scalar_string(option, value)
+        if not text or '\x00' in text:
+            raise ContainerSpecError('Invalid %s entry %r: it must be a non-empty string.' % (option, value))
+        out.append(text)
+    return out
+
+
+def canonical_capability(name: str) -> str:
+    """``net_admin``, ``NET_ADMIN`` and ``CAP_NET_ADMIN`` are one capability; newer engines store CAP_X."""
+    text = name.strip().upper()
+    if text == 'ALL' or text.startswith('CAP_'):
+        return text
+    return 'CAP_' + text
+
+
+_CAPABILITY = re.compile(r'^(ALL|CAP_[A-Z0-9_]+)$')
+
+
+def parse_capabilities(option: str, values) -> list:
+    out = []
+    for text in parse_strings(option, values):
+        cap = canonical_capability(text)
+        if not _CAPABILITY.match(cap):
+            raise ContainerSpecError('Invalid %s entry %r: expected a capability such as NET_ADMIN or ALL.'
+                                     % (option, text[:100]))
+        out.append(cap)
+    return sorted(set(out))
+
+
+def parse_etc_hosts(value) -> list:
+    """``{host: ip}`` -> sorted ``host:ip`` strings (``HostConfig.ExtraHosts``)."""
+    out = []
+    for host, address in (value or {}).items():
+        host, address = str(host), scalar_string('etc_hosts value for %s' % host, address)
+        if not host or any(ch in host for ch in ' :=/\x00'):
+            raise ContainerSpecError('Invalid etc_hosts name %r: a host name has no spaces, ":" or "=".' % host[:100])
+        if address != 'host-gateway':
+            try:
+                address = str(ipaddress.ip_address(address))
+            except ValueError:
+                raise ContainerSpecError('Invalid etc_hosts address %r for %s: expected an IP address or '
+                                         'host-gateway.' % (address[:100], host))
+        out.append('%s:%s' % (host, address))
+    return sorted(set(out))
+
+
+def normalize_extra_hosts(entries) -> list:
+    """Engine ExtraHosts (``host:ip``, or ``host=ip`` from newer CLIs) -> our ``host:ip`` form."""
+    out = []
+    for entry in entries or []:
+        sep = min([i for i in (entry.find(':'), entry.find('=')) if i >= 0] or [len(entry)])
+        host, address = entry[:sep], entry[sep + 1:].strip('[]')
+        try:
+            address = str(ipaddress.ip_address(address))
+        except ValueError:
+            pass
+        out.append('%s:%s' % (host, address))
+    return sorted(set(out))
+
+
+def parse_ulimits(values) -> list:
+    """``nofile:1024:2048``, ``nofile=1024:2048`` or ``{name, soft, hard}`` -> sorted engine Ulimits."""
+    out = {}
+    for item in values or []:
+        if isinstance(item, dict):
+            name, soft, hard = item.get('name'), item.get('soft'), item.get('hard', item.get('soft'))
+        else:
+            text = str(item).strip()
+            name, sep, rest = text.partition('=') if '=' in text else text.partition(':')
+            soft, _sep, hard = rest.partition(':')
+            hard = hard or soft
+            if not sep:
+                soft = hard = None
+        try:
+            soft, hard = int(soft), int(hard)
+        except (TypeError, ValueError):
+            raise ContainerSpecError('Invalid ulimits entry %r: expected name:soft[:hard], such as nofile:1024:2048.'
+                                     % (str(item)[:100],))
+        name = str(name or '').strip().lower()
+        if not re.match(r'^[a-z]+$', name):
+            raise ContainerSpecError('Invalid ulimits entry %r: the name must be a limit such as nofile or nproc.'
+                                     % (str(item)[:100],))
+        if soft > hard and hard != -1:
+            raise ContainerSpecError('Invalid ulimits entry %r: the soft limit %d is above the hard limit %d.'
+                                     % (str(item)[:100], soft, hard))
+        out[name] = dict(Name=name, Soft=soft, Hard=hard)
+    return [out[name] for name in sorted(out)]
+
+
+def parse_devices(values) -> list:
+    """``/dev/x[:/dev/y][:rwm]`` -> sorted engine DeviceMappings."""
+    out = []
+    for text in parse_strings('devices', values):
+        parts = text.split(':')
+        perms = 'rwm'
+        if len(parts) > 1 and re.match(r'^[rwm]{1,3}$', parts[-1]):
+            perms = parts.pop()
+        if len(parts) == 1:
+            parts.append(parts[0])
+        if len(parts) != 2 or not all(p.startswith('/') for p in parts):
+            raise ContainerSpecError('Invalid devices entry %r: expected /dev/host[:/dev/container][:rwm].' % text[:100])
+        out.append(dict(PathOnHost=parts[0], PathInContainer=parts[1], CgroupPermissions=perms))
+    return sorted(out, key=lambda d: (d['PathInContainer'], d['PathOnHost']))
+
+
+def parse_device_requests(values) -> list:
+    """``--gpus``-style requests ``{driver, count, device_ids, capabilities, options}`` -> engine DeviceRequests."""
+    out = []
+    for item in values or []:
+        if not isinstance(item, dict):
+            raise ContainerSpecError('Invalid device_requests entry %r: expected a dict.' % (str(item)[:100],))
+        count = item.get('count')
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < -1):
+            raise ContainerSpecError('Invalid device_requests count %r: a number, or -1 for all devices.' % (count,))
+        caps = item.get('capabilities') or []
+        if caps and not all(isinstance(group, list) for group in caps):
+            raise ContainerSpecError('Invalid device_requests capabilities: a list of lists, such as [[gpu]].')
+        out.append(dict(Driver=str(item.get('driver') or ''), Count=count if count is not None else 0,
+                        DeviceIDs=parse_strings('device_ids', item.get('device_ids')) or None,
+                        Capabilities=[parse_strings('capabilities', group) for group in caps] or None,
+                        Options=dict((str(k), scalar_string('device_requests option', v))
+                                     for k, v in (item.get('options') or {}).items()) or None))
+    return out
+
+
+def normalize_device_requests(requests) -> list:
+    out = []
+    for item in requests or []:
+        out.append(dict(Driver=item.get('Driver') or '', Count=item.get('Count') or 0,
+                        DeviceIDs=item.get('DeviceIDs') or None, Capabilities=item.get('Capabilities') or None,
+                        Options=item.get('Options') or None))
+    return out
+
+
+_TMPFS_SIZE = re.compile(r'^size=[0-9]+[kmg%]?$', re.IGNORECASE)
+
+
+def _tmpfs_options(path: str, text: str) -> str:
+    options = [o for o in text.split(',') if o]
+    for option in options:
+        if option.startswith('size=') and not _TMPFS_SIZE.match(option):
+            raise ContainerSpecError('Invalid tmpfs option %r for %s: size is bytes or a number with k, m or g.'
+                                     % (option, path))
+        if option.startswith('mode=') and not re.match(r'^mode=[0-7]{3,4}$', option):
+            raise ContainerSpecError('Invalid tmpfs option %r for %s: mode is octal, such as 1777.' % (option, path))
+    return ','.join(sorted(options))
+
+
+def parse_tmpfs(values) -> dict:
+    """``/path[:size=64m,mode=1777]`` -> ``{path: options}`` with the options in a stable order."""
+    out = {}
+    for text in parse_strings('tmpfs', values):
+        path, _sep, options = text.partition(':')
+        path = _container_path(path, text, 'tmpfs')
+        if path in out:
+            raise ContainerSpecError('Invalid tmpfs: the container path %s is used twice.' % path)
+        out[path] = _tmpfs_options(path, options)
+    return out
+
+
+def normalize_tmpfs(tmpfs) -> dict:
+    return dict((posixpath.normpath(path), ','.join(sorted(o for o in (options or '').split(',') if o)))
+                for path, options in (tmpfs or {}).items())
+
+
+_SIGNAL = re.compile(r'^(SIG)?[A-Z][A-Z0-9]*([+-][0-9]+)?$')
+
+
+def parse_signal(value) -> str:
+    """``term``, ``TERM``, ``SIGTERM`` -> ``SIGTERM``; a number stays a number."""
+    text = scalar_string('stop_signal', value).strip()
+    if _ASCII_DIGITS.match(text):
+        return text
+    upper = text.upper()
+    if not _SIGNAL.match(upper):
+        raise ContainerSpecError('Invalid stop_signal %r: expected a signal name such as SIGTERM, or a number.'
+                                 % text[:100])
+    return upper if upper.startswith('SIG') else 'SIG' + upper
+
+
+def parse_sysctls(value) -> dict:
+    out = {}
+    for key, item in (value or {}).items():
+        key = str(key)
+        if not re.match(r'^[a-z0-9_][a-z0-9_./-]*$', key):
+            raise ContainerSpecError('Invalid sysctls name %r: expected a kernel parameter such as '
+                                     'net.ipv4.ip_forward.' % key[:100])
+        out[key] = scalar_string('sysctls value for %s' % key, item)
+    return out
+
+
+def parse_exposed_ports(values) -> list:
+    """``8080``, ``53/udp``, ``8000-8002`` -> sorted ``port/proto`` keys, like EXPOSE."""
+    out = set()
+    for text in parse_strings('exposed_ports', values):
+        port, _sep, proto = text.partition('/')
+        proto = (proto or 'tcp').lower()
+        if proto not in PROTOCOLS:
+            raise PortSpecError('Invalid exposed_ports entry %r: the protocol must be tcp, udp or sctp.' % text)
+        low, high = _port_range(port, text, 'port')
+        out.update('%d/%s' % (number, proto) for number in range(low, high + 1))
+    return sorted(out, key=lambda k: (int(k.split('/')[0]), k))
+
+
+# -------------------------------------------------------------------------------- healthcheck
+
+HEALTHCHECK_DURATIONS = (('interval', 'Interval'), ('timeout', 'Timeout'), ('start_period', 'StartPeriod'),
+                         ('start_interval', 'StartInterval'))
+_ONE_MS = 10 ** 6
+
+
+def parse_healthcheck(value) -> dict:
+    """The ``healthcheck`` option -> the engine's Healthcheck, holding only what the task set.
+
+    ``test`` as a string runs in a shell (``CMD-SHELL``); a list is an argv (``CMD``) unless it
+    starts with CMD, CMD-SHELL or NONE. ``disable: true`` (or ``test: [NONE]``) turns the image's off.
     """
-    config = dict(Image=image or spec['image'])
-    host = dict()
-    if spec.get('command'):
-        # An empty command means the image's CMD, which the engine fills in when Cmd is left out.
-        config['Cmd'] = spec['command']
-    if 'entrypoint' in spec:
-        config['Entrypoint'] = spec['entrypoint'] or ['']
-    if 'env' in spec:
-        config['Env'] = ['%s=%s' % item for item in sorted(spec['env'].items())]
-    if 'labels' in spec or extra_labels:
-        config['Labels'] = dict(spec.get('labels') or {}, **(extra_labels or {}))
-    for option, key in (('hostname', 'Hostname'), ('user', 'User'), ('working_dir', 'WorkingDir'),
-                        ('tty', 'Tty')):
-        if option in spec:
-            config[key] = spec[option]
-    if spec.get('interactive'):
-        config['OpenStdin'] = True
-        config['StdinOnce'] = False
-    if params.get('stop_timeout') is not None:
-        config['StopTimeout'] = params['stop_timeout']
-    if spec.get('ports'):
-        config['ExposedPorts'] = dict((key, {}) for key in spec['ports'])
-        host['PortBindings'] = to_port_bindings(spec['ports'])
-    if 'publish_all' in spec:
-        host['PublishAllPorts'] = spec['publish_all']
-    volumes = spec.get('volumes') or {}
-    binds = [bind_string(v) for v in volumes.get('binds') or []]
-    binds += ['%s:%s' % pair for pair in inherited_volumes]
-    if binds:
-        host['Binds'] = binds
-    if volumes.get('anonymous'):
-        config['Volumes'] = dict((target, {}) for target in volumes['anonymous'])
-    if spec.get('mounts'):
-        host['Mounts'] = to_api_mounts(spec['mounts'])
-    if 'restart_policy' in spec:
-        host['RestartPolicy'] = restart_policy_body(spec['restart_policy'])
-    if 'auto_remove' in spec:
-        host['AutoRemove'] = spec['auto_remove']
-    networks = spec.get('networks') or []
-    mode = spec.get('network_mode')
-    if mode:
-        host['NetworkMode'] = mode
-    elif networks:
-        host['NetworkMode'] = networks[0]
-    if networks:
-        first = mode if mode and mode in networks else (networks[0] if not mode else None)
-        if first:
-            config['NetworkingConfig'] = dict(EndpointsConfig={first: {}})
-    config['HostConfig'] = host
-    return config
+    if not isinstance(value, dict):
+        raise ContainerSpecError('Invalid healthcheck: expected a dict with test, interval, timeout, retries, ...')
+    if value.get('disable'):
+        return dict(Test=['NONE'])
+    out = {}
+    test = value.get('test')
+    if test is not None:
+        if isinstance(test, str):
+            if not test.strip():
+                raise ContainerSpecError('Invalid healthcheck test: it is empty.')
+            test = ['CMD-SHELL', test]
+        else:
+            test = parse_strings('healthcheck test', test)
+            if not test:
+                raise ContainerSpecError('Invalid healthcheck test: it is empty.')
+            if test[0] not in ('CMD', 'CMD-SHELL', 'NONE'):
+                test = ['CMD'] + test
+            if test[0] == 'CMD-SHELL' and len(test) != 2:
+                raise ContainerSpecError('Invalid healthcheck test: CMD-SHELL takes exactly one command string.')
+        out['Test'] = test
+    for option, key in HEALTHCHECK_DURATIONS:
+        if value.get(option) is not None:
+            nanos = parse_duration('healthcheck %s' % option, value[option])
+            # The engine refuses durations between 0 and 1 ms; 0 means "inherit".
+            if 0 < nanos < _ONE_MS:
+                raise ContainerSpecError('Invalid healthcheck %s %r: at least 1ms, or 0 for the default.'
+                                         % (option, value[option]))
+            out[key] = nanos
+    if value.get('retries') is not None:
+        retries = value['retries']
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ContainerSpecError('Invalid healthcheck retries %r: 0 or more.' % (retries,))
+        out['Retries'] = retries
+    if not out:
+        raise ContainerSpecError('Invalid healthcheck: set test (or disable: true).')
+    return out
+
+
+# ------------------------------------------------------------------------ networks and modes
+
+def parse_network_entries(values) -> list:
+    """``networks`` items, names or ``{name, aliases, ipv4_address, ipv6_address, links}`` -> dicts in order."""
+    out, seen = [], set()
+    for item in values or []:
+        entry = dict(name=item) if isinstance(item, str) else item
+        if not isinstance(entry, dict) or not isinstance(entry.get('name'), str) or not entry['name']:
+            raise ContainerSpecError('Invalid networks entry %r: a network name or a dict with name.'
+                                     % (str(item)[:100],))
+        unknown = sorted(set(entry) - set(('name', 'aliases', 'ipv4_address', 'ipv6_address', 'links')))
+        if unknown:
+            raise ContainerSpecError('Invalid networks entry for %s: unsupported key(s) %s.'
+                                     % (entry['name'], ', '.join(unknown)))
+        name = entry['name']
+        if name in seen:
+            continue
+        seen.add(name)
+        parsed = dict(name=name, aliases=sorted(set(parse_strings('aliases', entry.get('aliases')))),
+                      links=sorted(set(parse_strings('links', entry.get('links')))),
+                      ipv4_address=None, ipv6_address=None)
+        for key, kind in (('ipv4_address', ipaddress.IPv4Address), ('ipv6_address', ipaddress.IPv6Address)):
+            if entry.get(key):
+                try:
+                    parsed[key] = str(kind(str(entry[key])))
+                except ValueError:
+                    raise ContainerSpecError('Invalid networks entry for %s: %s %r is not an address.'
+                                             % (name, key, entry[key]))
+        out.append(parsed)
+    return out
+
+
+def parse_mode(option: str, value, plain=()) -> str:
+    """pid_mode / ipc_mode: one of ``plain`` or ``container:NAME``."""
+    text = str(value).strip()
+    if text in plain or (text.startswith('container:') and text[len('container:'):]):
+        return text
+    raise ContainerSpecError('Invalid %s %r: use %s or container:NAME.' % (option, text[:100], ', '.join(plain)))
+
+
+def parse_volumes_from(values) -> list:
+    out = []
+    for text in parse_strings('volumes_from', values):
+        name, _sep, mode = text.partition(':')
+        if mode not in ('', 'ro', 'rw') or not name:
+            raise ContainerSpecError('Invalid volumes_from entry %r: expected CONTAINER[:ro|rw].' % text[:100])
+        out.append(text)
+    return sorted(set(out))

@@ -10,8 +10,8 @@ go up untranslated; the module (or batch item) that reports them puts them into 
 from __future__ import annotations
 
 from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, NotFound, RequestException
-from ansible_collections.fleet.docker.plugins.module_utils.container_compare import UPDATE
-from ansible_collections.fleet.docker.plugins.module_utils.container_spec import create_config
+from ansible_collections.fleet.docker.plugins.module_utils.containers.options import (
+    BY_NAME, RECONNECT, create_config, endpoint_config, update_body)
 
 
 # ---------------------------------------------------------------------------------- lookups
@@ -84,13 +84,22 @@ def create_container(client, spec, params, network_mode=None, name=None, image=N
     container_id = created['Id']
     first = set(((config.get('NetworkingConfig') or {}).get('EndpointsConfig') or {}).keys())
     try:
-        for network in spec.get('networks') or []:
-            if network not in first:
-                client.connect_container_to_network(container_id, network)
+        for entry in spec.get('networks') or []:
+            if entry['name'] not in first:
+                connect(client, container_id, entry)
     except (APIError, RequestException):
         remove_container(client, container_id, volumes=True)
         raise
     return container_id
+
+
+def connect(client, container_id, entry):
+    """Connect to a network with the entry's aliases, addresses and links."""
+    endpoint = endpoint_config(entry)
+    ipam = endpoint.get('IPAMConfig') or {}
+    client.connect_container_to_network(container_id, entry['name'], aliases=endpoint.get('Aliases'),
+                                        links=endpoint.get('Links'), ipv4_address=ipam.get('IPv4Address'),
+                                        ipv6_address=ipam.get('IPv6Address'))
 
 
 def remove_container(client, container_id, volumes=False):
@@ -105,19 +114,49 @@ def stop_container(client, container_id, timeout=None):
     client.stop(container_id, timeout=timeout)
 
 
+def update_resources(client, container_id, body):
+    """POST /containers/{id}/update with the engine's field names (the SDK's helper lacks NanoCpus, PidsLimit)."""
+    url = client._url('/containers/{0}/update', container_id)  # pylint: disable=protected-access
+    return client._result(client._post_json(url, data=body), True)  # pylint: disable=protected-access
+
+
 def update_in_place(client, container, diffs):
-    """Apply the differences the engine can change on a live container."""
+    """Apply the differences the engine changes on a live container: resources and restart policy
+    in one ``docker update``, network endpoints by reconnecting. The container ID stays."""
+    body = update_body(diffs)
+    if body:
+        host = container.get('HostConfig') or {}
+        # Like at create, an unset swap limit follows memory (the engine stored twice the old memory).
+        if 'Memory' in body and 'MemorySwap' not in body and host.get('MemorySwap', 0) > 0 \
+                and host.get('MemorySwap') == 2 * (host.get('Memory') or 0):
+            body['MemorySwap'] = 2 * body['Memory'] if body['Memory'] else 0
+        update_resources(client, container['Id'], body)
     for entry in diffs:
-        if entry['how'] != UPDATE:
+        if entry['how'] == RECONNECT:
+            reconnect(client, container, entry['engine'])
+
+
+def reconnect(client, container, wanted):
+    """Make the container's endpoints ``wanted``: connect new ones, disconnect dropped ones, and
+    reconnect those whose aliases, addresses or links differ."""
+    have = dict((e['name'], e) for e in _endpoints(container))
+    want = dict((e['name'], e) for e in wanted)
+    for name in sorted(set(have) - set(want)):
+        client.disconnect_container_from_network(container['Id'], name)
+    for name in sorted(want):
+        if name in have and _same_endpoint(have[name], want[name]):
             continue
-        if entry['option'] == 'restart_policy':
-            client.update_container(container['Id'], restart_policy=entry['engine'])
-        elif entry['option'] == 'networks':
-            before, after = set(entry['before']), set(entry['after'])
-            for network in sorted(after - before):
-                client.connect_container_to_network(container['Id'], network)
-            for network in sorted(before - after):
-                client.disconnect_container_from_network(container['Id'], network)
+        if name in have:
+            client.disconnect_container_from_network(container['Id'], name)
+        connect(client, container['Id'], want[name])
+
+
+def _endpoints(container):
+    return BY_NAME['networks'].read(container, None)
+
+
+def _same_endpoint(have, want):
+    return all(have.get(key) == want.get(key) for key in ('aliases', 'links', 'ipv4_address', 'ipv6_address'))
 
 
 def wait_for_exit(client, container_id):
