@@ -4,7 +4,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="$ROOT/.venv"
 PY="${SANITY_PYTHON:-3.11}"
-DEST="$ROOT/.cache/sanity/ansible_collections/fleet/docker"
+# SANITY_DIR lets parallel runs (developers, CI) keep separate copies.
+DEST="${SANITY_DIR:-$ROOT/.cache/sanity}/ansible_collections/fleet/docker"
 
 # ansible-test downloads a pip bootstrap script from a host this machine cannot reach.
 # A local stand-in does the same job with ensurepip; write it only when missing.

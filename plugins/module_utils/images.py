@@ -17,7 +17,6 @@ from ansible_collections.fleet.docker.plugins.module_utils.registry import (
 )
 
 
-
 def inspect_image(client, name):
     """Image inspect for a name, reference or ID; None when the engine has no such image."""
     try:

@@ -81,7 +81,7 @@ def check_restricted_name(kind: str, name: str) -> str:
         raise InvalidNameError('Invalid %s name %r: use %s.' % (kind, _clip_name(name), RESTRICTED_NAME_TEXT))
     if kind == 'container' and len(bare) > MAX_CONTAINER_NAME:
         raise InvalidNameError('Invalid container name %r...: %d characters, at most %d.'
-                         % (bare[:40], len(bare), MAX_CONTAINER_NAME))
+                               % (bare[:40], len(bare), MAX_CONTAINER_NAME))
     return bare
 
 

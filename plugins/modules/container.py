@@ -148,10 +148,181 @@ options:
     type: str
   networks:
     description:
-      - Names of the networks to connect the container to; changed in place (connect and disconnect).
-      - Without O(network_mode), the first name, in the order given, is the container's network mode.
+      - Networks to connect the container to, as names or as dicts with C(name) and optionally C(aliases) (list),
+        C(ipv4_address), C(ipv6_address) and C(links) (list of C(container:alias)), like C(docker network connect).
+      - Drift is applied in place by connecting, disconnecting or reconnecting the container; its ID stays.
+      - Without O(network_mode), the first network, in the order given, is the container's network mode.
+      - What an entry does not set (aliases, addresses, links) is not compared. The engine's own aliases (the
+        container's name and short ID) are never drift.
+    type: list
+    elements: raw
+  domainname:
+    description: Domain name inside the container, like C(docker run --domainname).
+    type: str
+  exposed_ports:
+    description:
+      - Ports to expose without publishing them, like C(docker run --expose); C(PORT[/PROTO]) or a range
+        C(8000-8010).
+      - The image's C(EXPOSE) ports and the published O(ports) are exposed too and are not drift.
     type: list
     elements: str
+  tmpfs:
+    description:
+      - tmpfs mounts as C(PATH[:OPTIONS]), like C(docker run --tmpfs /run:size=64m,mode=1777).
+      - C(size) is bytes or a number with C(k), C(m) or C(g); C(mode) is octal.
+    type: list
+    elements: str
+  volumes_from:
+    description: Mount every volume of other containers, C(CONTAINER[:ro|rw]), like C(docker run --volumes-from).
+    type: list
+    elements: str
+  healthcheck:
+    description:
+      - The container's healthcheck, like C(docker run --health-*). Fields the task leaves out come from the image.
+      - Durations are Go durations (V(30s), V(1m30s), V(500ms)) or a number of seconds; the engine stores nanoseconds.
+    type: dict
+    suboptions:
+      test:
+        description:
+          - A string runs in a shell (C(CMD-SHELL)); a list is a command (C(CMD)) unless it starts with C(CMD),
+            C(CMD-SHELL) or C(NONE).
+        type: raw
+      interval:
+        description: Time between checks.
+        type: raw
+      timeout:
+        description: Time a check may take.
+        type: raw
+      retries:
+        description: Consecutive failures that make the container unhealthy.
+        type: int
+      start_period:
+        description: Start-up time during which failures do not count.
+        type: raw
+      start_interval:
+        description: Time between checks during O(healthcheck.start_period). Needs Docker API 1.44 (Docker 25) or newer.
+        type: raw
+      disable:
+        description: Turn off a healthcheck the image defines.
+        type: bool
+  wait_healthy:
+    description:
+      - After the task, wait until the container's healthcheck reports healthy (with O(state=started)).
+      - Fails, naming the container and its last check's output, after O(wait_timeout) seconds, or at once when the
+        container has no healthcheck or stops.
+    type: bool
+    default: false
+  wait_timeout:
+    description: Seconds O(wait_healthy) waits.
+    type: int
+    default: 120
+  memory:
+    description:
+      - Memory limit, like C(docker run --memory); bytes or a number with a unit, V(512m), V(1g).
+      - Updated in place (C(docker update)); the container ID stays. An unset O(memory_swap) that the engine set to
+        twice the old limit follows the new one, as at create.
+    type: raw
+  memory_reservation:
+    description: Soft memory limit (V(256m), V(1g), bytes); updated in place.
+    type: raw
+  memory_swap:
+    description: Memory plus swap limit (V(1g), bytes), V(-1) for unlimited swap; updated in place.
+    type: raw
+  cpus:
+    description: Number of CPUs, such as V(0.5) or V(2) (the engine's C(NanoCpus)); updated in place.
+    type: raw
+  cpu_shares:
+    description: Relative CPU weight (at least 2); updated in place.
+    type: int
+  cpuset_cpus:
+    description: CPUs the container may use, such as V(0-1) or V(0,2); updated in place.
+    type: str
+  pids_limit:
+    description: Maximum number of processes; V(0) or V(-1) means unlimited. Updated in place.
+    type: int
+  log_driver:
+    description: Logging driver, like C(docker run --log-driver); unset means the engine's default.
+    type: str
+  log_options:
+    description: Logging driver options, like C(docker run --log-opt); values become strings.
+    type: dict
+  etc_hosts:
+    description: Extra C(/etc/hosts) entries as C(host -> IP address) (or V(host-gateway)), like C(--add-host).
+    type: dict
+  dns_servers:
+    description: DNS server addresses, in order, like C(docker run --dns).
+    type: list
+    elements: str
+  dns_search_domains:
+    description: DNS search domains, in order, like C(docker run --dns-search).
+    type: list
+    elements: str
+  dns_opts:
+    description: Resolver options, like C(docker run --dns-option).
+    type: list
+    elements: str
+  cap_add:
+    description: Capabilities to add; V(NET_ADMIN), V(net_admin) and V(CAP_NET_ADMIN) are the same.
+    type: list
+    elements: str
+  cap_drop:
+    description: Capabilities to drop (V(ALL) for every one).
+    type: list
+    elements: str
+  privileged:
+    description: Give the container every capability and device, like C(docker run --privileged).
+    type: bool
+  devices:
+    description: Host devices, C(/dev/HOST[:/dev/CONTAINER][:rwm]), like C(docker run --device).
+    type: list
+    elements: str
+  device_requests:
+    description:
+      - Device requests, like C(docker run --gpus); each a dict with C(driver), C(count) (V(-1) for all),
+        C(device_ids), C(capabilities) (list of lists, such as C([[gpu]])) and C(options).
+    type: list
+    elements: dict
+  security_opts:
+    description: Security options, like C(docker run --security-opt no-new-privileges).
+    type: list
+    elements: str
+  group_add:
+    description: Additional groups for the process, like C(docker run --group-add).
+    type: list
+    elements: str
+  read_only:
+    description: Mount the container's root filesystem read-only.
+    type: bool
+  init:
+    description: Run an init process as PID 1 that reaps zombies and forwards signals, like C(docker run --init).
+    type: bool
+  ulimits:
+    description:
+      - Resource limits as C(NAME:SOFT[:HARD]) (also C(NAME=SOFT[:HARD])) or dicts with C(name), C(soft) and C(hard),
+        like C(docker run --ulimit nofile=1024:2048).
+    type: list
+    elements: raw
+  sysctls:
+    description: Namespaced kernel parameters, like C(docker run --sysctl net.ipv4.ip_unprivileged_port_start=0).
+    type: dict
+  shm_size:
+    description: Size of C(/dev/shm) (V(64m), V(1g), bytes).
+    type: raw
+  stop_signal:
+    description: Signal that stops the container (V(SIGTERM), V(TERM), V(15)); compared with the image's when unset.
+    type: str
+  pid_mode:
+    description: PID namespace, V(host) or C(container:NAME).
+    type: str
+  ipc_mode:
+    description: IPC namespace, V(none), V(private), V(shareable), V(host) or C(container:NAME).
+    type: str
+  comparisons:
+    description:
+      - How an option is compared with the container, per option name (and C(*) for every option).
+      - V(strict) (the default) compares exactly; V(allow_more_present) accepts extra items the container has in a list
+        or dict option (labels or env added by other tools); V(ignore) never compares it, so it never causes a change.
+    type: dict
   network_mode:
     description: V(bridge), V(host), V(none), C(container:NAME) or a network name, like C(docker run --network).
     type: str

@@ -147,7 +147,7 @@ def test_hosts_run_the_three_engines(lab):
         else:
             assert python == '/usr/bin/python3'
             origin = ssh(IPS[n - 1], python + ' -c "import docker, os; print(docker.__file__); '
-                                           'print(os.uname().release)"; cat /etc/os-release').stdout
+                         'print(os.uname().release)"; cat /etc/os-release').stdout
             assert origin.startswith('/usr/lib/python3/dist-packages/docker/'), origin
             assert ('VERSION_CODENAME=%s' % SUITES[kind]) in origin or (
                 kind == '28' and 'sid' in origin), origin

@@ -405,7 +405,7 @@ OPTIONS = (
            _put('config', 'Entrypoint', lambda value: value or ['']), kind='list', resolve=_resolve_entrypoint),
     Option('ports', dict(type='list', elements='str'), _param('ports', v.parse_ports),
            lambda c, i: v.normalize_port_bindings((c.get('HostConfig') or {}).get('PortBindings')), _write_ports,
-           display=lambda value: v.port_strings(value)),
+           display=v.port_strings),
     _flag('publish_all', 'HostConfig', 'PublishAllPorts'),
     Option('exposed_ports', dict(type='list', elements='str'), _param('exposed_ports', v.parse_exposed_ports),
            _read_exposed, _write_exposed, kind='set', resolve=_resolve_exposed),

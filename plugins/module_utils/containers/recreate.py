@@ -31,7 +31,6 @@ from ansible_collections.fleet.docker.plugins.module_utils.images import inspect
 from ansible_collections.fleet.docker.plugins.module_utils.naming import (
     ANONYMOUS_VOLUME_NAME, MAX_CONTAINER_NAME, REPLACEMENT_LABEL)
 
-ENGINE_ERRORS = (APIError, DockerException, RequestException, OSError)
 _SUFFIX = '-fleet-next-'
 
 
@@ -104,7 +103,7 @@ def recreate(client, old: dict, spec: dict, params: dict, result: dict, *, netwo
         new_id = create_container(client, spec, params, network_mode, name=temp, image=image,
                                   inherited_volumes=inherited_volumes(old, spec, new_image),
                                   extra_labels={REPLACEMENT_LABEL: name})
-    except ENGINE_ERRORS as exc:
+    except (APIError, DockerException, RequestException, OSError) as exc:
         _remove_quietly(client, temp)
         raise EngineStepError('Container %s: the engine refused to create its replacement' % name, exc,
                               'Nothing was replaced: the old container %s is kept as it was (%s).'
@@ -114,14 +113,14 @@ def recreate(client, old: dict, spec: dict, params: dict, result: dict, *, netwo
     if was_running:
         try:
             stop_container(client, old['Id'], params.get('stop_timeout'))
-        except ENGINE_ERRORS as exc:
+        except (APIError, DockerException, RequestException, OSError) as exc:
             raise EngineStepError('Container %s: stopping the old container failed' % name, exc,
                                   '%s The old container %s is kept.' % (_drop_replacement(client, new_id, temp), short),
                                   **result)
     if start:
         try:
             client.start(new_id)
-        except ENGINE_ERRORS as exc:
+        except (APIError, DockerException, RequestException, OSError) as exc:
             dropped = _drop_replacement(client, new_id, temp)
             if not was_running and dropped.startswith('The replacement was removed'):
                 result['changed'] = False  # created and removed again: the host is as it was
@@ -131,7 +130,7 @@ def recreate(client, old: dict, spec: dict, params: dict, result: dict, *, netwo
     try:
         remove_container(client, old['Id'], volumes=False)
         client.rename(new_id, name)
-    except ENGINE_ERRORS as exc:
+    except (APIError, DockerException, RequestException, OSError) as exc:
         result['changed'] = True
         raise EngineStepError('Container %s: finishing the replacement failed' % name, exc,
                               'The new container runs as %s; run the task again to finish.' % temp, **result)
@@ -148,7 +147,7 @@ def _rollback(client, old: dict, was_running: bool) -> str:
             return ('The old container %s removed itself when stopped (auto_remove), so no container %s is left.'
                     % (short, _name(old)))
         client.start(old['Id'])
-    except ENGINE_ERRORS as exc:
+    except (APIError, DockerException, RequestException, OSError) as exc:
         return 'Starting the old container %s again failed too (%s), so it is stopped.' % (short, describe_error(exc))
     return 'The old container %s was started again.' % short
 
@@ -164,6 +163,6 @@ def _remove_quietly(client, container: Any) -> bool:
     """Best-effort clean-up of a replacement; a failure here must not hide the first error."""
     try:
         remove_container(client, container, volumes=True)
-    except ENGINE_ERRORS:
+    except (APIError, DockerException, RequestException, OSError):
         return False
     return True

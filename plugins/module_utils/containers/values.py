@@ -10,6 +10,7 @@ Parsers raise ContainerSpecError (never fail_json); ``options.py`` puts them int
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import posixpath
 import re
@@ -26,6 +27,7 @@ PROTOCOLS = ('tcp', 'udp', 'sctp')
 VOLUME_FLAGS = ('z', 'Z', 'nocopy', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave')
 # str.isdigit() also accepts superscripts and Arabic-Indic digits, which int() reads or rejects.
 _ASCII_DIGITS = re.compile(r'^[0-9]+$')
+
 
 class ContainerSpecError(FleetDockerError):
     """An option value that cannot describe a container."""
@@ -515,7 +517,7 @@ def parse_cpus(value) -> int:
         cpus = float(value) if not isinstance(value, bool) else None
     except (TypeError, ValueError):
         cpus = None
-    if cpus is None or cpus != cpus or cpus <= 0:
+    if cpus is None or math.isnan(cpus) or math.isinf(cpus) or cpus <= 0:
         raise ContainerSpecError('Invalid cpus %r: expected a number of CPUs greater than 0, such as 0.5 or 2.'
                                  % (str(value)[:100],))
     return int(round(cpus * 10 ** 9))
