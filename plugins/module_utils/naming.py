@@ -38,6 +38,10 @@ RESTART_POLICIES = ('no', 'on-failure', 'always', 'unless-stopped')
 # Label on a replacement container while a recreate is in flight (see containers.recreate).
 REPLACEMENT_LABEL = 'fleet.docker.replacement-for'
 
+# image_build: the label holding the digest of an image's build inputs, and when to rebuild.
+BUILD_INPUTS_LABEL = 'fleet.docker.build-inputs'
+REBUILD_POLICIES = ('changed', 'always')
+
 # Anonymous volumes (docker run -v /data, --mount without a source): the engine names them with
 # 64 hex digits. Since API 1.42 (Docker 23) it also labels them, and its volume prune removes only
 # labelled ones unless the filters hold all=true; Docker 20.10 (API 1.41) sets no label and prunes
