@@ -1,0 +1,462 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Converge a compose project: load, read the engine, plan (plan.py), then carry the plan out.
+
+Containers go through ``converge_container`` (the container module's own code: the option
+table, the create-before-destroy recreate), one start level after the other, the services of a
+level in parallel. Every check that can refuse the task runs before the first change.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
+from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
+from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+    APIError, DockerException, FleetDockerError, NotFound, RequestException, describe_error)
+from ansible_collections.fleet.docker.plugins.module_utils.containers.batch import run_parallel
+from ansible_collections.fleet.docker.plugins.module_utils.containers.converge import (
+    ImageCache, converge_container, wait_healthy)
+from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS, build_spec
+from ansible_collections.fleet.docker.plugins.module_utils.image_ref import parse_reference
+from ansible_collections.fleet.docker.plugins.module_utils.images import find_local_image
+
+PULL_POLICY_MAP = dict(if_not_present='missing', missing='missing', always='always', never='never')
+
+
+# ------------------------------------------------------------------------------------- loading
+
+def load(params: dict) -> dict:
+    """The normalized project from the module's options (through the compose loader)."""
+    project_dir = params.get('project_src')
+    if project_dir is None and params.get('definition') is None:
+        raise FleetDockerError('Give project_src (a directory with a compose file) or definition.')
+    if project_dir is not None:
+        project_dir = os.path.abspath(os.path.expanduser(project_dir))
+    project = _loader()(project_dir, params.get('files'), params.get('definition'), params.get('project_name'),
+                           params.get('env_files'), params.get('profiles'), params.get('environment'))
+    project = dict(project)
+    files = [os.path.join(project_dir, f) if project_dir and not os.path.isabs(f) else f
+             for f in project.get('x-fleet-files') or _config_files(project_dir, params.get('files'))]
+    project['x-fleet-files'] = files
+    project.setdefault('x-fleet-working-dir', project_dir or os.getcwd())
+    if not n.valid_project_name(project.get('name') or ''):
+        raise FleetDockerError('Invalid project name %r: lower-case letters, digits, "_" and "-", starting with a '
+                               'letter or digit (set project_name).' % project.get('name'))
+    return project
+
+
+def _loader():
+    try:
+        from ansible_collections.fleet.docker.plugins.module_utils.compose.load import load_project
+    except ImportError:
+        return _normalized_only
+    return load_project
+
+
+def _normalized_only(project_dir, files, definition, project_name, env_files, profiles, environment):
+    """Without the loader: a definition already in ``docker compose config --format json`` form."""
+    if definition is None:
+        raise FleetDockerError('The compose loader is not available; give definition in normalized form.')
+    project = dict(definition)
+    if project_name:
+        project['name'] = project_name
+    return project
+
+
+def _config_files(project_dir, files):
+    if files:
+        return list(files)
+    if not project_dir:
+        return []
+    for candidate in ('compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'):
+        if os.path.exists(os.path.join(project_dir, candidate)):
+            return [os.path.join(project_dir, candidate)]
+    return []
+
+
+# --------------------------------------------------------------------------------- engine reads
+
+def project_containers(client, name: str) -> list:
+    listed = client.containers(all=True, filters={'label': '%s=%s' % (n.PROJECT, name)})
+    return [c for c in listed if (c.get('Labels') or {}).get(n.PROJECT) == name]
+
+
+def read_snapshot(client, project: dict, targets: list, pull: str) -> p.Snapshot:
+    snap = p.Snapshot(containers=project_containers(client, project['name']))
+    for kind, reader in (('networks', client.inspect_network), ('volumes', client.inspect_volume)):
+        for key, definition in (project.get(kind) or {}).items():
+            engine_name = n.resource_name(project['name'], key, definition)
+            try:
+                found = reader(engine_name)
+            except NotFound:
+                continue
+            if found.get('Name') == engine_name:
+                getattr(snap, kind)[engine_name] = found
+    for svc in targets:
+        image = project['services'][svc].get('image')
+        if image and image not in snap.images:
+            found = find_local_image(client, parse_reference(image, default_tag='latest'))
+            snap.images[image] = found['Id'] if found else None
+    own = set(c['Id'] for c in snap.containers)
+    for svc in targets:
+        service = project['services'][svc]
+        for number in range(1, p.service_count(service, None, svc) + 1):
+            name = n.container_name(project['name'], svc, service, number)
+            try:
+                other = client.inspect_container(name)
+            except NotFound:
+                continue
+            if other.get('Name', '').lstrip('/') == name and other['Id'] not in own:
+                snap.names_taken[name] = ((other.get('Config') or {}).get('Labels') or {}).get(n.PROJECT) or ''
+    return snap
+
+
+def check_external(project: dict, snapshot: p.Snapshot, targets: list) -> None:
+    """External networks and volumes must exist; name the service and key that uses them."""
+    for kind in ('networks', 'volumes'):
+        for key, definition in sorted((project.get(kind) or {}).items()):
+            definition = definition or {}
+            if not definition.get('external'):
+                continue
+            engine_name = n.resource_name(project['name'], key, definition)
+            if engine_name in getattr(snapshot, kind):
+                continue
+            users = [s for s in targets if key in _uses(project['services'][s], kind)]
+            if users:
+                p.fail(project, users[0], '%s.%s' % (kind, key), 'the external %s %s does not exist; create it first.'
+                       % (kind[:-1], engine_name))
+
+
+def _uses(service, kind):
+    if kind == 'networks':
+        return list((service.get('networks') or {}).keys())
+    return [v.get('source') for v in service.get('volumes') or [] if v.get('type') == 'volume']
+
+
+def validate_params(project: dict, plan: p.ProjectPlan) -> None:
+    """Every container's params through the container module's own validation, before any change."""
+    validator = ArgumentSpecValidator(CONTAINER_OPTIONS)
+    for step in plan.all_steps():
+        if step.params is None:
+            continue
+        result = validator.validate(dict(step.params))
+        if result.error_messages:
+            p.fail(project, step.service, None, result.error_messages[0])
+        try:
+            build_spec(result.validated_parameters)
+        except FleetDockerError as exc:
+            p.fail(project, step.service, None, exc.msg)
+
+
+# ------------------------------------------------------------------------------------ converge
+
+def effective_pull(service: dict, pull: str) -> str:
+    if pull != 'policy':
+        return pull
+    policy = service.get('pull_policy') or 'missing'
+    if policy == 'build':
+        raise FleetDockerError('build is not supported yet (pull_policy: build).')
+    return PULL_POLICY_MAP.get(policy, 'missing')
+
+
+def converge_project(client, params: dict, check_mode: bool = False, diff: bool = False) -> dict:
+    """The compose module's logic; returns the result dict or raises FleetDockerError."""
+    state = params['state']
+    if state == 'absent' and params.get('project_src') is None and params.get('definition') is None:
+        if not params.get('project_name'):
+            raise FleetDockerError('state=absent needs project_name, project_src or definition.')
+        return remove_project(client, dict(name=params['project_name']), params, check_mode, diff)
+    project = load(params)
+    if state == 'absent':
+        return remove_project(client, project, params, check_mode, diff)
+    scale = dict((k, int(v)) for k, v in (params.get('scale') or {}).items())
+    p.check_project(project, scale)
+    targets = p.targets_of(project, params.get('services'), params.get('dependencies', True))
+    for svc in targets:
+        service = project['services'][svc]
+        if service.get('build') and params.get('build') == 'always':
+            p.fail(project, svc, 'build', 'build is not supported yet (build: always).')
+        try:
+            effective_pull(service, params.get('pull') or 'missing')
+        except FleetDockerError as exc:
+            p.fail(project, svc, 'pull_policy', exc.msg)
+    snapshot = read_snapshot(client, project, targets, params.get('pull'))
+    check_external(project, snapshot, targets)
+    result = dict(changed=False, project=project['name'], pulled=[])
+    cache = ImageCache()
+    # Pull what is missing (or everything with pull=always) before the plan compares image IDs.
+    for svc in targets:
+        service = project['services'][svc]
+        image = service.get('image')
+        if not image:
+            continue
+        pull = effective_pull(service, params.get('pull') or 'missing')
+        if snapshot.images.get(image) is not None and pull != 'always':
+            continue
+        if service.get('build') and snapshot.images.get(image) is None and params.get('build') != 'never':
+            p.fail(project, svc, 'build', 'build is not supported yet, and image %s is not on the host.' % image)
+        try:
+            pulled = cache.ensure(client, parse_reference(image, default_tag='latest'), pull, check_mode)
+        except FleetDockerError as exc:
+            raise FleetDockerError('%s: %s' % (p.where(project, svc, 'image'), exc.msg), **result)
+        except (APIError, DockerException, RequestException) as exc:
+            raise FleetDockerError('%s: pulling %s failed: %s' % (p.where(project, svc, 'image'), image,
+                                                                   describe_error(exc)), **result)
+        if pulled.get('changed'):
+            result['pulled'].append(image)
+            result['changed'] = True
+        if pulled.get('image'):
+            snapshot.images[image] = pulled['image']['Id']
+    plan = p.plan_project(project, snapshot, state, params.get('services'), params.get('dependencies', True), scale,
+                          params.get('recreate') or 'auto', params.get('remove_orphans', False))
+    validate_params(project, plan)
+    result.update(p.report(plan))
+    result['warnings_list'] = plan.warnings
+    if diff:
+        result['diff'] = p.diff(plan)
+    if check_mode:
+        result['changed'] = result['changed'] or plan.changes
+        return result
+    try:
+        execute(client, project, plan, params, cache, result)
+    except FleetDockerError as exc:
+        exc.result = dict(result, **exc.result)
+        exc.result['changed'] = bool(result['changed'] or exc.result.get('changed'))
+        raise
+    except (APIError, DockerException, RequestException, OSError) as exc:
+        raise FleetDockerError('Project %s: %s' % (project['name'], describe_error(exc)), **result)
+    return result
+
+
+def execute(client, project: dict, plan: p.ProjectPlan, params: dict, cache: ImageCache, result: dict) -> None:
+    for item in plan.networks:
+        if item['action'] == 'create':
+            create_network(client, project, item)
+            result['changed'] = True
+    for item in plan.volumes:
+        if item['action'] == 'create':
+            create_volume(client, project, item)
+            result['changed'] = True
+    touched = set()
+    wait_timeout = params.get('wait_timeout') or 120
+    for level in plan.levels:
+        def one(svc):
+            try:
+                return svc, converge_service(client, project, plan, svc, params, cache, touched), None
+            except FleetDockerError as exc:
+                return svc, exc.result.get('changed', False), exc
+        outcomes = run_parallel(one, level, 8)
+        failures = []
+        for svc, changed, error in outcomes:
+            if changed:
+                touched.add(svc)
+                result['changed'] = True
+            if error is not None:
+                failures.append((svc, error))
+        if failures:
+            raise FleetDockerError('; '.join('Service %s: %s' % (svc, describe_error(err)) for svc, err in failures),
+                                   **result)
+    removals = plan.removals
+    if removals:
+        run_parallel(lambda step: remove_container(client, step, params.get('timeout')), removals, 8)
+        result['changed'] = True
+    if params.get('wait') and plan.state in ('present', 'restarted'):
+        for level in plan.levels:
+            for svc in level:
+                wait_service(client, project, svc, 'service_healthy', wait_timeout, result, required=False)
+
+
+def converge_service(client, project, plan, svc, params, cache, touched) -> bool:
+    """Wait for what the service depends on (when it is about to start), then its container steps."""
+    steps = plan.steps.get(svc) or []
+    service = project['services'][svc]
+    acting = [s for s in steps if s.action in ('create', 'recreate', 'start', 'restart')]
+    changed = False
+    if acting and plan.state != 'stopped':
+        for dep, spec in sorted((service.get('depends_on') or {}).items()):
+            spec = spec or {}
+            if dep not in project['services']:
+                continue
+            wait_service(client, project, dep, spec.get('condition') or 'service_started',
+                         params.get('wait_timeout') or 120, dict(changed=False), required=spec.get('required', True),
+                         waiter=svc)
+    restart_for_deps = [d for d, spec in (service.get('depends_on') or {}).items()
+                        if (spec or {}).get('restart') and d in touched]
+    for step in steps:
+        action = step.action
+        if action == 'none' and restart_for_deps and step.container and step.container.get('State') == 'running':
+            action = 'restart'
+            step.reasons = ['restart: %s changed' % ', '.join(sorted(restart_for_deps))]
+            step.action = action
+        if action == 'none':
+            continue
+        try:
+            if action in ('create', 'recreate'):
+                item = dict(step.params)
+                item['recreate'] = action == 'recreate'
+                item['state'] = 'stopped' if plan.state == 'stopped' else 'started'
+                item['pull'] = effective_pull(service, params.get('pull') or 'missing')
+                if item['pull'] == 'always':
+                    item['pull'] = 'missing'  # pulled once in the pull phase
+                out = converge_container(client, item, False, False, cache)
+                changed = changed or bool(out.get('changed'))
+            elif action == 'start':
+                client.start(step.container['Id'])
+                changed = True
+            elif action == 'stop':
+                _stop(client, step.container['Id'], params.get('timeout'))
+                changed = True
+            elif action == 'restart':
+                timeout = params.get('timeout')
+                client.restart(step.container['Id'], **({} if timeout is None else dict(timeout=timeout)))
+                changed = True
+        except FleetDockerError as exc:
+            raise FleetDockerError('%s (%s)' % (describe_error(exc), step.name),
+                                   changed=changed or bool(exc.result.get('changed')))
+        except (APIError, DockerException, RequestException) as exc:
+            raise FleetDockerError('%s %s: %s' % (action, step.name, describe_error(exc)), changed=changed)
+    return changed
+
+
+def _stop(client, container_id, timeout):
+    if timeout is None:
+        client.stop(container_id)
+    else:
+        client.stop(container_id, timeout=timeout)
+
+
+def wait_service(client, project, svc, condition, timeout, result, required=True, waiter=None):
+    """Block until every container of ``svc`` meets ``condition``; fail after ``timeout`` naming it."""
+    if condition == 'service_started':
+        return
+    containers = [c for c in project_containers(client, project['name'])
+                  if (c.get('Labels') or {}).get(n.SERVICE) == svc]
+    if not containers:
+        if required and p.service_count(project['services'][svc], None, svc) > 0:
+            raise FleetDockerError('Service %s has no container to wait for.' % svc, **result)
+        return
+    who = ' (%s depends on it)' % waiter if waiter else ''
+    for container in containers:
+        name = p._name(container)  # pylint: disable=protected-access
+        if condition == 'service_completed_successfully':
+            status = client.wait(container['Id'], timeout=max(1, timeout))
+            code = status.get('StatusCode')
+            if code != 0:
+                raise FleetDockerError('Service %s did not complete successfully%s: container %s exited with code %s.'
+                                       % (svc, who, name, code), **result)
+            continue
+        inspect = client.inspect_container(container['Id'])
+        if not (inspect.get('State') or {}).get('Health'):
+            if condition == 'service_healthy' and waiter:
+                raise FleetDockerError('Service %s has no healthcheck, but %s waits for it to be healthy.'
+                                       % (svc, waiter), **result)
+            continue
+        try:
+            wait_healthy(client, container['Id'], name, timeout, result)
+        except FleetDockerError as exc:
+            raise FleetDockerError('Service %s did not turn healthy within %d s%s: %s' % (svc, timeout, who, exc.msg),
+                                   **result)
+
+
+def remove_container(client, step, timeout):
+    container_id = step.container['Id']
+    try:
+        if step.container.get('State') == 'running':
+            _stop(client, container_id, timeout)
+        client.remove_container(container_id, force=True, v=True)
+    except NotFound:
+        pass
+
+
+def _project_labels(project, kind, key):
+    return {n.PROJECT: project['name'], (n.NETWORK if kind == 'network' else n.VOLUME): key}
+
+
+def create_network(client, project, item):
+    definition = item['definition']
+    labels = dict((k, str(v)) for k, v in (definition.get('labels') or {}).items())
+    labels.update(_project_labels(project, 'network', item['key']))
+    ipam = definition.get('ipam') or {}
+    body = None
+    if ipam.get('config') or ipam.get('driver') or ipam.get('options'):
+        pools = []
+        for entry in ipam.get('config') or []:
+            pool = dict(Subnet=entry.get('subnet'), IPRange=entry.get('ip_range'), Gateway=entry.get('gateway'),
+                        AuxiliaryAddresses=entry.get('aux_addresses'))
+            pools.append(dict((k, v) for k, v in pool.items() if v))
+        body = dict(Driver=ipam.get('driver') or 'default', Config=pools, Options=ipam.get('options') or {})
+    kwargs = dict(driver=definition.get('driver') or 'bridge', options=definition.get('driver_opts') or None,
+                  ipam=body, internal=bool(definition.get('internal')), labels=labels,
+                  enable_ipv6=bool(definition.get('enable_ipv6')))
+    if definition.get('attachable') is not None:
+        kwargs['attachable'] = bool(definition['attachable'])
+    client.create_network(item['name'], **kwargs)
+
+
+def create_volume(client, project, item):
+    definition = item['definition']
+    labels = dict((k, str(v)) for k, v in (definition.get('labels') or {}).items())
+    labels.update(_project_labels(project, 'volume', item['key']))
+    client.create_volume(item['name'], driver=definition.get('driver') or 'local',
+                         driver_opts=definition.get('driver_opts') or None, labels=labels)
+
+
+# -------------------------------------------------------------------------------------- absent
+
+def remove_project(client, project: dict, params: dict, check_mode: bool, diff: bool) -> dict:
+    """Remove the project's containers and networks; its volumes with remove_volumes; images with remove_images."""
+    name = project['name']
+    snapshot = p.Snapshot(containers=project_containers(client, name))
+    plan = p.plan_removal(name, snapshot)
+    networks = [net for net in client.networks(filters={'label': '%s=%s' % (n.PROJECT, name)})
+                if (net.get('Labels') or {}).get(n.PROJECT) == name]
+    volumes = []
+    if params.get('remove_volumes'):
+        listed = (client.volumes(filters={'label': '%s=%s' % (n.PROJECT, name)}) or {}).get('Volumes') or []
+        volumes = [vol for vol in listed if (vol.get('Labels') or {}).get(n.PROJECT) == name]
+        # Anonymous volumes of the containers go with them (remove v=True).
+    images = []
+    if params.get('remove_images'):
+        for container in snapshot.containers:
+            ref = container.get('Image')
+            service = (project.get('services') or {}).get((container.get('Labels') or {}).get(n.SERVICE)) or {}
+            if params['remove_images'] == 'local' and not service.get('build'):
+                continue
+            if ref and ref not in images:
+                images.append(ref)
+    result = p.report(plan)
+    result.update(project=name, changed=bool(plan.removals or networks or volumes or images),
+                  removed_networks=sorted(net['Name'] for net in networks),
+                  removed_volumes=sorted(vol['Name'] for vol in volumes), removed_images=sorted(images))
+    if diff:
+        result['diff'] = p.diff(plan)
+        result['diff']['before'].update(networks=sorted(net['Name'] for net in networks),
+                                        volumes=sorted(vol['Name'] for vol in volumes))
+        result['diff']['after'].update(networks=[], volumes=[])
+    if check_mode:
+        return result
+    done = dict(changed=False)
+    try:
+        run_parallel(lambda step: remove_container(client, step, params.get('timeout')), plan.removals, 8)
+        done['changed'] = bool(plan.removals)
+        for net in networks:
+            client.remove_network(net['Id'])
+            done['changed'] = True
+        for vol in volumes:
+            client.remove_volume(vol['Name'])
+            done['changed'] = True
+        for image in images:
+            try:
+                client.remove_image(image)
+                done['changed'] = True
+            except APIError as exc:
+                result.setdefault('warnings_list', []).append('Image %s kept: %s' % (image, describe_error(exc)))
+    except (APIError, DockerException, RequestException) as exc:
+        result['changed'] = done['changed']
+        raise FleetDockerError('Removing project %s: %s' % (name, describe_error(exc)), **result)
+    return result
