@@ -1,0 +1,12 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one error the compose loader raises."""
+
+from __future__ import annotations
+
+from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+
+
+class ComposeError(FleetDockerError):
+    """A compose project that cannot be loaded; ``msg`` names the file, service and key."""
