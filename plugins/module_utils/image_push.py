@@ -11,6 +11,8 @@ helpers first), as for pulls.
 
 from __future__ import annotations
 
+import ipaddress
+
 from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.image_ref import (
     ImageRefError, parse_reference, registry_path, repo_of,
@@ -42,6 +44,26 @@ def _credentials_failure(ref, registry: str, has_auth: bool) -> FleetDockerError
                                 'with fleet.docker.registry_login).' % (ref.tagged, registry))
     return FleetDockerError('Push of %s was refused: registry %s needs credentials (log in with '
                             'fleet.docker.registry_login).' % (ref.tagged, registry))
+
+
+def insecure_for_engine(info: dict, registry: str) -> bool:
+    """Whether the engine talks plain HTTP to ``registry`` (its insecure-registries setting) (pure over info)."""
+    config = (info or {}).get('RegistryConfig') or {}
+    entry = (config.get('IndexConfigs') or {}).get(registry)
+    if isinstance(entry, dict) and entry.get('Secure') is False:
+        return True
+    host = registry.rsplit(':', 1)[0].strip('[]') if not registry.endswith(']') else registry.strip('[]')
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    for cidr in config.get('InsecureRegistryCIDRs') or []:
+        try:
+            if address in ipaddress.ip_network(cidr, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def registry_digest(ref, registry_client, has_auth: bool):
@@ -97,7 +119,9 @@ def run_image_push(module) -> dict:
         auth = auth_config_for(registry)
     except FleetDockerError:
         auth = None
-    reg = RegistryClient.for_registry(registry, timeout=params['registry_timeout'])
+    # Ask the registry the way the engine reaches it: plain HTTP for the registries it treats as insecure.
+    scheme = 'http' if insecure_for_engine(client.info(), registry) else None
+    reg = RegistryClient.for_registry(registry, timeout=params['registry_timeout'], scheme=scheme)
     before = registry_digest(ref, reg, bool(auth))
     known = local_digests(image, ref.repository)
     result = dict(changed=False, image=summarize_image(image), registry_digest_before=before,

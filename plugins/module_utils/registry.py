@@ -177,6 +177,61 @@ def _helper_credentials(helper, registry):
     return dict(username=data['Username'], password=data.get('Secret'))
 
 
+def helper_program(helper):
+    """Path of ``docker-credential-<helper>``; raise when it is not on PATH."""
+    if not isinstance(helper, str) or not re.match(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$', helper):
+        raise FleetDockerError('Invalid credential helper name %r: letters, digits, "_", "." and "-" only '
+                               '(the program is docker-credential-NAME).' % (helper,))
+    program = shutil.which('docker-credential-%s' % helper)
+    if not program:
+        raise FleetDockerError('The credential helper docker-credential-%s is not on PATH.' % helper)
+    return program
+
+
+def _helper_call(helper, action, payload, secret=None):
+    """Run ``docker-credential-<helper> <action>`` with ``payload`` on stdin (secrets never in argv).
+
+    Returns (returncode, stdout text). Output quoted in errors has ``secret`` masked.
+    """
+    program = helper_program(helper)
+    try:
+        proc = subprocess.run([program, action], input=payload.encode('utf-8'), capture_output=True,
+                              timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise FleetDockerError('The credential helper docker-credential-%s could not run: %s' % (helper, exc))
+    out = proc.stdout.decode('utf-8', 'replace').strip()
+    if proc.returncode != 0 and action != 'get':
+        text = (out or proc.stderr.decode('utf-8', 'replace').strip())[:300]
+        if secret:
+            text = text.replace(secret, '********')
+        raise FleetDockerError('The credential helper docker-credential-%s failed to %s the credentials: %s'
+                               % (helper, action, text or 'exit code %d' % proc.returncode))
+    return proc.returncode, out
+
+
+def helper_get(helper, registry):
+    """(username, secret) the helper holds for ``registry``, or (None, None)."""
+    code, out = _helper_call(helper, 'get', config_key(registry))
+    if code != 0:
+        return None, None  # "credentials not found in native keychain"
+    try:
+        data = json.loads(out)
+    except ValueError:
+        return None, None
+    if not isinstance(data, dict) or not data.get('Username'):
+        return None, None
+    return data['Username'], data.get('Secret')
+
+
+def helper_store(helper, registry, username, secret):
+    payload = json.dumps(dict(ServerURL=config_key(registry), Username=username, Secret=secret))
+    _helper_call(helper, 'store', payload, secret=secret)
+
+
+def helper_erase(helper, registry):
+    _helper_call(helper, 'erase', config_key(registry))
+
+
 def auth_config_for(registry, config_path=None):
     """The SDK ``auth_config`` for ``registry`` from the config file (helper first, as the CLI does), or None."""
     config = read_config(config_path or default_config_path())
@@ -429,7 +484,8 @@ def _engine_login(client, registry, username, password, config_path):
 
 
 def run_registry_login(module):
-    """Store (present) or remove (absent) a registry's credentials in the docker config file."""
+    """Store (present) or remove (absent) a registry's credentials: in a credential helper when the
+    config file names one for the registry (or ``credential_helper`` asks for one), else in the config file."""
     params = module.params
     registry = normalize_registry(params['registry'])
     path = params['config_path'] or default_config_path()
@@ -439,17 +495,29 @@ def run_registry_login(module):
     auths = config.get('auths') or {}
     if not isinstance(auths, dict):
         raise FleetDockerError('The docker config file %s has an "auths" entry that is not an object.' % path)
+    wanted_helper = params.get('credential_helper')
+    helper = wanted_helper or credential_helper(config, registry)
+    if helper:
+        helper_program(helper)  # a missing helper is an error before anything is asked
     key, old_user, old_password = stored_credentials(config, registry)
+    if helper:
+        old_user, old_password = helper_get(helper, registry)
     result = dict(changed=False, registry=registry, config_path=path)
+    if helper:
+        result['credential_helper'] = helper
     warnings = []
     if params['state'] == 'absent':
         keys = matching_keys(auths, registry)
-        result['changed'] = bool(keys)
-        if keys and not module.check_mode:
-            for name in keys:
-                del auths[name]
-            config['auths'] = auths
-            write_config(path, config)
+        in_helper = bool(helper) and old_user is not None
+        result['changed'] = bool(keys) or in_helper
+        if not module.check_mode:
+            if in_helper:
+                helper_erase(helper, registry)
+            if keys:
+                for name in keys:
+                    del auths[name]
+                config['auths'] = auths
+                write_config(path, config)
         after_user = None
     else:
         username, password = params['username'], params['password']
@@ -459,27 +527,46 @@ def run_registry_login(module):
             raise FleetDockerError('username must not contain ":" (the config file stores user:password).')
         # Validate first, in check mode too: it changes nothing, and a wrong password must fail either way.
         _engine_login(module.client, registry, username, password, path)
-        same = key is not None and old_user == username and old_password == password
-        mode_ok = not os.path.exists(path) or (os.stat(path).st_mode & 0o777) == 0o600
-        result['changed'] = not same or not mode_ok
-        if result['changed'] and not module.check_mode:
-            target = key or config_key(registry)
-            entry = auths.get(target) if isinstance(auths.get(target), dict) else {}
-            entry = dict((k, v) for k, v in entry.items() if k not in ('username', 'password', 'identitytoken'))
-            entry['auth'] = encode_auth(username, password)
-            auths[target] = entry
-            config['auths'] = auths
-            write_config(path, config)
-        helper = credential_helper(config, registry)
+        same = old_user == username and old_password == password and (helper is not None or key is not None)
+        config_changed = False
         if helper:
-            warnings.append('The config file names the credential helper "%s", which the engine client asks before '
-                            'the stored "auths" entry.' % helper)
+            # Name the helper for this registry (so pulls and pushes ask it) and keep no secret in the file.
+            helpers = config.get('credHelpers') or {}
+            if wanted_helper and credential_helper(config, registry) != wanted_helper:
+                helpers[registry] = wanted_helper
+                config['credHelpers'] = helpers
+                config_changed = True
+            for name in matching_keys(auths, registry):
+                entry = auths[name]
+                if isinstance(entry, dict) and any(k in entry for k in ('auth', 'password', 'identitytoken')):
+                    auths[name] = dict((k, v) for k, v in entry.items()
+                                       if k not in ('auth', 'username', 'password', 'identitytoken'))
+                    config['auths'] = auths
+                    config_changed = True
+            mode_ok = True
+        else:
+            mode_ok = not os.path.exists(path) or (os.stat(path).st_mode & 0o777) == 0o600
+        result['changed'] = not same or not mode_ok or config_changed
+        if result['changed'] and not module.check_mode:
+            if helper:
+                if not same:
+                    helper_store(helper, registry, username, password)
+                if config_changed:
+                    write_config(path, config)
+            else:
+                target = key or config_key(registry)
+                entry = auths.get(target) if isinstance(auths.get(target), dict) else {}
+                entry = dict((k, v) for k, v in entry.items() if k not in ('username', 'password', 'identitytoken'))
+                entry['auth'] = encode_auth(username, password)
+                auths[target] = entry
+                config['auths'] = auths
+                write_config(path, config)
         result['username'] = username
         after_user = username
     if warnings:
         result['warnings'] = warnings
     if module._diff:
-        # Usernames only: the password never leaves the config file.
+        # Usernames only: the password never leaves the config file or the helper.
         result['diff'] = dict(before=dict(registry=registry, username=old_user),
                               after=dict(registry=registry, username=after_user))
     return result

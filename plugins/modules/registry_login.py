@@ -11,8 +11,9 @@ short_description: Log in to or out of a Docker registry, idempotently
 version_added: 0.1.0
 description:
   - Stores a registry's credentials in the docker config file, where the engine client reads them
-    (the C(auths) entry, base64 C(user:password), file mode 0600), like C(docker login). Later pulls,
-    by M(fleet.docker.image) or C(docker pull), then authenticate.
+    (the C(auths) entry, base64 C(user:password), file mode 0600), like C(docker login), or through a
+    credential helper (O(credential_helper)). Later pulls and pushes, by M(fleet.docker.image),
+    M(fleet.docker.image_push) or C(docker pull), then authenticate.
   - The engine checks the credentials against the registry every run. When the stored credentials already
     equal the given ones and still log in, nothing changes.
   - V(absent) removes the stored credentials, like C(docker logout).
@@ -37,6 +38,19 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  credential_helper:
+    description:
+      - Store the credentials through the credential helper C(docker-credential-NAME) (for example V(pass),
+        V(secretservice)) instead of writing them, base64-encoded, into the config file. The config file then
+        names the helper for this registry in C(credHelpers), so pulls and pushes (the engine client, and
+        M(fleet.docker.image) and M(fleet.docker.image_push)) ask it.
+      - Without this option, a helper the config file already names for the registry (C(credHelpers) or
+        C(credsStore)) is used the same way, as C(docker login) does.
+      - The secret reaches the helper on its standard input, never on a command line. Any secret an older
+        C(auths) entry holds for the registry is removed from the file.
+      - The helper must be on E(PATH) on the managed host.
+    type: str
+    version_added: 0.2.0
   config_path:
     description:
       - The docker config file (or a directory holding C(config.json)).
@@ -65,6 +79,13 @@ EXAMPLES = r"""
     username: deploy
     password: "{{ vault_registry_password }}"
 
+- name: Log in, keeping the password in pass(1) instead of config.json
+  fleet.docker.registry_login:
+    registry: registry.example.com:5000
+    username: deploy
+    password: "{{ vault_registry_password }}"
+    credential_helper: pass
+
 - name: Log out
   fleet.docker.registry_login:
     registry: registry.example.com:5000
@@ -82,6 +103,11 @@ username:
   returned: when O(state=present)
   type: str
   sample: deploy
+credential_helper:
+  description: The credential helper that holds the credentials, when one does.
+  returned: when a credential helper is used
+  type: str
+  sample: pass
 config_path:
   description: The docker config file used.
   returned: always
@@ -97,6 +123,7 @@ ARGS = dict(
     username=dict(type='str'),
     password=dict(type='str', no_log=True),
     state=dict(type='str', default='present', choices=['present', 'absent']),
+    credential_helper=dict(type='str'),
     config_path=dict(type='path', aliases=['dockercfg_path']),
 )
 
