@@ -686,14 +686,14 @@ def _deploy(value: Any) -> Dict[str, Any]:
         out['replicas'] = M.to_int('deploy.replicas', value['replicas'])
     if value.get('labels') is not None:
         out['labels'] = M.to_mapping('deploy.labels', value['labels'])
-    resources = value.get('resources')
-    if resources is not None:
-        M._check_keys('deploy.resources', resources, ('limits', 'reservations'))
-        res: Dict[str, Any] = {}
-        for part in ('limits', 'reservations'):
-            if resources.get(part) is not None:
-                res[part] = _resources('deploy.resources.' + part, resources[part])
-        out['resources'] = res
+    # config always prints resources and placement inside deploy, empty or not.
+    resources = value.get('resources') or {}
+    M._check_keys('deploy.resources', resources, ('limits', 'reservations'))
+    res: Dict[str, Any] = {}
+    for part in ('limits', 'reservations'):
+        if resources.get(part) is not None:
+            res[part] = _resources('deploy.resources.' + part, resources[part])
+    out['resources'] = res
     policy = value.get('restart_policy')
     if policy is not None:
         M._check_keys('deploy.restart_policy', policy, ('condition', 'delay', 'max_attempts', 'window'))
@@ -709,7 +709,6 @@ def _deploy(value: Any) -> Dict[str, Any]:
     for key in ('update_config', 'rollback_config'):
         if value.get(key) is not None:
             out[key] = value[key]
-    # config always prints a placement block inside deploy.
     out['placement'] = value.get('placement') or {}
     return out
 
