@@ -16,6 +16,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
+from ansible_collections.fleet.docker.plugins.module_utils.compose.load import (
+    _find_default_files as default_files, load_project_with_warnings)
 from ansible_collections.fleet.docker.plugins.module_utils.connection import (
     APIError, DockerException, FleetDockerError, NotFound, RequestException, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.batch import run_parallel
@@ -37,9 +39,11 @@ def load(params: dict) -> dict:
         raise FleetDockerError('Give project_src (a directory with a compose file) or definition.')
     if project_dir is not None:
         project_dir = os.path.abspath(os.path.expanduser(project_dir))
-    project = _loader()(project_dir, params.get('files'), params.get('definition'), params.get('project_name'),
-                           params.get('env_files'), params.get('profiles'), params.get('environment'))
+    project, warnings = load_project_with_warnings(
+        project_dir, params.get('files'), params.get('definition'), params.get('project_name'),
+        params.get('env_files'), params.get('profiles'), params.get('environment'))
     project = dict(project)
+    project['x-fleet-warnings'] = list(warnings)
     files = [os.path.join(project_dir, f) if project_dir and not os.path.isabs(f) else f
              for f in project.get('x-fleet-files') or _config_files(project_dir, params.get('files'))]
     project['x-fleet-files'] = files
@@ -50,33 +54,15 @@ def load(params: dict) -> dict:
     return project
 
 
-def _loader():
-    try:
-        from ansible_collections.fleet.docker.plugins.module_utils.compose.load import load_project
-    except ImportError:
-        return _normalized_only
-    return load_project
-
-
-def _normalized_only(project_dir, files, definition, project_name, env_files, profiles, environment):
-    """Without the loader: a definition already in ``docker compose config --format json`` form."""
-    if definition is None:
-        raise FleetDockerError('The compose loader is not available; give definition in normalized form.')
-    project = dict(definition)
-    if project_name:
-        project['name'] = project_name
-    return project
-
-
 def _config_files(project_dir, files):
     if files:
         return list(files)
     if not project_dir:
         return []
-    for candidate in ('compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'):
-        if os.path.exists(os.path.join(project_dir, candidate)):
-            return [os.path.join(project_dir, candidate)]
-    return []
+    try:
+        return default_files(project_dir)
+    except FleetDockerError:
+        return []
 
 
 # --------------------------------------------------------------------------------- engine reads
@@ -216,7 +202,7 @@ def converge_project(client, params: dict, check_mode: bool = False, diff: bool 
                           params.get('recreate') or 'auto', params.get('remove_orphans', False))
     validate_params(project, plan)
     result.update(p.report(plan))
-    result['warnings_list'] = plan.warnings
+    result['warnings_list'] = project.get('x-fleet-warnings', []) + plan.warnings
     if diff:
         result['diff'] = p.diff(plan)
     if check_mode:
