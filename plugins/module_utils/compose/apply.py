@@ -11,6 +11,7 @@ level in parallel. Every check that can refuse the task runs before the first ch
 from __future__ import annotations
 
 import os
+import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -39,9 +40,12 @@ def load(params: dict) -> dict:
         raise FleetDockerError('Give project_src (a directory with a compose file) or definition.')
     if project_dir is not None:
         project_dir = os.path.abspath(os.path.expanduser(project_dir))
-    project, warnings = load_project_with_warnings(
-        project_dir, params.get('files'), params.get('definition'), params.get('project_name'),
-        params.get('env_files'), params.get('profiles'), params.get('environment'))
+    try:
+        project, warnings = load_project_with_warnings(
+            project_dir, params.get('files'), params.get('definition'), params.get('project_name'),
+            params.get('env_files'), params.get('profiles'), params.get('environment'))
+    except FleetDockerError as exc:
+        raise FleetDockerError(_locate(exc.msg, _config_files(project_dir, params.get('files'))))
     project = dict(project)
     project['x-fleet-warnings'] = list(warnings)
     files = [os.path.join(project_dir, f) if project_dir and not os.path.isabs(f) else f
@@ -52,6 +56,17 @@ def load(params: dict) -> dict:
         raise FleetDockerError('Invalid project name %r: lower-case letters, digits, "_" and "-", starting with a '
                                'letter or digit (set project_name).' % project.get('name'))
     return project
+
+
+def _locate(msg: str, files: list) -> str:
+    """A loader message that does not say where: prefixed with the file(s), service and key it is about."""
+    files = files or ['definition']
+    if not any(f in msg or os.path.basename(f) in msg for f in files):
+        match = re.match(r'^(?:service "([^"]+)" depends on|dependency cycle detected: ([^ ]+) ->)', msg)
+        if match:
+            msg = 'service %s: depends_on: %s' % (match.group(1) or match.group(2), msg)
+        msg = '%s: %s' % (', '.join(files), msg)
+    return msg
 
 
 def _config_files(project_dir, files):
