@@ -92,6 +92,8 @@ BAD = {
                     ['service "web"', 'healthcheck.retries']),
     'bad-condition': ('services:\n  a:\n    image: x\n    depends_on:\n      b: {condition: service_ready}\n'
                       '  b:\n    image: x\n', ['service "a"', 'depends_on.b.condition']),
+    'secret-gid-type': ('services:\n  web:\n    image: x\n    secrets: [{source: s, gid: 1}]\n'
+                        'secrets:\n  s: {file: ./s}\n', ['service "web"', 'secrets[0].gid']),
 }
 
 
@@ -127,3 +129,60 @@ def test_files_merged_in_order_equal_compose(compose_bin, tmp_path):
     assert ours['services']['web']['environment'] == {'A': '1', 'B': '3'}
     assert ours['services']['web']['command'] == ['run', 'two']
     assert len(ours['services']['web']['ports']) == 2
+
+
+FEATURES = """\
+services:
+  a:
+    image: busybox
+    networks:
+      inner: {}
+      ext: {aliases: [x], priority: 10}
+      v6: {ipv6_address: "fd00::10"}
+    volumes: [extvol:/e, "./f.txt:/f:rw,z", {type: tmpfs, target: /t, tmpfs: {size: 64m}}]
+    logging: {driver: syslog, options: {tag: "{{.Name}}", max-file: 3}}
+    deploy:
+      replicas: 2
+      resources:
+        limits: {cpus: "0.5", memory: 50M, pids: 20}
+        reservations: {cpus: "0.25", memory: 20M}
+      restart_policy: {condition: on-failure, delay: 5s, max_attempts: 3, window: 2m}
+    secrets: [{source: s, uid: "103", gid: "103", mode: 0440}]
+    ports: ["8000-8002:80", "[::1]:9000:90", "7000-7001:7000-7001", {target: 53, published: 5353, protocol: udp}]
+    environment: {NUM: 1, BOOL: true, FLOAT: 1.5}
+    healthcheck: {test: [CMD, "true"], interval: 1m30s, start_interval: 500ms, retries: 0}
+    extra_hosts: ["h:10.0.0.1"]
+    sysctls: [net.core.somaxconn=1024]
+    cap_add: [NET_ADMIN]
+    stop_grace_period: 2m
+  b:
+    build: .
+    image: built
+    pull_policy: if_not_present
+    ulimits: {nofile: 1024, nproc: {soft: 10, hard: 20}}
+    tmpfs: /run
+    mem_limit: 1g
+    shm_size: 64m
+networks:
+  inner: {internal: true, attachable: true}
+  ext: {external: true, name: real-ext}
+  v6: {enable_ipv6: true, driver: bridge, driver_opts: {com.docker.network.bridge.name: br-x}, labels: [a=b]}
+volumes:
+  extvol: {external: true}
+secrets:
+  s: {file: ./f.txt}
+"""
+
+
+def test_features_equal_compose(compose_bin, tmp_path):
+    """Keys the real files leave out: internal/external/IPv6 networks, logging, limits, long ports, ..."""
+    (tmp_path / 'compose.yaml').write_text(FEATURES)
+    (tmp_path / 'f.txt').write_text('x')
+    result = compose_config(compose_bin, str(tmp_path), 'features')
+    assert result.returncode == 0, result.stderr
+    expected = unescape(json.loads(result.stdout))
+    for kind in ('networks', 'volumes', 'secrets', 'configs'):
+        expected.setdefault(kind, {})
+    ours = load_project(str(tmp_path), None, None, 'features', None, [], dict(ENV))
+    assert ours == expected
+    assert ours['services']['a']['deploy']['resources']['limits'] == {'cpus': 0.5, 'memory': '52428800', 'pids': 20}

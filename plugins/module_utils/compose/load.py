@@ -735,7 +735,9 @@ def _file_ref(key: str, value: Any) -> Dict[str, Any]:
         out['target'] = M.to_str(key + '.target', value['target'])
     for name in ('uid', 'gid'):
         if value.get(name) is not None:
-            out[name] = M.go_str(value[name])
+            if not isinstance(value[name], str):  # the schema wants strings here, as Compose checks
+                raise M.ModelError('%s.%s' % (key, name), 'must be a string')
+            out[name] = value[name]
     if value.get('mode') is not None:
         mode = value['mode']
         if isinstance(mode, str):
@@ -763,10 +765,10 @@ def _render_resource(kind: str, key: str, res: Dict[str, Any]) -> Dict[str, Any]
         for flag in ('enable_ipv6', 'enable_ipv4'):
             if res.get(flag) is not None:
                 out[flag] = M.to_bool(flag, res[flag])
-        if not out.get('external'):
-            ipam = res.get('ipam') or {}
-            M._check_keys('ipam', ipam, ('driver', 'config', 'options'))
-            out['ipam'] = {k: v for k, v in ipam.items() if v is not None}
+        # config prints an ipam block for every network, external ones included.
+        ipam = res.get('ipam') or {}
+        M._check_keys('ipam', ipam, ('driver', 'config', 'options'))
+        out['ipam'] = {k: v for k, v in ipam.items() if v is not None}
     if kind in ('secrets', 'configs'):
         for name in ('file', 'environment', 'content', 'template_driver'):
             if res.get(name):
