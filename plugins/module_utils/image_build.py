@@ -289,7 +289,9 @@ def resolve_bases(client, spec: dict, check_mode: bool) -> dict:
             found[name] = None  # the engine will say what is wrong with it
             continue
         local = find_local_image(client, ref)
-        if spec['pull']:
+        if spec['pull'] or local is None:
+            # A missing base is pulled first (the builder would pull it anyway), so the digest names
+            # the base the build really used and the next run finds the same inputs.
             if check_mode:
                 remote = remote_state(ref, platform=spec['platform'])
                 found[name] = (remote or {}).get('image_id') or (local or {}).get('Id')
