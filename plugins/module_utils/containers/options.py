@@ -266,15 +266,25 @@ def _show_networks(value):
             else dict((k, val) for k, val in e.items() if val) for e in value]
 
 
+_HEALTH_NUMBERS = ('Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries')
+
+
 def _read_healthcheck(container, image):
-    return (container.get('Config') or {}).get('Healthcheck') or {}
+    # The engine leaves zero fields out of inspect (omitempty) and older ones have no StartInterval:
+    # a missing number is 0, so ``retries: 0`` reads back equal on every engine.
+    health = (container.get('Config') or {}).get('Healthcheck') or {}
+    if not health:
+        return {}
+    return dict(dict((key, 0) for key in _HEALTH_NUMBERS), **health)
 
 
 def _resolve_healthcheck(desired, actual, ctx):
     # The engine merges unset fields from the image: only the fields the task set are compared.
+    # A zero number means "inherit" to the engine (the image's value, else its default), so it is
+    # compared like an unset one.
     if desired.get('Test') == ['NONE']:
         return dict(actual, Test=['NONE'])
-    return dict(actual, **desired)
+    return dict(actual, **dict((k, val) for k, val in desired.items() if k == 'Test' or val))
 
 
 def _healthcheck_api(value):
@@ -302,7 +312,8 @@ def _read_pids(container, image):
 
 
 def _parse_pids(value):
-    if isinstance(value, bool) or not isinstance(value, int):
+    # Only 0 and -1 mean unlimited; any other negative number is a typo, not a limit.
+    if isinstance(value, bool) or not isinstance(value, int) or value < -1:
         raise ContainerSpecError('Invalid pids_limit %r: a number; 0 or -1 means unlimited.' % (value,))
     return value if value > 0 else 0
 
@@ -429,9 +440,9 @@ OPTIONS = (
            _put('host', 'RestartPolicy', v.restart_policy_body), how=UPDATE,
            owns=(('restart_retries', dict(type='int')),), resolve=_resolve_restart, display=_show_restart,
            update=_update('RestartPolicy')),
-    _text('hostname', 'Config', 'Hostname'),
-    _text('domainname', 'Config', 'Domainname'),
-    _text('user', 'Config', 'User'),
+    _text('hostname', 'Config', 'Hostname', parser=lambda value: v.parse_hostname('hostname', value)),
+    _text('domainname', 'Config', 'Domainname', parser=lambda value: v.parse_hostname('domainname', value)),
+    _text('user', 'Config', 'User', parser=v.parse_user),
     Option('working_dir', dict(type='str'), _param('working_dir', _parse_working_dir), _read_working_dir,
            _put('config', 'WorkingDir')),
     _flag('tty', 'Config', 'Tty'),
@@ -467,7 +478,7 @@ OPTIONS = (
            update=lambda value: dict(PidsLimit=value or -1)),
     Option('log_driver', dict(type='str'), _param('log_driver', lambda value: v.parse_strings('log_driver', [value])[0]),
            _read_log('Type', ''), _write_log('Type')),
-    Option('log_options', dict(type='dict'), _param('log_options', v.parse_labels), _read_log('Config', {}),
+    Option('log_options', dict(type='dict'), _param('log_options', v.parse_log_options), _read_log('Config', {}),
            _write_log('Config'), kind='dict'),
     Option('etc_hosts', dict(type='dict'), _param('etc_hosts', v.parse_etc_hosts),
            lambda c, i: v.normalize_extra_hosts((c.get('HostConfig') or {}).get('ExtraHosts')),

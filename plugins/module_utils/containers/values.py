@@ -384,6 +384,41 @@ def parse_labels(labels):
     return out
 
 
+def parse_log_options(options) -> dict:
+    """``log_options`` -> the engine's LogConfig.Config: string keys and values (``max-file: 3`` is "3")."""
+    out = {}
+    for key, value in (options or {}).items():
+        key = str(key)
+        if not key or '\x00' in key:
+            raise ContainerSpecError('Invalid log_options name %r: it must be a non-empty string.' % key[:100])
+        out[key] = scalar_string('log_options value for %s' % key, value)
+    return out
+
+
+_HOST_LABEL = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
+
+
+def parse_hostname(option: str, value) -> str:
+    """hostname / domainname: RFC 1123 labels joined by dots, at most 64 characters (the kernel's limit)."""
+    text = scalar_string(option, value)
+    if not text or len(text) > 64 or not all(_HOST_LABEL.match(label) for label in text.split('.')):
+        raise ContainerSpecError('Invalid %s %r: letters, digits and hyphens in dot-separated labels, '
+                                 'at most 64 characters.' % (option, text[:100]))
+    return text
+
+
+_USER = re.compile(r'^[^\s:]+(:[^\s:]+)?$')
+
+
+def parse_user(value) -> str:
+    """``name``, ``uid``, ``name:group`` or ``uid:gid``; whitespace or control characters are refused here,
+    because the engine would only find out at start."""
+    text = scalar_string('user', value)
+    if not _USER.match(text) or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise ContainerSpecError('Invalid user %r: expected NAME or UID, optionally :GROUP or :GID.' % text[:100])
+    return text
+
+
 def parse_command(value, option='command'):
     """A string is split like a shell would (no expansion); a list is taken as argv."""
     if value is None:
