@@ -116,7 +116,7 @@ def _check_file_keys(filename: str, doc: Dict[str, Any]) -> None:
                     continue
                 if not isinstance(item, dict):
                     raise ComposeError('%s: %s must be a mapping, got %s'
-                                       % (_where(filename, (key, str(name))), key[:-1], M._kind(item)))
+                                       % (_where(filename, (key, str(name))), key[:-1], M.kind_of(item)))
                 allowed = M.SERVICE_KEYS if key == 'services' else M.RESOURCE_KEYS[key]
                 for sub in item:
                     if not str(sub).startswith('x-') and sub not in allowed:
@@ -265,7 +265,7 @@ def _canonical_service(svc: Dict[str, Any]) -> None:
             elif isinstance(entry, dict):
                 ports.append(entry)
             else:
-                raise M.ModelError('ports[%d]' % i, 'invalid type %s for port' % M._kind(entry))
+                raise M.ModelError('ports[%d]' % i, 'invalid type %s for port' % M.kind_of(entry))
         svc['ports'] = ports
     if 'volumes' in svc and svc['volumes'] is not None:
         if not isinstance(svc['volumes'], list):
@@ -279,7 +279,7 @@ def _canonical_service(svc: Dict[str, Any]) -> None:
             elif isinstance(entry, dict):
                 vols.append(entry)
             else:
-                raise M.ModelError('volumes[%d]' % i, 'invalid type %s for service volume mount' % M._kind(entry))
+                raise M.ModelError('volumes[%d]' % i, 'invalid type %s for service volume mount' % M.kind_of(entry))
         svc['volumes'] = vols
     for kind in ('secrets', 'configs'):
         if isinstance(svc.get(kind), list):
@@ -556,7 +556,7 @@ def _extra_hosts(value: Any) -> List[str]:
 
 
 def _build(build: Any) -> Dict[str, Any]:
-    M._check_keys('build', build, M.BUILD_KEYS)
+    M.check_keys('build', build, M.BUILD_KEYS)
     out: Dict[str, Any] = {}
     for key in ('context', 'dockerfile', 'dockerfile_inline', 'target', 'network', 'isolation'):
         if build.get(key) not in (None, ''):
@@ -585,7 +585,7 @@ def _build(build: Any) -> Dict[str, Any]:
 def _depends_on(value: Dict[str, Any]) -> Dict[str, Any]:
     out = {}
     for dep, cfg in value.items():
-        M._check_keys('depends_on.%s' % dep, cfg, M.DEPENDS_ON_KEYS)
+        M.check_keys('depends_on.%s' % dep, cfg, M.DEPENDS_ON_KEYS)
         condition = M.to_str('depends_on.%s.condition' % dep, cfg.get('condition', 'service_started'))
         if condition not in M.DEPENDS_CONDITIONS:
             raise M.ModelError('depends_on.%s.condition' % dep, 'must be one of %s, got %r'
@@ -607,7 +607,7 @@ def _service_networks(value: Any) -> Dict[str, Any]:
             out[str(net)] = None
             continue
         key = 'networks.%s' % net
-        M._check_keys(key, cfg, M.SERVICE_NETWORK_KEYS)
+        M.check_keys(key, cfg, M.SERVICE_NETWORK_KEYS)
         entry: Dict[str, Any] = {}
         if cfg.get('aliases'):
             entry['aliases'] = M.to_str_list(key + '.aliases', cfg['aliases'], allow_string=False)
@@ -626,7 +626,7 @@ def _service_networks(value: Any) -> Dict[str, Any]:
 
 
 def _healthcheck(value: Any) -> Dict[str, Any]:
-    M._check_keys('healthcheck', value, M.HEALTHCHECK_KEYS)
+    M.check_keys('healthcheck', value, M.HEALTHCHECK_KEYS)
     out: Dict[str, Any] = {}
     test = value.get('test')
     if test is not None:
@@ -647,7 +647,7 @@ def _healthcheck(value: Any) -> Dict[str, Any]:
 
 
 def _logging(value: Any) -> Dict[str, Any]:
-    M._check_keys('logging', value, M.LOGGING_KEYS)
+    M.check_keys('logging', value, M.LOGGING_KEYS)
     out: Dict[str, Any] = {}
     if value.get('driver'):
         out['driver'] = M.to_str('logging.driver', value['driver'])
@@ -658,7 +658,7 @@ def _logging(value: Any) -> Dict[str, Any]:
 
 
 def _resources(key: str, value: Any) -> Dict[str, Any]:
-    M._check_keys(key, value, ('cpus', 'memory', 'pids', 'devices', 'generic_resources'))
+    M.check_keys(key, value, ('cpus', 'memory', 'pids', 'devices', 'generic_resources'))
     out: Dict[str, Any] = {}
     if value.get('cpus') not in (None, ''):
         cpus = M.to_float(key + '.cpus', value['cpus'])
@@ -677,7 +677,7 @@ def _resources(key: str, value: Any) -> Dict[str, Any]:
 
 
 def _deploy(value: Any) -> Dict[str, Any]:
-    M._check_keys('deploy', value, M.DEPLOY_KEYS)
+    M.check_keys('deploy', value, M.DEPLOY_KEYS)
     out: Dict[str, Any] = {}
     for key in ('mode', 'endpoint_mode'):
         if value.get(key):
@@ -688,7 +688,7 @@ def _deploy(value: Any) -> Dict[str, Any]:
         out['labels'] = M.to_mapping('deploy.labels', value['labels'])
     # config always prints resources and placement inside deploy, empty or not.
     resources = value.get('resources') or {}
-    M._check_keys('deploy.resources', resources, ('limits', 'reservations'))
+    M.check_keys('deploy.resources', resources, ('limits', 'reservations'))
     res: Dict[str, Any] = {}
     for part in ('limits', 'reservations'):
         if resources.get(part) is not None:
@@ -696,7 +696,7 @@ def _deploy(value: Any) -> Dict[str, Any]:
     out['resources'] = res
     policy = value.get('restart_policy')
     if policy is not None:
-        M._check_keys('deploy.restart_policy', policy, ('condition', 'delay', 'max_attempts', 'window'))
+        M.check_keys('deploy.restart_policy', policy, ('condition', 'delay', 'max_attempts', 'window'))
         pol: Dict[str, Any] = {}
         if policy.get('condition'):
             pol['condition'] = M.to_str('deploy.restart_policy.condition', policy['condition'])
@@ -720,7 +720,7 @@ def _ulimits(value: Any) -> Dict[str, Any]:
     for name, limit in value.items():
         key = 'ulimits.%s' % name
         if isinstance(limit, dict):
-            M._check_keys(key, limit, ('soft', 'hard'))
+            M.check_keys(key, limit, ('soft', 'hard'))
             out[str(name)] = {'soft': M.to_int(key + '.soft', limit.get('soft')),
                               'hard': M.to_int(key + '.hard', limit.get('hard'))}
         else:
@@ -729,7 +729,7 @@ def _ulimits(value: Any) -> Dict[str, Any]:
 
 
 def _file_ref(key: str, value: Any) -> Dict[str, Any]:
-    M._check_keys(key, value, ('source', 'target', 'uid', 'gid', 'mode'))
+    M.check_keys(key, value, ('source', 'target', 'uid', 'gid', 'mode'))
     out: Dict[str, Any] = {'source': M.to_str(key + '.source', value.get('source'))}
     if value.get('target'):
         out['target'] = M.to_str(key + '.target', value['target'])
@@ -767,7 +767,7 @@ def _render_resource(kind: str, key: str, res: Dict[str, Any]) -> Dict[str, Any]
                 out[flag] = M.to_bool(flag, res[flag])
         # config prints an ipam block for every network, external ones included.
         ipam = res.get('ipam') or {}
-        M._check_keys('ipam', ipam, ('driver', 'config', 'options'))
+        M.check_keys('ipam', ipam, ('driver', 'config', 'options'))
         out['ipam'] = {k: v for k, v in ipam.items() if v is not None}
     if kind in ('secrets', 'configs'):
         for name in ('file', 'environment', 'content', 'template_driver'):

@@ -14,7 +14,6 @@ position.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 Path = Tuple[str, ...]

@@ -110,7 +110,7 @@ def to_float(key: str, value: Any) -> float:
 
 def to_str(key: str, value: Any) -> str:
     if isinstance(value, (dict, list)) or value is None:
-        raise ModelError(key, 'must be a string, got %s' % _kind(value))
+        raise ModelError(key, 'must be a string, got %s' % kind_of(value))
     return go_str(value)
 
 
@@ -128,7 +128,7 @@ def to_duration(key: str, value: Any) -> str:
         raise ModelError(key, str(exc)) from None
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
     return {dict: 'a mapping', list: 'a list', type(None): 'null'}.get(type(value), type(value).__name__)
 
 
@@ -136,7 +136,7 @@ def to_str_list(key: str, value: Any, allow_string: bool = True) -> List[str]:
     if isinstance(value, str) and allow_string:
         return [value]
     if not isinstance(value, list):
-        raise ModelError(key, 'must be a list, got %s' % _kind(value))
+        raise ModelError(key, 'must be a list, got %s' % kind_of(value))
     return [to_str('%s[%d]' % (key, i), v) for i, v in enumerate(value)]
 
 
@@ -158,7 +158,7 @@ def to_mapping(key: str, value: Any, allow_null: bool = False) -> Dict[str, Opti
             name, sep, val = text.partition('=')
             out[name] = val if sep else (None if allow_null else '')
         return out
-    raise ModelError(key, 'must be a list or a mapping, got %s' % _kind(value))
+    raise ModelError(key, 'must be a list or a mapping, got %s' % kind_of(value))
 
 
 def shell_split(key: str, value: Any) -> Optional[List[str]]:
@@ -232,7 +232,7 @@ def parse_port(key: str, spec: Any) -> List[Dict[str, Any]]:
 
 
 def long_port(key: str, value: Dict[str, Any]) -> Dict[str, Any]:
-    _check_keys(key, value, PORT_KEYS)
+    check_keys(key, value, PORT_KEYS)
     out: Dict[str, Any] = {'mode': to_str(key + '.mode', value.get('mode', 'ingress')),
                            'protocol': to_str(key + '.protocol', value.get('protocol', 'tcp'))}
     if 'target' not in value:
@@ -301,16 +301,16 @@ def parse_volume(spec: str, key: str = 'volumes') -> Dict[str, Any]:
     return vol
 
 
-def _check_keys(key: str, value: Any, allowed) -> None:
+def check_keys(key: str, value: Any, allowed) -> None:
     if not isinstance(value, dict):
-        raise ModelError(key, 'must be a mapping, got %s' % _kind(value))
+        raise ModelError(key, 'must be a mapping, got %s' % kind_of(value))
     for name in value:
         if name not in allowed and not str(name).startswith('x-'):
             raise ModelError('%s.%s' % (key, name), 'is not allowed by the Compose specification')
 
 
 def long_volume(key: str, value: Dict[str, Any]) -> Dict[str, Any]:
-    _check_keys(key, value, VOLUME_MOUNT_KEYS)
+    check_keys(key, value, VOLUME_MOUNT_KEYS)
     vtype = value.get('type')
     if vtype not in ('bind', 'volume', 'tmpfs', 'npipe', 'cluster', 'image'):
         raise ModelError(key + '.type', 'must be bind, volume, tmpfs, npipe, cluster or image, got %r' % (vtype,))
@@ -325,7 +325,7 @@ def long_volume(key: str, value: Dict[str, Any]) -> Dict[str, Any]:
         out['consistency'] = to_str(key + '.consistency', value['consistency'])
     if 'bind' in value:
         bind = value['bind'] or {}
-        _check_keys(key + '.bind', bind, ('propagation', 'create_host_path', 'selinux', 'recursive'))
+        check_keys(key + '.bind', bind, ('propagation', 'create_host_path', 'selinux', 'recursive'))
         out_bind: Dict[str, Any] = {}
         if bind.get('propagation'):
             out_bind['propagation'] = to_str(key + '.bind.propagation', bind['propagation'])
@@ -338,7 +338,7 @@ def long_volume(key: str, value: Dict[str, Any]) -> Dict[str, Any]:
         out['bind'] = out_bind
     if 'volume' in value:
         vol = value['volume'] or {}
-        _check_keys(key + '.volume', vol, ('nocopy', 'subpath', 'labels'))
+        check_keys(key + '.volume', vol, ('nocopy', 'subpath', 'labels'))
         out_vol: Dict[str, Any] = {}
         if vol.get('nocopy') is not None and to_bool(key + '.volume.nocopy', vol['nocopy']):
             out_vol['nocopy'] = True
@@ -349,7 +349,7 @@ def long_volume(key: str, value: Dict[str, Any]) -> Dict[str, Any]:
         out['volume'] = out_vol
     if 'tmpfs' in value:
         tmpfs = value['tmpfs'] or {}
-        _check_keys(key + '.tmpfs', tmpfs, ('size', 'mode'))
+        check_keys(key + '.tmpfs', tmpfs, ('size', 'mode'))
         out_tmpfs: Dict[str, Any] = {}
         if tmpfs.get('size') is not None:
             out_tmpfs['size'] = to_bytes(key + '.tmpfs.size', tmpfs['size'])
