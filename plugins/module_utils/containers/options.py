@@ -247,6 +247,7 @@ def _resolve_networks(desired, actual, ctx):
             and mode not in [d['name'] for d in wanted]:
         wanted.append(dict(name=mode, aliases=[], links=[], ipv4_address=None, ipv6_address=None))
     by_name = dict((a['name'], a) for a in actual)
+    own = ((ctx.get('spec') or {}).get('name') or '').lstrip('/')
     out = []
     for entry in wanted:
         have = by_name.get(entry['name']) or {}
@@ -257,6 +258,9 @@ def _resolve_networks(desired, actual, ctx):
         for key in ('aliases', 'links'):
             if not entry[key] and ctx.get('mode') != 'strict-endpoints':
                 merged[key] = have.get(key) or []
+        # The container's own name always resolves on its networks, and the read leaves it out of the
+        # aliases like the engine's automatic ones: an alias equal to the name is no drift.
+        merged['aliases'] = [a for a in merged['aliases'] if a != own]
         out.append(merged)
     return sorted(out, key=lambda e: e['name'])
 
@@ -319,11 +323,16 @@ def _parse_pids(value):
 
 
 def _parse_cpuset(value):
-    import re
-    text = str(value).strip()
-    if not re.match(r'^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$', text):
-        raise ContainerSpecError('Invalid cpuset_cpus %r: CPU numbers or ranges, such as 0-1 or 0,2.' % text[:100])
-    return text
+    return v.parse_cpuset('cpuset_cpus', value)
+
+
+def _read_cpuset(container, image):
+    # The engine stores the string as sent; "0,1,2" and "0-2" are the same CPUs.
+    text = (container.get('HostConfig') or {}).get('CpusetCpus') or ''
+    try:
+        return v.parse_cpuset('cpuset_cpus', text) if text else ''
+    except ContainerSpecError:
+        return text
 
 
 def _parse_int(option, low=0):
@@ -429,7 +438,8 @@ OPTIONS = (
            lambda c, i: v.normalize_tmpfs((c.get('HostConfig') or {}).get('Tmpfs')), _put('host', 'Tmpfs'),
            kind='dict'),
     Option('volumes_from', dict(type='list', elements='str'), _param('volumes_from', v.parse_volumes_from),
-           lambda c, i: sorted(set((c.get('HostConfig') or {}).get('VolumesFrom') or [])), _put('host', 'VolumesFrom'),
+           lambda c, i: v.normalize_volumes_from((c.get('HostConfig') or {}).get('VolumesFrom')),
+           _put('host', 'VolumesFrom'),
            kind='set'),
     Option('env', dict(type='dict'), _parse_env, lambda c, i: v.env_list_to_dict((c.get('Config') or {}).get('Env')),
            _write_env, kind='dict', owns=(('env_file', dict(type='path')),), defaults=_env_defaults),
@@ -471,7 +481,7 @@ OPTIONS = (
            display=lambda value: value / 10 ** 9),
     Option('cpu_shares', dict(type='int'), _param('cpu_shares', _parse_int('cpu_shares', 2)),
            _get('HostConfig', 'CpuShares', 0), _put('host', 'CpuShares'), how=UPDATE, update=_update('CpuShares')),
-    Option('cpuset_cpus', dict(type='str'), _param('cpuset_cpus', _parse_cpuset), _get('HostConfig', 'CpusetCpus', ''),
+    Option('cpuset_cpus', dict(type='str'), _param('cpuset_cpus', _parse_cpuset), _read_cpuset,
            _put('host', 'CpusetCpus'), how=UPDATE, update=_update('CpusetCpus')),
     Option('pids_limit', dict(type='int'), _param('pids_limit', _parse_pids), _read_pids,
            _put('host', 'PidsLimit', lambda value: value or -1), how=UPDATE,
@@ -506,8 +516,9 @@ OPTIONS = (
            lambda c, i: v.normalize_device_requests((c.get('HostConfig') or {}).get('DeviceRequests')),
            _put('host', 'DeviceRequests'), kind='set'),
     Option('security_opts', dict(type='list', elements='str'),
-           _param('security_opts', lambda value: sorted(set(v.parse_strings('security_opts', value)))),
-           lambda c, i: sorted(set((c.get('HostConfig') or {}).get('SecurityOpt') or [])), _put('host', 'SecurityOpt'),
+           _param('security_opts', lambda value: v.canonical_security_opts(v.parse_strings('security_opts', value))),
+           lambda c, i: v.canonical_security_opts((c.get('HostConfig') or {}).get('SecurityOpt')),
+           _put('host', 'SecurityOpt'),
            kind='set'),
     Option('group_add', dict(type='list', elements='str'),
            _param('group_add', lambda value: sorted(set(v.parse_strings('group_add', value)))),

@@ -866,4 +866,45 @@ def parse_volumes_from(values) -> list:
         if mode not in ('', 'ro', 'rw') or not name:
             raise ContainerSpecError('Invalid volumes_from entry %r: expected CONTAINER[:ro|rw].' % text[:100])
         out.append(text)
-    return sorted(set(out))
+    return normalize_volumes_from(out)
+
+
+def normalize_volumes_from(values) -> list:
+    """``other:rw`` is the default mode, so it is ``other``; the engine stores the entries as sent."""
+    return sorted(set(text[:-3] if text.endswith(':rw') else text for text in values or []))
+
+
+def parse_cpuset(option: str, value) -> str:
+    """``0,1,2``, ``2,0-1`` or ``0-2`` -> ``0-2``: CPUs (or memory nodes) as sorted, merged ranges."""
+    text = scalar_string(option, value).strip()
+    if not re.match(r'^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$', text):
+        raise ContainerSpecError('Invalid %s %r: CPU numbers or ranges, such as 0-1 or 0,2.' % (option, text[:100]))
+    numbers = set()
+    for part in text.split(','):
+        low, _sep, high = part.partition('-')
+        low, high = int(low), int(high or low)
+        if low > high or high > 4095:
+            raise ContainerSpecError('Invalid %s %r: the range %s ends before it starts or is too large.'
+                                     % (option, text[:100], part))
+        numbers.update(range(low, high + 1))
+    ranges, ordered = [], sorted(numbers)
+    for number in ordered:
+        if ranges and number == ranges[-1][1] + 1:
+            ranges[-1][1] = number
+        else:
+            ranges.append([number, number])
+    return ','.join('%d' % low if low == high else '%d-%d' % (low, high) for low, high in ranges)
+
+
+def canonical_security_opts(values) -> list:
+    """The engine takes ``key=value`` and ``key:value`` alike and ``no-new-privileges`` with or without
+    ``:true``, and stores what it was sent; one spelling each, so a rerun with another is no drift."""
+    out = set()
+    for text in values or []:
+        key, sep, value = (text.partition('=') if '=' in text.split(':', 1)[0] or ':' not in text
+                           else text.partition(':'))
+        if key == 'no-new-privileges' and (not sep or value == 'true'):
+            out.add(key)
+        else:
+            out.add(key + ('=' + value if sep else ''))
+    return sorted(out)
