@@ -29,8 +29,11 @@ venv() {
 # The definition next to what it names: the tarball (fixed name), requirements.yml, wheels/.
 stage() {
   local dir="$1"
-  rm -rf "$dir/build" && mkdir -p "$dir/build" "$dir/wheels"
-  "$VENV/bin/ansible-galaxy" collection build --output-path "$dir/build" --force "$ROOT" >/dev/null
+  rm -rf "$dir/build" "$dir/src" && mkdir -p "$dir/build" "$dir/wheels" "$dir/src"
+  # A snapshot of the tree (tracked and new files, as sanity.sh does): the tarball is built from
+  # files that do not change under it while others edit the checkout.
+  (cd "$ROOT" && git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents -P {} "$dir/src"/ 2>/dev/null) || true
+  "$VENV/bin/ansible-galaxy" collection build --output-path "$dir/build" --force "$dir/src" >/dev/null
   cp "$dir"/build/fleet-docker-*.tar.gz "$dir/fleet-docker.tar.gz"
   cp "$ROOT/docs/ee/execution-environment.yml" "$ROOT/docs/ee/requirements.yml" "$dir/"
 }
@@ -113,10 +116,18 @@ run() {
   rm -rf "$pdd" && mkdir -p "$pdd/project" "$pdd/inventory" "$pdd/env"
   cp "$ROOT/docs/ee/lab-play.yml" "$pdd/project/"
   cp "$ROOT/.lab/inventory.yml" "$pdd/inventory/hosts.yml"
+  # For docker_host: ssh://... from inside the EE (the SDK's paramiko transport reads ~/.ssh):
+  # the lab key for the lab's addresses, and the hosts' keys (paramiko rejects unknown hosts).
+  mkdir -p "$pdd/ssh"
+  printf 'Host 10.213.0.*\n  IdentityFile %s\n  User root\n' "$ROOT/.lab/ssh/id_ed25519" >"$pdd/ssh/config"
+  local addrs
+  addrs="$("$ROOT/.venv/bin/python" -c 'import sys, yaml; inv = yaml.safe_load(open(sys.argv[1])); print(" ".join(h["ansible_host"] for h in inv["lab"]["hosts"].values()))' "$ROOT/.lab/inventory.yml")"
+  ssh-keyscan -t ed25519 $addrs >"$pdd/ssh/known_hosts" 2>/dev/null
   "$VENV/bin/ansible-runner" run "$pdd" -p lab-play.yml \
     --process-isolation --process-isolation-executable docker --container-image "$IMAGE" \
     --container-option=--network=host --container-option=--user=0 \
-    --container-volume-mount "$ROOT/.lab/ssh:$ROOT/.lab/ssh:ro"
+    --container-volume-mount "$ROOT/.lab/ssh:$ROOT/.lab/ssh:ro" \
+    --container-volume-mount "$pdd/ssh:/root/.ssh:ro"
 }
 
 case "${1:-}" in
