@@ -8,7 +8,7 @@ ENGINES ?= 20,26,28
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help install engine engines test test-unit test-integration sanity lint demo build lab lab-down lab-status bench clean
+.PHONY: help install engine engines test test-unit test-integration sanity lint demo build lab lab-down lab-status bench clean docs matrix
 
 help:
 	@echo "make demo | make test | make install | make engine | make sanity | make lint | make build"
@@ -82,3 +82,12 @@ lab-status:
 bench: install engine
 	bash scripts/bench-setup.sh
 	$(ROOT)/.venv-bench/bin/python benchmarks/bench.py
+
+# The docs site (docs/site, scripts/docs.sh): antsibull-docs + Sphinx -> .cache/docs/html.
+docs: install
+	bash scripts/docs.sh
+
+# The version matrix (docs/matrix.md): about 10 min, not part of `make test`.
+# MATRIX_CELLS=c01,c12 runs some cells; MATRIX_SANITY=1 adds ansible-test sanity on the newest core.
+matrix: engines
+	bash scripts/matrix.sh
