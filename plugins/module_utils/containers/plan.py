@@ -76,8 +76,9 @@ def plan(client, spec: dict, params: dict, image: dict | None = None, image_id: 
     _check_networks(client, spec)
     container_image = inspect_image(client, container['Image']) if container is not None else None
     result.image = image if 'image' in spec else container_image
+    compared = _resolve_namespace_modes(client, spec)
     if container is not None:
-        result.diffs = compare(spec, container, container_image, image_id, result.network_mode)
+        result.diffs = compare(compared, container, container_image, image_id, result.network_mode)
         if params['recreate'] and not needs_recreate(result.diffs):
             result.diffs.append(dict(option='recreate', before=False, after=True, how=RECREATE))
     recreating = needs_recreate(result.diffs)
@@ -129,6 +130,21 @@ def _resolve_network_mode(client, spec):
     if other is None:
         raise ContainerSpecError('network_mode %s: there is no container %s.' % (mode, target))
     return 'container:' + other['Id']
+
+
+def _resolve_namespace_modes(client, spec):
+    """The spec to compare with: ``pid_mode``/``ipc_mode`` ``container:<name>`` as ``container:<id>``, which
+    is what the engine stores. Fails before anything changes when that container does not exist."""
+    resolved = dict(spec)
+    for option in ('pid_mode', 'ipc_mode'):
+        mode = spec.get(option) or ''
+        if not mode.startswith('container:'):
+            continue
+        other = lookup_container(client, mode[len('container:'):])
+        if other is None:
+            raise ContainerSpecError('%s %s: there is no container %s.' % (option, mode, mode[len('container:'):]))
+        resolved[option] = 'container:' + other['Id']
+    return resolved
 
 
 def _check_networks(client, spec):
