@@ -1,0 +1,101 @@
+"""playbooks/release.yml and distribute.yml on the lab fleet (make lab; 20.10, 26.1, 28.5 hosts).
+
+release: build on lab1, push to the bridge registry, deploy by digest on every host, same digest
+everywhere, rerun unchanged. distribute: a host whose registry traffic is blocked (iptables in its
+network namespace) gets the image from an archive copied over SSH, and runs it.
+"""
+
+import os
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from fleet_testlib import ROOT, http_get, run_playbook
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+INVENTORY = os.path.join(ROOT, '.lab', 'inventory.yml')
+
+
+def _play(name, *extra):
+    return run_playbook(os.path.join(ROOT, 'playbooks', name), inventory=INVENTORY, extra_args=extra)
+
+
+def _recaps(stdout):
+    out = {}
+    for line in stdout.splitlines():
+        m = re.match(r'^(\S+)\s+:\s+(ok=.*)$', line)
+        if m:
+            out[m.group(1)] = dict(part.split('=') for part in m.group(2).split())
+    return out
+
+
+@pytest.fixture(scope='module')
+def lab():
+    subprocess.run(['make', '-C', ROOT, 'lab'], check=True, stdout=subprocess.DEVNULL)
+    with open(INVENTORY) as fh:
+        inv = yaml.safe_load(fh)
+    return dict((name, spec['ansible_host']) for name, spec in inv['lab']['hosts'].items()), \
+        inv['lab']['vars']['lab_registry']
+
+
+def _node_client(host):
+    import docker
+    with open(os.path.join(ROOT, '.lab', 'nodes', host.replace('lab', ''), 'holder.pid')) as fh:
+        pid = fh.read().strip()
+    return docker.APIClient(base_url='unix:///proc/%s/root/run/docker.sock' % pid, version='auto', timeout=120)
+
+
+def test_release_builds_once_and_every_host_runs_the_same_digest(lab):
+    hosts, registry = lab
+    first = _play('release.yml', '-e', 'release_version=7')
+    assert first.returncode == 0, first.stdout[-4000:]
+    report = re.search(r'release_report: (\{.*?\})"', first.stdout)
+    assert report, first.stdout[-3000:]
+    digests = set(re.findall(r'sha256:[0-9a-f]{64}', report.group(1)))
+    assert len(digests) == 1, report.group(1)
+    digest = digests.pop()
+    for host, addr in hosts.items():
+        status, body = http_get('http://%s:8090/release.txt' % addr)
+        assert status == 200 and body.strip() == '7', (host, status, body)
+        client = _node_client(host)
+        running = client.inspect_container('release-site')
+        image = client.inspect_image(running['Image'])
+        assert '%s/demo/release-site@%s' % (registry, digest) in image['RepoDigests'], (host, image['RepoDigests'])
+    again = _play('release.yml', '-e', 'release_version=7')
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert all(r['changed'] == '0' for r in _recaps(again.stdout).values()), again.stdout[-4000:]
+
+
+def test_distribute_reaches_a_host_without_registry_access(lab):
+    hosts, registry = lab
+    target = sorted(hosts)[-1]
+    netns = '/run/netns/fleetlab%s' % target.replace('lab', '')
+    bridge, port = registry.split(':')
+    rule = ['OUTPUT', '-p', 'tcp', '-d', bridge, '--dport', port, '-m', 'comment', '--comment', 'fleet-test-release',
+            '-j', 'REJECT']
+    assert _play('release.yml', '-e', 'release_version=7').returncode == 0
+    client = _node_client(target)
+    ref = '%s/demo/release-site:7' % registry
+    for container in client.containers(all=True, filters={'name': 'release-site'}):
+        client.remove_container(container['Id'], force=True)
+    for image in client.images(name='%s/demo/release-site' % registry):
+        client.remove_image(image['Id'], force=True)
+    subprocess.run(['nsenter', '--net=%s' % netns, 'iptables', '-I'] + rule, check=True)
+    try:
+        # The registry is out of reach from that host: a pull fails there.
+        with pytest.raises(Exception):
+            client.pull('%s/demo/release-site' % registry, tag='7')
+        first = _play('distribute.yml', '-e', 'release_version=7', '-e', 'distribute_hosts=%s' % target)
+        assert first.returncode == 0, first.stdout[-4000:]
+        assert "loaded ['%s']" % ref in first.stdout, first.stdout[-3000:]
+        status, body = http_get('http://%s:8090/release.txt' % hosts[target])
+        assert status == 200 and body.strip() == '7', (status, body)
+        assert client.inspect_container('release-site')['Image'] == client.inspect_image(ref)['Id']
+        again = _play('distribute.yml', '-e', 'release_version=7', '-e', 'distribute_hosts=%s' % target)
+        assert again.returncode == 0, again.stdout[-4000:]
+        assert all(r['changed'] == '0' for r in _recaps(again.stdout).values()), again.stdout[-4000:]
+    finally:
+        subprocess.run(['nsenter', '--net=%s' % netns, 'iptables', '-D'] + rule, check=False)
