@@ -346,7 +346,7 @@ def _networks(project, name, service, container, network_names):
         for extra in ('mac_address', 'link_local_ips', 'driver_opts', 'gw_priority', 'interface_name'):
             if spec.get(extra):
                 fail(project, name, 'networks.%s.%s' % (key, extra), 'not supported yet.')
-        aliases = [container, name] + [a for a in spec.get('aliases') or [] if a not in (container, name)]
+        aliases = [container, name] + list(spec.get('aliases') or [])  # as Compose: no de-duplication
         entry = dict(name=network_names.get(key, key), aliases=aliases)
         if spec.get('ipv4_address'):
             entry['ipv4_address'] = spec['ipv4_address']
