@@ -246,6 +246,9 @@ def _resolve_networks(desired, actual, ctx):
     if mode and mode not in ('host', 'none') and not mode.startswith('container:') \
             and mode not in [d['name'] for d in wanted]:
         wanted.append(dict(name=mode, aliases=[], links=[], ipv4_address=None, ipv6_address=None))
+    if ctx.get('mode') == 'allow_more_present':
+        # Networks another tool connected stay connected, also when a reconnect applies other drift.
+        wanted.extend(a for a in actual if a['name'] not in [d['name'] for d in wanted])
     by_name = dict((a['name'], a) for a in actual)
     own = ((ctx.get('spec') or {}).get('name') or '').lstrip('/')
     out = []
@@ -256,7 +259,7 @@ def _resolve_networks(desired, actual, ctx):
             if not entry[key]:
                 merged[key] = have.get(key)
         for key in ('aliases', 'links'):
-            if not entry[key] and ctx.get('mode') != 'strict-endpoints':
+            if not entry[key]:
                 merged[key] = have.get(key) or []
         # The container's own name always resolves on its networks, and the read leaves it out of the
         # aliases like the engine's automatic ones: an alias equal to the name is no drift.
@@ -730,7 +733,7 @@ def compare(spec: dict, container: dict, image: dict | None = None, desired_imag
         actual = option.read(container, image)
         desired = spec[option.name]
         if option.resolve:
-            desired = option.resolve(desired, actual, ctx)
+            desired = option.resolve(desired, actual, dict(ctx, mode=mode))
         defaults = option.defaults(image) if option.defaults else {}
         if _equal(option, desired, actual, mode, defaults):
             continue

@@ -255,3 +255,18 @@ def test_hostile_values_raise_one_clear_error(params, fragment):
         build_spec(_params(**params))
     assert fragment in str(err.value)
     assert '\n' not in str(err.value)
+
+
+def test_networks_allow_more_present_keeps_networks_another_tool_connected():
+    _spec, container = _created(networks=[dict(name='front', aliases=['a'])])
+    container['NetworkSettings']['Networks']['monitoring'] = {}
+    strict = compare(build_spec(_params(networks=['front'])), container, IMAGE, IMAGE_ID)
+    assert [d['option'] for d in strict] == ['networks']
+    assert [e['name'] for e in strict[0]['engine']] == ['front']   # reconnect would drop monitoring
+    loose = dict(networks=['front'], comparisons=dict(networks='allow_more_present'))
+    assert compare(build_spec(_params(**loose)), container, IMAGE, IMAGE_ID) == []
+    # Other drift on the same row keeps the extra network in what reconnect is given.
+    loose['networks'] = [dict(name='front', aliases=['b'])]
+    diffs = compare(build_spec(_params(**loose)), container, IMAGE, IMAGE_ID)
+    assert [e['name'] for e in diffs[0]['engine']] == ['front', 'monitoring']
+    assert diffs[0]['engine'][0]['aliases'] == ['b']
