@@ -284,3 +284,23 @@ def test_pid_ipc_and_volumes_from_another_container(engine, janitor):
     assert changed['container']['id'] != first['container']['id']
     assert sorted(c['option'] for c in changed['changes']) == ['pid_mode', 'volumes_from']
     assert sh(engine, name, 'touch /shared/x')[0] != 0   # read-only now
+
+
+def test_networks_allow_more_present_keeps_a_network_another_tool_connected(engine, janitor, network):
+    net, _subnet = network()
+    extra, _subnet = network()
+    name = unique()
+    first, _ = converge_twice('container', _args(janitor, name, networks=[dict(name=net, aliases=['one'])]))
+    engine.connect_container_to_network(name, extra)
+    loose = dict(networks=[dict(name=net, aliases=['one'])], comparisons=dict(networks='allow_more_present'))
+    assert run_module('container', _args(janitor, name, **loose)).changed is False
+    loose['networks'] = [dict(name=net, aliases=['two'])]
+    changed = run_module('container', _args(janitor, name, **loose))
+    assert not changed.failed and changed['actions'] == ['reconnected'], changed
+    networks = engine.inspect_container(name)['NetworkSettings']['Networks']
+    assert extra in networks and 'two' in (networks[net].get('Aliases') or [])
+    assert changed['container']['id'] == first['container']['id']
+    # Strict (the default) disconnects it, still in place.
+    strict = run_module('container', _args(janitor, name, networks=[dict(name=net, aliases=['two'])]))
+    assert strict['actions'] == ['reconnected'] and extra not in engine.inspect_container(name)['NetworkSettings'][
+        'Networks'], strict
