@@ -285,8 +285,8 @@ def test_one_shot_runs_once_and_scale_removes_highest_numbers(engine, project):
     assert not again.failed, again
     assert again.changed is False, again
     assert inspect(engine, '%s-init-1' % name)['State']['StartedAt'] == started  # not run again
-    assert sorted(containers(engine, name)) == sorted(['%s-init-1' % name] + ['%s-web-%d' % (name, i)
-                                                                               for i in (1, 2, 3)])
+    expected = ['%s-init-1' % name] + ['%s-web-%d' % (name, i) for i in (1, 2, 3)]
+    assert sorted(containers(engine, name)) == sorted(expected)
     down = run_module('compose', args(name, path, scale=dict(web=1)), check=True)
     assert [c['name'] for c in down['services']['web']['containers'] if c['action'] == 'remove'] == \
         ['%s-web-3' % name, '%s-web-2' % name]

@@ -206,8 +206,8 @@ def converge_project(client, params: dict, check_mode: bool = False, diff: bool 
         except FleetDockerError as exc:
             raise FleetDockerError('%s: %s' % (p.where(project, svc, 'image'), exc.msg), **result)
         except (APIError, DockerException, RequestException) as exc:
-            raise FleetDockerError('%s: pulling %s failed: %s' % (p.where(project, svc, 'image'), image,
-                                                                   describe_error(exc)), **result)
+            text = '%s: pulling %s failed: %s' % (p.where(project, svc, 'image'), image, describe_error(exc))
+            raise FleetDockerError(text, **result)
         if pulled.get('changed'):
             result['pulled'].append(image)
             result['changed'] = True

@@ -103,6 +103,6 @@ def depends_on_label(service: dict) -> str:
     entries = []
     for name, dep in sorted((service.get('depends_on') or {}).items()):
         dep = dep or {}
-        entries.append('%s:%s:%s' % (name, dep.get('condition') or 'service_started',
-                                      'true' if dep.get('restart') else 'false'))
+        condition = dep.get('condition') or 'service_started'
+        entries.append('%s:%s:%s' % (name, condition, 'true' if dep.get('restart') else 'false'))
     return ','.join(entries)

@@ -431,9 +431,8 @@ def service_params(project: dict, name: str, number: int, image_id: str | None =
         if health.get('disable'):
             params['healthcheck'] = dict(disable=True)
         else:
-            params['healthcheck'] = dict((k, health[k]) for k in ('test', 'interval', 'timeout', 'retries',
-                                                                   'start_period', 'start_interval')
-                                         if health.get(k) is not None)
+            keys = ('test', 'interval', 'timeout', 'retries', 'start_period', 'start_interval')
+            params['healthcheck'] = dict((k, health[k]) for k in keys if health.get(k) is not None)
     policy, retries = _restart(project, name, service)
     if policy:
         params['restart_policy'] = policy
@@ -473,9 +472,8 @@ def service_params(project: dict, name: str, number: int, image_id: str | None =
             value = service[key]
             params[option] = [str(x) for x in (value if isinstance(value, list) else [value])]
     if service.get('devices'):
-        params['devices'] = [d if isinstance(d, str) else '%s:%s:%s' % (d['source'], d.get('target') or d['source'],
-                                                                         d.get('permissions') or 'rwm')
-                             for d in service['devices']]
+        params['devices'] = [d if isinstance(d, str) else '%s:%s:%s' % (
+            d['source'], d.get('target') or d['source'], d.get('permissions') or 'rwm') for d in service['devices']]
     if service.get('extra_hosts'):
         hosts = {}
         entries = service['extra_hosts']
@@ -696,9 +694,9 @@ def diff(plan: ProjectPlan) -> dict:
             after.setdefault(step.service, {})[step.name] = before[step.service][step.name]
             continue
         new_hash = ((step.params or {}).get('labels') or {}).get(n.CONFIG_HASH, labels.get(n.CONFIG_HASH))
-        after.setdefault(step.service, {})[step.name] = dict(state=_AFTER.get(step.action, was),
-                                                              config_hash=None if step.action == 'remove' else new_hash,
-                                                              why=list(step.reasons))
+        after.setdefault(step.service, {})[step.name] = dict(
+            state=_AFTER.get(step.action, was), config_hash=None if step.action == 'remove' else new_hash,
+            why=list(step.reasons))
     for kind in ('networks', 'volumes'):
         for item in getattr(plan, kind):
             before.setdefault(kind, {})[item['name']] = 'absent' if item['action'] == 'create' else 'present'
