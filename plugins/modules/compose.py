@@ -11,7 +11,7 @@ short_description: Converge a Docker Compose project without the compose CLI on 
 version_added: 0.2.0
 description:
   - Reads a compose project (the files in O(project_src), or O(definition)) and makes the engine match it, the way
-    C(docker compose up -d) does, through the same container engine as M(fleet.docker.container): the option table,
+    C(docker compose up -d) does, through the same container engine as M(fleet.docker.container), with the option table,
     plan then apply, the create-before-destroy recreate. No compose binary is needed on the host.
   - Objects are named and labelled as Docker Compose v2 names them (containers C(<project>-<service>-<n>) or
     C(container_name), networks and volumes C(<project>_<name>) or their C(name)), with the C(com.docker.compose.*)

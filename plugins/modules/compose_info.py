@@ -11,7 +11,7 @@ short_description: The Docker Compose projects on a host, and their drift from a
 version_added: 0.2.0
 description:
   - Lists the compose projects on the host from the labels Docker Compose v2 sets (and M(fleet.docker.compose) sets
-    the same way): each project's services, and each service's containers with their state, health, image and
+    the same way), with each project's services, and each service's containers with their state, health, image and
     configuration hash.
   - Given O(project_src) or O(definition), also says per service whether a run of M(fleet.docker.compose) would
     change it (containers missing or too many, configuration hash outdated, stopped), and lists orphans.

@@ -3,7 +3,7 @@
 import textwrap
 
 from fleet_testlib import WEB, WORKER, run_module
-from test_compose import compose_cli, project  # noqa: F401  (fixture)
+from test_compose import compose_cli, project  # noqa: F401  pylint: disable=unused-import
 
 PAIR = textwrap.dedent("""\
     services:

@@ -82,10 +82,8 @@ class ProjectPlan:
 
     def all_steps(self):
         for service in [s for level in self.levels for s in level]:
-            for step in self.steps.get(service, []):
-                yield step
-        for step in self.removals:
-            yield step
+            yield from self.steps.get(service, [])
+        yield from self.removals
 
     @property
     def changes(self) -> bool:
