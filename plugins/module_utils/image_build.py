@@ -14,7 +14,6 @@ says, per step, "---> Using cache" or "---> Running in ...", which becomes the `
 
 from __future__ import annotations
 
-import collections
 import hashlib
 import json
 import os

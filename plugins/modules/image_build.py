@@ -139,7 +139,10 @@ inputs:
   type: dict
   sample: {context_entries: 5, bases: {"fleet-seed/nginx-base:bookworm": "sha256:1e2f..."}, args: [RELEASE], target: null}
 steps:
-  description: The build's steps; C(cache) is V(hit) (layer cache), V(miss) (ran), V(base) (a C(FROM) step) or V(label) (the inputs label the engine adds last). Empty when nothing was built.
+  description:
+    - The build's steps. Empty when nothing was built.
+    - C(cache) is V(hit) (layer cache), V(miss) (ran), V(base) (a C(FROM) step) or V(label) (the inputs
+      label the engine adds last).
   returned: always
   type: list
   elements: dict

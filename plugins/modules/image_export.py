@@ -91,7 +91,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.connection import Ans
 from ansible_collections.fleet.docker.plugins.module_utils.image_archive import run_image_export
 
 ARGS = dict(
-    names=dict(type='list', elements='str', required=True, aliases=['name']),
+    names=dict(type='list', elements='str', required=True),
     path=dict(type='path', required=True),
     mode=dict(type='str', default='0644'),
     force=dict(type='bool', default=False),

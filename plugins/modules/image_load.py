@@ -87,7 +87,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.connection import Ans
 from ansible_collections.fleet.docker.plugins.module_utils.image_archive import run_image_load
 
 ARGS = dict(
-    path=dict(type='path', required=True, aliases=['archive']),
+    path=dict(type='path', required=True),
 )
 
 

@@ -73,7 +73,7 @@ tagged:
   elements: str
   sample: [registry.example.com/acme/site:1.4]
 moved:
-  description: Names among O(tagged) that named another image before.
+  description: Names among RV(tagged) that named another image before.
   returned: always
   type: list
   elements: str

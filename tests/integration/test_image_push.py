@@ -108,8 +108,8 @@ def test_push_with_wrong_credentials_fails_clearly_and_leaks_nothing(engine, jan
     engine.tag(WEB + ':1.0', repo, '1')
     wrong = 'wrong-%s' % AUTH_PASSWORD
     cfg = tmp_path / 'cfg'
-    _write_config(cfg, {'auths': {AUTH_REGISTRY: {'auth': base64.b64encode(('%s:%s' % (AUTH_USER, wrong)).encode())
-                                                 .decode()}}})
+    encoded = base64.b64encode(('%s:%s' % (AUTH_USER, wrong)).encode()).decode()
+    _write_config(cfg, {'auths': {AUTH_REGISTRY: {'auth': encoded}}})
     result = run_module('image_push', dict(name=repo + ':1'), env={'DOCKER_CONFIG': str(cfg)}, diff=True)
     assert result.failed and 'rejected the stored credentials' in result['msg'], result
     text = json.dumps(result) + result.stdout + result.stderr
