@@ -124,6 +124,7 @@ options:
       - In this module O(timeout) is the stop timeout, as in community.docker.docker_compose_v2; the connection to the
         engine uses its default timeout (or E(DOCKER_TIMEOUT)).
     type: int
+    default: null
 extends_documentation_fragment:
   - fleet.docker.docker
 attributes:
