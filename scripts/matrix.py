@@ -19,7 +19,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -72,11 +71,10 @@ def log(msg):
     print('[matrix] %s' % msg, flush=True)
 
 
-def run(cmd, **kw):
-    kw.setdefault('check', True)
+def run(cmd, check=True, **kw):
     kw.setdefault('capture_output', True)
     kw.setdefault('text', True)
-    return subprocess.run(cmd, **kw)
+    return subprocess.run(cmd, check=check, **kw)
 
 
 def python_bin(version):
@@ -316,8 +314,10 @@ def ansible_test_sanity(core='2.20', py='3.12'):
     version = run([os.path.join(venv, 'bin', 'python'), '-c', 'import ansible; print(ansible.__version__)']).stdout.strip()
     log('ansible-test sanity (ansible-core %s, Python %s): rc %d in %.0f s' % (version, py, proc.returncode,
                                                                                time.time() - started))
-    return {'core': version, 'python': py, 'rc': proc.returncode, 'seconds': time.time() - started,
-            'tail': tail(proc) if proc.returncode else ''}
+    files = {}
+    for match in re.finditer(r'^ERROR: ([\w./-]+):\d+:\d+: (.*)$', proc.stdout + proc.stderr, re.M):
+        files.setdefault(match.group(1), []).append(match.group(2))
+    return {'core': version, 'python': py, 'rc': proc.returncode, 'seconds': time.time() - started, 'files': files}
 
 
 def write_doc(commit, results, sanity, total):
@@ -335,9 +335,14 @@ def write_doc(commit, results, sanity, total):
         template = handle.read()
     sanity_text = 'not run in this pass (`make matrix MATRIX_SANITY=1`)'
     if sanity:
-        sanity_text = '%s on ansible-core %s, Python %s, in %.0f s%s' % (
+        sanity_text = '%s on ansible-core %s, Python %s, in %.0f s' % (
             'clean' if sanity['rc'] == 0 else 'FAILED (rc %d)' % sanity['rc'], sanity['core'], sanity['python'],
-            sanity['seconds'], (': ' + sanity['tail']) if sanity['tail'] else '')
+            sanity['seconds'])
+        if sanity['files']:
+            sanity_text += '; errors per file (`.cache/matrix/sanity-%s.log`):\n\n%s' % (
+                sanity['core'].rsplit('.', 1)[0], '\n'.join('- `%s`: %d (%s)' % (
+                    path, len(errs), '; '.join(sorted(set(e.split(':')[0] for e in errs)))[:200])
+                    for path, errs in sorted(sanity['files'].items())))
     text = template.format(
         date=datetime.date.today().isoformat(), commit=commit[:12], total='%.0f' % (total / 60.0),
         green=sum(1 for r in results if r['ok']), cells=len(results),
@@ -369,11 +374,13 @@ def main():
     results = [run_cell(c, collections[(c['core'], c['controller_python'])]) for c in cells]
     sanity = ansible_test_sanity() if args.sanity else None
     total = time.time() - started
+    with open(os.path.join(WORK, 'results.json'), 'w') as handle:
+        json.dump({'commit': commit, 'results': results, 'sanity': sanity, 'total': total}, handle, indent=1)
     if not args.no_doc and not args.cells:
         write_doc(commit, results, sanity, total)
     bad = [r['id'] for r in results if not r['ok']]
     log('%d of %d cells green in %.0f s%s' % (len(results) - len(bad), len(results), total,
-                                               ('; red: ' + ', '.join(bad)) if bad else ''))
+                                              ('; red: ' + ', '.join(bad)) if bad else ''))
     return 1 if bad or (sanity and sanity['rc']) else 0
 
 
