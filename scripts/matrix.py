@@ -284,9 +284,9 @@ def coverage(cells):
     return values, lines, missing
 
 
-def ansible_test_sanity(core='2.20', py='3.12'):
-    """ansible-test sanity of the newest core on the committed tree (as scripts/sanity.sh does with .venv)."""
-    venv = controller_venv(core, py)
+def ansible_test_sanity(core='2.20', py='3.12', venv=None):
+    """ansible-test sanity of one core on the committed tree (as scripts/sanity.sh does with .venv)."""
+    venv = venv or controller_venv(core, py)
     pip_ver = run([os.path.join(venv, 'bin', 'python'), '-c',
                    'import re, pathlib, ansible_test; print(re.search(r"pip=\'([^\']+)\'", (pathlib.Path('
                    'ansible_test.__file__).parent / "_internal" / "python_requirements.py").read_text()).group(1))']
@@ -299,7 +299,7 @@ def ansible_test_sanity(core='2.20', py='3.12'):
                          "os.environ.pop('PIP_CONFIG_FILE', None)\n"
                          "args = [a for a in sys.argv[1:] if a not in ('--no-setuptools', '--no-wheel')]\n"
                          "sys.exit(subprocess.call([sys.executable, '-m', 'pip', 'install'] + args))\n")
-    dest = os.path.join(WORK, 'sanity', 'ansible_collections', 'fleet', 'docker')
+    dest = os.path.join(WORK, 'sanity-' + core, 'ansible_collections', 'fleet', 'docker')
     shutil.rmtree(os.path.dirname(dest), ignore_errors=True)
     shutil.copytree(os.path.join(WORK, 'src'), dest)
     run(['git', 'init', '-q', '.'], cwd=dest)
@@ -314,10 +314,19 @@ def ansible_test_sanity(core='2.20', py='3.12'):
     version = run([os.path.join(venv, 'bin', 'python'), '-c', 'import ansible; print(ansible.__version__)']).stdout.strip()
     log('ansible-test sanity (ansible-core %s, Python %s): rc %d in %.0f s' % (version, py, proc.returncode,
                                                                                time.time() - started))
-    files = {}
-    for match in re.finditer(r'^ERROR: ([\w./-]+):\d+:\d+: (.*)$', proc.stdout + proc.stderr, re.M):
-        files.setdefault(match.group(1), []).append(match.group(2))
-    return {'core': version, 'python': py, 'rc': proc.returncode, 'seconds': time.time() - started, 'files': files}
+    errors = sorted(set(re.findall(r'^ERROR: ([\w./-]+):\d+:\d+: (.*)$', proc.stdout + proc.stderr, re.M)))
+    return {'core': version, 'python': py, 'rc': proc.returncode, 'seconds': time.time() - started,
+            'errors': errors}
+
+
+def sanity_newest_vs_current():
+    """Sanity on 2.20 and on the project's own core (.venv, what make sanity runs): what only 2.20 finds."""
+    newest = ansible_test_sanity('2.20', '3.12')
+    current = ansible_test_sanity('current', '3.11', venv=os.path.join(ROOT, '.venv'))
+    newest['current'] = current['core']
+    newest['current_rc'] = current['rc']
+    newest['only_newest'] = sorted(set(map(tuple, newest['errors'])) - set(map(tuple, current['errors'])))
+    return newest
 
 
 def write_doc(commit, results, sanity, total):
@@ -338,11 +347,15 @@ def write_doc(commit, results, sanity, total):
         sanity_text = '%s on ansible-core %s, Python %s, in %.0f s' % (
             'clean' if sanity['rc'] == 0 else 'FAILED (rc %d)' % sanity['rc'], sanity['core'], sanity['python'],
             sanity['seconds'])
-        if sanity['files']:
-            sanity_text += '; errors per file (`.cache/matrix/sanity-%s.log`):\n\n%s' % (
-                sanity['core'].rsplit('.', 1)[0], '\n'.join('- `%s`: %d (%s)' % (
-                    path, len(errs), '; '.join(sorted(set(e.split(':')[0] for e in errs)))[:200])
-                    for path, errs in sorted(sanity['files'].items())))
+        if sanity['errors']:
+            files = {}
+            for path, _msg in sanity['errors']:
+                files[path] = files.get(path, 0) + 1
+            sanity_text += ('. The same tree under ansible-core %s (`make sanity`): rc %d. Errors that only 2.20 '
+                            'reports: %s. All %d error lines, per file (`.cache/matrix/sanity-2.20.log`): %s') % (
+                sanity['current'], sanity['current_rc'],
+                '; '.join('`%s`: %s' % e for e in sanity['only_newest']) or '**none**',
+                len(sanity['errors']), ', '.join('`%s` %d' % item for item in sorted(files.items())))
     text = template.format(
         date=datetime.date.today().isoformat(), commit=commit[:12], total='%.0f' % (total / 60.0),
         green=sum(1 for r in results if r['ok']), cells=len(results),
@@ -372,7 +385,7 @@ def main():
     for key in sorted(set((c['core'], c['controller_python']) for c in cells)):
         collections[key] = install_collection(key[0], key[1], tarball)
     results = [run_cell(c, collections[(c['core'], c['controller_python'])]) for c in cells]
-    sanity = ansible_test_sanity() if args.sanity else None
+    sanity = sanity_newest_vs_current() if args.sanity else None
     total = time.time() - started
     with open(os.path.join(WORK, 'results.json'), 'w') as handle:
         json.dump({'commit': commit, 'results': results, 'sanity': sanity, 'total': total}, handle, indent=1)
