@@ -232,7 +232,10 @@ removed_images:
 
 import os
 
+from ansible.module_utils.basic import missing_required_lib
+
 from ansible_collections.fleet.docker.plugins.module_utils.compose.apply import converge_project
+from ansible_collections.fleet.docker.plugins.module_utils.compose.yamlload import HAS_YAML, YAML_IMPORT_ERROR
 from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
 
 ARGS = dict(
@@ -272,6 +275,8 @@ def _run(module):
 def main():
     module = AnsibleDockerModule(argument_spec=ARGS, supports_check_mode=True,
                                  mutually_exclusive=[('files', 'definition')])
+    if not HAS_YAML:
+        module.fail_json(msg=missing_required_lib('PyYAML'), exception=YAML_IMPORT_ERROR)
     module.run(_run)
 
 

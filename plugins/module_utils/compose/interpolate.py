@@ -93,8 +93,8 @@ def _expand(inner: str, lookup: Lookup, warnings: Optional[List[str]]) -> str:
     found = [(inner.find(op), op) for op in _OPERATORS if op in inner]
     if not found:
         return _value(inner, lookup, warnings)
-    _, op = min(found, key=lambda pair: pair[0])
-    name, _, arg = inner.partition(op)
+    _position, op = min(found, key=lambda pair: pair[0])
+    name, _sep, arg = inner.partition(op)
     value = lookup(name)
     if op in (':?', '?'):
         if value is None or (op == ':?' and value == ''):

@@ -21,8 +21,6 @@ import posixpath
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-import yaml
-
 from ansible_collections.fleet.docker.plugins.module_utils.compose.envfile import EnvFileError, read_env_file
 from ansible_collections.fleet.docker.plugins.module_utils.compose.errors import ComposeError
 from ansible_collections.fleet.docker.plugins.module_utils.compose.interpolate import (
@@ -30,7 +28,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.compose.interpolate i
 from ansible_collections.fleet.docker.plugins.module_utils.compose.merge import (
     MergeError, enforce_unicity, merge_yaml)
 from ansible_collections.fleet.docker.plugins.module_utils.compose import model as M
-from ansible_collections.fleet.docker.plugins.module_utils.compose.yamlload import load_documents
+from ansible_collections.fleet.docker.plugins.module_utils.compose.yamlload import load_documents, yaml_error_types
 
 __all__ = ['ComposeError', 'load_project', 'DEFAULT_FILES', 'normalize_project_name']
 
@@ -81,7 +79,7 @@ def _read_yaml(filename: str, text: Optional[str] = None) -> List[Dict[str, Any]
         docs = load_documents(text)
     except OSError as exc:
         raise ComposeError('cannot read compose file %s: %s' % (filename, exc.strerror or exc)) from None
-    except yaml.YAMLError as exc:
+    except yaml_error_types() as exc:
         mark = getattr(exc, 'problem_mark', None) or getattr(exc, 'context_mark', None)
         where = ', line %d' % (mark.line + 1) if mark is not None else ''
         problem = getattr(exc, 'problem', None) or str(exc)
@@ -387,7 +385,7 @@ def _normalize(ctx: _Ctx, doc: Dict[str, Any], name: str) -> None:
         depends = service.get('depends_on')
         depends = depends if isinstance(depends, dict) else {}
         for link in service.get('links') or []:
-            target = str(link).split(':')[0]
+            target = str(link).split(':', maxsplit=1)[0]
             depends.setdefault(target, dict(_IMPLICIT, restart=True))
         for ns in ('network_mode', 'ipc', 'pid', 'uts', 'cgroup'):
             ref = service.get(ns)
@@ -396,7 +394,7 @@ def _normalize(ctx: _Ctx, doc: Dict[str, Any], name: str) -> None:
         for entry in service.get('volumes_from') or []:
             entry = str(entry)
             if not entry.startswith('container:'):
-                depends.setdefault(entry.split(':')[0], dict(_IMPLICIT, restart=False))
+                depends.setdefault(entry.split(':', maxsplit=1)[0], dict(_IMPLICIT, restart=False))
         if depends:
             service['depends_on'] = depends
 
@@ -548,7 +546,7 @@ def _extra_hosts(value: Any) -> List[str]:
         if '=' in entry:
             out.append(entry)
         elif ':' in entry:
-            host, _, ip = entry.partition(':')
+            host, _sep, ip = entry.partition(':')
             out.append('%s=%s' % (host, ip))
         else:
             raise M.ModelError('extra_hosts[%d]' % i, 'invalid host entry %r (want HOST:IP or HOST=IP)' % entry)
@@ -998,7 +996,7 @@ def load_project_with_warnings(project_dir: Optional[str] = None, files: Optiona
         try:
             project['services'][sname] = _render_service(ctx, sname, svc)
         except M.ModelError as exc:
-            raise ComposeError('%s: %s' % (_where(', '.join(p for p, _ in sources), ('services', sname, exc.key)),
+            raise ComposeError('%s: %s' % (_where(', '.join(p for p, _text in sources), ('services', sname, exc.key)),
                                            exc.reason)) from None
         env_files_of[sname] = project['services'][sname].pop('env_file', [])
     for kind in ('networks', 'volumes', 'secrets', 'configs'):

@@ -196,7 +196,7 @@ def parse_port(key: str, spec: Any) -> List[Dict[str, Any]]:
     if text.startswith('['):  # [IPv6]:host:container
         end = text.find(']')
         host_ip, text = text[1:end], text[end + 2:]
-        published, _, container = text.rpartition(':')
+        published, _sep, container = text.rpartition(':')
     else:
         parts = text.split(':')
         if len(parts) == 1:
