@@ -199,8 +199,8 @@ exclude_not_found:
   elements: str
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.cleanup_ops import run_cleanup
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.cleanup.ops import run_cleanup
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
 
 ARGS = dict(
     ancestor=dict(type='list', elements='str', required=True),

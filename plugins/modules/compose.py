@@ -236,7 +236,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose.apply import converge_project
 from ansible_collections.fleet.docker.plugins.module_utils.compose.yamlload import HAS_YAML, YAML_IMPORT_ERROR
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
 
 ARGS = dict(
     project_src=dict(type='path'),

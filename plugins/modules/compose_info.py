@@ -96,7 +96,7 @@ drift:
 """
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose.info import compose_info
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
 
 ARGS = dict(
     project_name=dict(type='str'),

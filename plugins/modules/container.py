@@ -458,7 +458,7 @@ stderr:
   sample: ""
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
 from ansible_collections.fleet.docker.plugins.module_utils.containers.converge import converge_container
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS
 

@@ -129,8 +129,8 @@ container:
   sample: web
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.container_files import copy_into
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.files.copy import copy_into
 
 ARGS = dict(
     container=dict(type='str', required=True),

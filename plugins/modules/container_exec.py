@@ -107,8 +107,8 @@ command:
   sample: [cat, /usr/share/nginx/html/index.html]
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.container_exec import EXEC_OPTIONS, run_exec
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.containers.exec import EXEC_OPTIONS, run_exec
 
 
 def main():

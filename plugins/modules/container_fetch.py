@@ -91,8 +91,8 @@ checksum:
   sample: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.container_files import fetch_from
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.files.copy import fetch_from
 
 ARGS = dict(
     container=dict(type='str', required=True),

@@ -143,7 +143,7 @@ summary:
 """
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers.batch import converge_batch
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
 
 ARGS = dict(
     containers=dict(type='list', elements='dict', required=True),

@@ -74,8 +74,8 @@ disk_usage:
   sample: {images: {total: 4, active: 1, size: 2000000, reclaimable: 1500000}}
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.host_facts import gather
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.engine.host_facts import gather
 
 
 def main():

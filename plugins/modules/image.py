@@ -156,8 +156,8 @@ diff:
   sample: {before: {reference: nginx:latest, id: null}, after: {reference: nginx:latest, id: "sha256:d4e8..."}}
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.images import run_image
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.images.ops import run_image
 
 ARGS = dict(
     name=dict(type='str', required=True),

@@ -170,8 +170,8 @@ diff:
   sample: {before: {image: "a:1", id: null, inputs_digest: null}, after: {image: "a:1", id: null, inputs_digest: "sha256:0d5c..."}}
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.image_build import run_image_build
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.images.build import run_image_build
 
 ARGS = dict(
     name=dict(type='str', required=True),

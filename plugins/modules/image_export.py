@@ -87,8 +87,8 @@ diff:
   sample: {before: {path: /srv/a.tar, images: null}, after: {path: /srv/a.tar, images: [{id: "sha256:5c7d...", names: ["a:1"]}]}}
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.image_archive import run_image_export
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.images.archives import run_image_export
 
 ARGS = dict(
     names=dict(type='list', elements='str', required=True),

@@ -102,8 +102,8 @@ images:
            size: 7, created: "2026-11-23T00:33:26Z", tags: [], comment: ""}
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.images import run_image_info
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.images.ops import run_image_info
 
 ARGS = dict(
     name=dict(type='list', elements='str', required=True),

@@ -83,8 +83,8 @@ diff:
   sample: {before: {present: []}, after: {present: ["sha256:5c7d..."]}}
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.image_archive import run_image_load
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.images.archives import run_image_load
 
 ARGS = dict(
     path=dict(type='path', required=True),

@@ -92,8 +92,8 @@ diff:
   sample: {before: {reference: "r/a:1", registry_digest: null}, after: {reference: "r/a:1", registry_digest: "sha256:e82d..."}}
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.image_push import run_image_push
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.images.push import run_image_push
 
 ARGS = dict(
     name=dict(type='str', required=True),

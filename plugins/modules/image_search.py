@@ -103,8 +103,8 @@ source:
   sample: catalog
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.images import run_image_search
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.images.ops import run_image_search
 
 ARGS = dict(
     term=dict(type='str', required=True),

@@ -85,8 +85,8 @@ diff:
   sample: {before: {"r/a:1": null}, after: {"r/a:1": "sha256:5c7d..."}}
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.image_tag import run_image_tag
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.images.tag import run_image_tag
 
 ARGS = dict(
     name=dict(type='str', required=True),

@@ -184,7 +184,7 @@ changes:
   sample: [{option: internal, before: false, after: true}]
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
 from ansible_collections.fleet.docker.plugins.module_utils.networks.apply import converge_network
 from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import NETWORK_OPTIONS
 

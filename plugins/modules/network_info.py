@@ -75,7 +75,7 @@ networks:
       exists: false
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
 from ansible_collections.fleet.docker.plugins.module_utils.networks.info import network_info
 
 

@@ -168,8 +168,8 @@ summary:
   sample: "Pruned 2 containers, 1 images; reclaimed 5.2 MB."
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.prune_ops import run_prune
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.cleanup.prune import run_prune
 
 ARGS = dict(
     containers=dict(type='bool', default=False),

@@ -115,8 +115,8 @@ config_path:
   sample: /root/.docker/config.json
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.registry import run_registry_login
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.images.registry import run_registry_login
 
 ARGS = dict(
     registry=dict(type='str', default='docker.io', aliases=['registry_url']),

@@ -125,8 +125,8 @@ changes:
   sample: [{option: labels, before: {app: web}, after: {app: shop}}]
 """
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.volumes import VOLUME_OPTIONS, converge_volume
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
+from ansible_collections.fleet.docker.plugins.module_utils.volumes.ops import VOLUME_OPTIONS, converge_volume
 
 
 def main():

@@ -12,7 +12,7 @@ import pytest
 
 from fleet_testlib import TEST_LABEL, WEB, converge_twice, engine_http_get, free_port, put_tree, run_module, unique
 
-from ansible_collections.fleet.docker.plugins.module_utils.archive import read_archive
+from ansible_collections.fleet.docker.plugins.module_utils.files.archive import read_archive
 
 HTML = '/usr/share/nginx/html'
 

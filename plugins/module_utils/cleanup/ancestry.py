@@ -15,8 +15,8 @@ Normalized container dict: ``id``, ``name``, ``image`` (as created), ``image_id`
 
 from __future__ import annotations
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     ImageRefError, is_image_id, looks_like_id_prefix, normalize_id, parse_reference, repo_of)
 
 RUNNING_STATES = ('running', 'paused', 'restarting')

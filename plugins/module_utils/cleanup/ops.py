@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.fleet.docker.plugins.module_utils.ancestry import (
+from ansible_collections.fleet.docker.plugins.module_utils.cleanup.ancestry import (
     build_plan, normalize_container, normalize_image, parse_ancestors, reclaimable_bytes, summarize)
-from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     MAX_POOL_SIZE, APIError, FleetDockerError, NotFound, daemon_of, describe_error)
 
 

@@ -13,9 +13,9 @@ import datetime
 import re
 import time
 
-from ansible_collections.fleet.docker.plugins.module_utils.ancestry import human_size
-from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, FleetDockerError, NotFound
-from ansible_collections.fleet.docker.plugins.module_utils.naming import (
+from ansible_collections.fleet.docker.plugins.module_utils.cleanup.ancestry import human_size
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import (
     PREDEFINED_NETWORKS, PRUNE_ANONYMOUS_ONLY_API, is_anonymous_volume)
 
 

@@ -19,14 +19,14 @@ from ansible_collections.fleet.docker.plugins.module_utils.compose import names 
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
 from ansible_collections.fleet.docker.plugins.module_utils.compose.load import (
     _find_default_files as default_files, load_project_with_warnings)
-from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     APIError, DockerException, FleetDockerError, NotFound, RequestException, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.batch import run_parallel
 from ansible_collections.fleet.docker.plugins.module_utils.containers.converge import (
     ImageCache, converge_container, wait_healthy)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS, build_spec
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import parse_reference
-from ansible_collections.fleet.docker.plugins.module_utils.images import find_local_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
+from ansible_collections.fleet.docker.plugins.module_utils.images.ops import find_local_image
 
 PULL_POLICY_MAP = dict(if_not_present='missing', missing='missing', always='always', never='never')
 

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 
 
 class ComposeError(FleetDockerError):

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import ContainerSpecError, parse_duration
 
 STATES = ('present', 'absent', 'stopped', 'restarted')

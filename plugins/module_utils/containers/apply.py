@@ -9,7 +9,7 @@ still reports it. A recreate goes through the create-before-destroy transaction 
 
 from __future__ import annotations
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, EngineStepError, RequestException
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, EngineStepError, RequestException
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
     create_container, lookup_container, remove_container, stop_container, update_in_place)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.plan import Plan

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     MAX_POOL_SIZE, FleetDockerError, daemon_of, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.converge import ImageCache, converge_container
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS, build_spec

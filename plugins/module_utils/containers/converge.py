@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     DockerException, EngineStepError, FleetDockerError, RequestException)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.apply import apply
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
@@ -21,7 +21,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import (
     CONTAINER_OPTIONS, build_spec, check_api, diff_output)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.plan import after_state, current_state, plan
-from ansible_collections.fleet.docker.plugins.module_utils.images import ensure_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.ops import ensure_image
 
 HEALTH_POLL = 0.5
 

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError, NotFound
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import parse_command, parse_env
 
 

@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     is_image_id, looks_like_id_prefix, parse_reference)
-from ansible_collections.fleet.docker.plugins.module_utils.images import inspect_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.ops import inspect_image
 
 
 FILTER_KEYS = ('id', 'name', 'label', 'exited', 'status', 'ancestor')

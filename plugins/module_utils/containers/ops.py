@@ -9,7 +9,7 @@ go up untranslated; the module (or batch item) that reports them puts them into 
 
 from __future__ import annotations
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, NotFound, RequestException
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, NotFound, RequestException
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import (
     BY_NAME, RECONNECT, create_config, endpoint_config, update_body)
 

@@ -21,8 +21,8 @@ from typing import Any, Callable
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers import values as v
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import ContainerSpecError
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import parse_reference
-from ansible_collections.fleet.docker.plugins.module_utils.naming import (
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import (
     ANONYMOUS_VOLUME_NAME, PULL_POLICIES, REPLACEMENT_LABEL, check_restricted_name)
 
 RECREATE, UPDATE, RECONNECT = 'recreate', 'update', 'reconnect'

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError, NotFound
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import find_container, lookup_container
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import (
     RECONNECT, RECREATE, UPDATE, compare, needs_recreate)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.recreate import find_leftovers
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import ContainerSpecError, is_port_number
-from ansible_collections.fleet.docker.plugins.module_utils.images import inspect_image
-from ansible_collections.fleet.docker.plugins.module_utils.naming import BUILTIN_NETWORKS
+from ansible_collections.fleet.docker.plugins.module_utils.images.ops import inspect_image
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import BUILTIN_NETWORKS
 
 # The steps a plan can hold, in the order apply() runs them.
 STEPS = ('removed-leftover', 'adopted-leftover', 'created', 'recreated', 'updated', 'reconnected', 'started',

@@ -23,12 +23,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     APIError, DockerException, EngineStepError, RequestException, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
     create_container, lookup_container, remove_container, stop_container)
-from ansible_collections.fleet.docker.plugins.module_utils.images import inspect_image
-from ansible_collections.fleet.docker.plugins.module_utils.naming import (
+from ansible_collections.fleet.docker.plugins.module_utils.images.ops import inspect_image
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import (
     ANONYMOUS_VOLUME_NAME, MAX_CONTAINER_NAME, REPLACEMENT_LABEL)
 
 _SUFFIX = '-fleet-next-'

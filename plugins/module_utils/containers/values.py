@@ -16,8 +16,8 @@ import posixpath
 import re
 import shlex
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.naming import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import (
     RESTART_POLICIES, SPECIAL_NETWORK_MODES, is_volume_name)
 
 STATES = ('started', 'stopped', 'present', 'absent')

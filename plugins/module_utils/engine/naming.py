@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 
 # dockerd: daemon/names RestrictedNamePattern, used for container and local volume names.
 RESTRICTED_NAME = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9_.-]+$')

@@ -18,10 +18,10 @@ import shutil
 import stat
 import tempfile
 
-from ansible_collections.fleet.docker.plugins.module_utils.archive import (
+from ansible_collections.fleet.docker.plugins.module_utils.files.archive import (
     DIR, FILE, LINK, ArchiveError, Entry, MemberChecker, StreamReader, build_archive, content_entry, differs,
     hash_stream, is_text, iter_archive, read_archive, scan_host, sha256_file)
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError, NotFound
 
 
 STAT_HEADER = 'X-Docker-Container-Path-Stat'

@@ -16,11 +16,11 @@ import os
 import tarfile
 import tempfile
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     ImageRefError, is_image_id, normalize_id, parse_reference,
 )
-from ansible_collections.fleet.docker.plugins.module_utils.images import find_local_image, inspect_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.ops import find_local_image, inspect_image
 
 CHUNK = 1 << 20
 

@@ -20,12 +20,12 @@ import os
 import re
 import stat
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import ImageRefError, parse_reference
-from ansible_collections.fleet.docker.plugins.module_utils.images import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import ImageRefError, parse_reference
+from ansible_collections.fleet.docker.plugins.module_utils.images.ops import (
     find_local_image, image_reference, inspect_image, pull_image, remote_state, summarize_image,
 )
-from ansible_collections.fleet.docker.plugins.module_utils.naming import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import (
     BUILD_INPUTS_LABEL, REBUILD_POLICIES, check_platform,
 )
 

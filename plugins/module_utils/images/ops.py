@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, FleetDockerError, NotFound
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     ImageRefError, is_image_id, looks_like_id_prefix, normalize_id, parse_reference, registry_path, split_registry,
 )
-from ansible_collections.fleet.docker.plugins.module_utils.naming import PULL_POLICIES, check_platform
-from ansible_collections.fleet.docker.plugins.module_utils.registry import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import PULL_POLICIES, check_platform
+from ansible_collections.fleet.docker.plugins.module_utils.images.registry import (
     RegistryClient, RegistryError, auth_config_for,
 )
 

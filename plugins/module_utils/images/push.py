@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     ImageRefError, parse_reference, registry_path, repo_of,
 )
-from ansible_collections.fleet.docker.plugins.module_utils.images import find_local_image, summarize_image
-from ansible_collections.fleet.docker.plugins.module_utils.registry import (
+from ansible_collections.fleet.docker.plugins.module_utils.images.ops import find_local_image, summarize_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.registry import (
     RegistryClient, RegistryError, auth_config_for, normalize_registry,
 )
 

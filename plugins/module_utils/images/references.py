@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 
 HUB_REGISTRY = 'docker.io'
 HUB_NAMESPACE = 'library'

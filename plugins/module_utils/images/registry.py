@@ -23,7 +23,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
 from urllib.request import Request, build_opener, HTTPRedirectHandler
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import APIError, FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError
 
 HUB_INDEX_KEY = 'https://index.docker.io/v1/'
 HUB_NAMES = ('docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com')

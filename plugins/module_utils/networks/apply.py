@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     DockerException, FleetDockerError, RequestException, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.networks.info import (
     attached, find_network, summarize_network)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError, NotFound
 from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import normalise_network
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import scalar_string
-from ansible_collections.fleet.docker.plugins.module_utils.naming import check_network_name
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import check_network_name
 
 IPAM_ENTRY_OPTIONS = dict(
     subnet=dict(type='str', required=True),

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE, BOOLEANS_TRUE
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     EngineStepError, FleetDockerError, NotFound)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import scalar_string
-from ansible_collections.fleet.docker.plugins.module_utils.naming import check_restricted_name
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import check_restricted_name
 
 NEVER, OPTIONS_CHANGED, ALWAYS = 'never', 'options-changed', 'always'
 RECREATE_POLICIES = (NEVER, OPTIONS_CHANGED, ALWAYS)

@@ -1,9 +1,9 @@
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils.ancestry import (
+from ansible_collections.fleet.docker.plugins.module_utils.cleanup.ancestry import (
     build_plan, descendants_of, parse_ancestors, reclaimable_bytes, resolve_ancestors, summarize)
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.prune_ops import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.cleanup.prune import (
     container_candidates, filters_match, image_candidates, normalize_filters, parse_until)
 
 R = '127.0.0.1:5000/team/web'

@@ -6,11 +6,11 @@ import tarfile
 
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils.archive import (
+from ansible_collections.fleet.docker.plugins.module_utils.files.archive import (
     DIR, FILE, LINK, ArchiveError, Entry, MemberChecker, build_archive, content_entry, differs, iter_archive,
     read_archive, sanitize_name, scan_host, sha256_bytes, strip_root)
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.container_files import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.files.copy import (
     _link_base, copy_target, fetch_target, is_contents, parse_mode, resolve_real)
 
 

@@ -9,9 +9,9 @@ import tarfile
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ansible_collections.fleet.docker.plugins.module_utils.archive import ArchiveError
-from ansible_collections.fleet.docker.plugins.module_utils.container_files import _HostWriter, apply_checked
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.files.archive import ArchiveError
+from ansible_collections.fleet.docker.plugins.module_utils.files.copy import _HostWriter, apply_checked
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 
 
 def build(members, fmt=tarfile.PAX_FORMAT):

@@ -2,7 +2,7 @@ import pytest
 import requests
 import docker.errors
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     FleetDockerError, client_kwargs, describe_error)
 
 

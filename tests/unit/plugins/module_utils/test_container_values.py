@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import (
     CONTAINER_OPTIONS, build_spec, create_config)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import (

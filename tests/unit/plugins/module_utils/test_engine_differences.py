@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils.naming import InvalidNameError, check_platform
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import InvalidNameError, check_platform
 
 
 @pytest.mark.parametrize('platform', ['linux', 'linux/amd64', 'linux/arm64/v8', 'Linux/AMD64', 'linux/arm_64'])

@@ -1,4 +1,4 @@
-from ansible_collections.fleet.docker.plugins.module_utils.host_facts import summarize_disk_usage, summarize_engine
+from ansible_collections.fleet.docker.plugins.module_utils.engine.host_facts import summarize_disk_usage, summarize_engine
 
 DF = {
     'LayersSize': 1000,

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import (
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     ImageRefError, is_image_id, looks_like_id_prefix, normalize_id, parse_reference, registry_host, registry_path,
     repo_of, split_registry, validate_tag)
 

@@ -5,10 +5,10 @@ import json
 import docker.errors
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils import images
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import ImageRefError, parse_reference
-from ansible_collections.fleet.docker.plugins.module_utils.registry import RegistryError
+from ansible_collections.fleet.docker.plugins.module_utils.images import ops as images
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import ImageRefError, parse_reference
+from ansible_collections.fleet.docker.plugins.module_utils.images.registry import RegistryError
 
 REPO = '127.0.0.1:5000/acme/web'
 OLD_ID = 'sha256:' + '1' * 64

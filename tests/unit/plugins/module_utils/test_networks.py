@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils.naming import InvalidNameError, check_network_name
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import InvalidNameError, check_network_name
 from ansible_collections.fleet.docker.plugins.module_utils.networks.apply import _links, ipam_body
 from ansible_collections.fleet.docker.plugins.module_utils.networks.plan import plan_network
 from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import (

@@ -8,10 +8,10 @@ traceback; and where a parser has a printable form, printing and re-parsing give
 import pytest
 from hypothesis import example, given, settings, strategies as st, HealthCheck
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.containers import values as cs
-from ansible_collections.fleet.docker.plugins.module_utils.image_ref import parse_reference
-from ansible_collections.fleet.docker.plugins.module_utils.ancestry import parse_ancestors
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
+from ansible_collections.fleet.docker.plugins.module_utils.cleanup.ancestry import parse_ancestors
 
 HOSTILE = st.sampled_from([
     '', ' ', '\x00', '\n', '$(rm -rf /)', '`id`', '; reboot', '|', '&&', '../../etc/passwd', '/../..',

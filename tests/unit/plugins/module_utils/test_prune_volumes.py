@@ -2,8 +2,8 @@
 
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils.naming import is_anonymous_volume
-from ansible_collections.fleet.docker.plugins.module_utils.prune_ops import normalize_filters, volume_candidates
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import is_anonymous_volume
+from ansible_collections.fleet.docker.plugins.module_utils.cleanup.prune import normalize_filters, volume_candidates
 
 HEX = 'ab' * 32
 

@@ -9,9 +9,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils import registry as reg_mod
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.registry import (
+from ansible_collections.fleet.docker.plugins.module_utils.images import registry as reg_mod
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.images.registry import (
     HUB_INDEX_KEY, MANIFEST_V2, RegistryClient, RegistryError, auth_config_for, config_key, decode_auth,
     default_config_path, encode_auth, matching_keys, normalize_registry, parse_challenge, parse_link_next,
     pick_platform, read_config, stored_credentials, write_config)

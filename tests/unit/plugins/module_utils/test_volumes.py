@@ -2,9 +2,9 @@
 
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.naming import InvalidNameError
-from ansible_collections.fleet.docker.plugins.module_utils.volumes import (
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import InvalidNameError
+from ansible_collections.fleet.docker.plugins.module_utils.volumes.ops import (
     ALWAYS, NEVER, OPTIONS_CHANGED, compare_volume, converge_volume, must_recreate, parse_recreate)
 
 
