@@ -7,11 +7,9 @@ change it and check it was recreated (new ID) or updated in place (same ID, same
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, WORKER, converge_twice, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, WORKER, converge_twice, run_module
 
 IMAGE = WEB + ':1.0'
 WORKER_IMAGE = WORKER + ':1.0'
@@ -220,7 +218,7 @@ def chk_group_add(engine, name, ins, which):
 def chk_user(engine, name, ins, which):
     want = '1000:1000' if which == 'A' else '1001'
     assert _c(ins)['User'] == want
-    assert sh(engine, name, 'id -u')[1].strip() == want.split(':')[0]
+    assert sh(engine, name, 'id -u')[1].strip() == want.split(':', maxsplit=1)[0]
 
 
 def chk_working_dir(engine, name, ins, which):

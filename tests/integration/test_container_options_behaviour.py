@@ -70,7 +70,7 @@ def _aliases(engine, name, net):
 def test_containers_reach_each_other_by_alias_and_an_alias_change_is_applied_in_place(engine, janitor, network):
     net, _subnet = network()
     web, client = unique('web'), unique('cli')
-    first, _ = converge_twice('container', _args(janitor, web, networks=[dict(name=net, aliases=['alpha'])]))
+    first, _second = converge_twice('container', _args(janitor, web, networks=[dict(name=net, aliases=['alpha'])]))
     converge_twice('container', _args(janitor, client, image=WORKER_IMAGE, networks=[dict(name=net, aliases=['beta'])]))
     assert 'alpha' in _aliases(engine, web, net)
     assert sh(engine, client, 'ping -c1 -W2 alpha')[0] == 0
@@ -97,7 +97,7 @@ def test_static_ipv4_address_on_a_subnet_and_its_change_in_place(engine, janitor
     net, subnet = network(subnet=True)
     prefix = subnet.rsplit('.', 1)[0]
     name = unique()
-    first, _ = converge_twice('container', _args(janitor, name, networks=[dict(name=net, ipv4_address=prefix + '.10')]))
+    first, _second = converge_twice('container', _args(janitor, name, networks=[dict(name=net, ipv4_address=prefix + '.10')]))
     endpoint = engine.inspect_container(name)['NetworkSettings']['Networks'][net]
     assert endpoint['IPAddress'] == prefix + '.10' and endpoint['IPAMConfig']['IPv4Address'] == prefix + '.10'
     assert prefix + '.10/24' in sh(engine, name, 'ip -4 addr')[1]
@@ -152,7 +152,7 @@ def test_check_mode_and_diff_for_an_update_in_place_and_a_reconnect(engine, jani
 
 def test_pids_limit_unlimited_spellings_and_update_back_to_unlimited(engine, janitor):
     name = unique()
-    first, _ = converge_twice('container', _args(janitor, name, pids_limit=0))
+    first, _second = converge_twice('container', _args(janitor, name, pids_limit=0))
     assert engine.inspect_container(name)['HostConfig']['PidsLimit'] in (None, 0, -1)
     assert run_module('container', _args(janitor, name, pids_limit=-1)).changed is False
     limited = run_module('container', _args(janitor, name, pids_limit=50))
@@ -169,7 +169,7 @@ def test_memory_update_without_swap_keeps_the_container(engine, janitor):
     """Memory alone set at create makes the engine set swap to twice memory; raising memory above
     that old swap must still update in place (docker update refuses memory above memoryswap)."""
     name = unique()
-    first, _ = converge_twice('container', _args(janitor, name, memory='64m'))
+    first, _second = converge_twice('container', _args(janitor, name, memory='64m'))
     changed = run_module('container', _args(janitor, name, memory='1g'))
     assert not changed.failed and changed['actions'] == ['updated'], changed
     host = engine.inspect_container(name)['HostConfig']
@@ -268,8 +268,8 @@ def test_pid_ipc_and_volumes_from_another_container(engine, janitor):
     assert missing.failed and missing['msg'] == ('pid_mode container:no-such-helper-x1: there is no container '
                                                  'no-such-helper-x1.'), missing
     assert not _exists(engine, name)
-    first, _ = converge_twice('container', _args(janitor, name, pid_mode='container:' + helper,
-                                                 ipc_mode='container:' + helper, volumes_from=[helper]))
+    first, _second = converge_twice('container', _args(janitor, name, pid_mode='container:' + helper,
+                                                       ipc_mode='container:' + helper, volumes_from=[helper]))
     host = engine.inspect_container(name)['HostConfig']
     assert host['PidMode'] == 'container:' + helper or host['PidMode'].startswith('container:'), host['PidMode']
     assert host['VolumesFrom'] == [helper]
@@ -290,7 +290,7 @@ def test_networks_allow_more_present_keeps_a_network_another_tool_connected(engi
     net, _subnet = network()
     extra, _subnet = network()
     name = unique()
-    first, _ = converge_twice('container', _args(janitor, name, networks=[dict(name=net, aliases=['one'])]))
+    first, _second = converge_twice('container', _args(janitor, name, networks=[dict(name=net, aliases=['one'])]))
     engine.connect_container_to_network(name, extra)
     loose = dict(networks=[dict(name=net, aliases=['one'])], comparisons=dict(networks='allow_more_present'))
     assert run_module('container', _args(janitor, name, **loose)).changed is False

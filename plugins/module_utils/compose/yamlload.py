@@ -30,7 +30,6 @@ if HAS_YAML:
     class ComposeYamlLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
         """SafeLoader with YAML 1.2 core-schema scalars and duplicate-key detection."""
 
-
     ComposeYamlLoader.yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers
                 if tag not in ('tag:yaml.org,2002:bool', 'tag:yaml.org,2002:int',
@@ -47,10 +46,8 @@ if HAS_YAML:
                    r'|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$'),
         list('-+0123456789.'))
 
-
     def _construct_bool(loader, node):
         return loader.construct_scalar(node).lower() == 'true'
-
 
     def _construct_int(loader, node):
         text = loader.construct_scalar(node)
@@ -63,7 +60,6 @@ if HAS_YAML:
         if len(digits) > 1 and digits.startswith('0'):
             return sign * int(digits, 8)  # yaml.v3 still reads a leading 0 as octal (file modes)
         return sign * int(digits)
-
 
     def _construct_mapping(loader, node, deep=False):
         seen = {}
@@ -82,12 +78,10 @@ if HAS_YAML:
             seen[key] = key_node.start_mark.line
         return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
-
     def _construct_reset(loader, node):
         # `!reset` and `!override` are Compose's merge tags; only plain values are supported here.
         raise yaml.constructor.ConstructorError(
             None, None, 'the %s tag is not supported by this loader' % node.tag, node.start_mark)
-
 
     ComposeYamlLoader.add_constructor('tag:yaml.org,2002:bool', _construct_bool)
     ComposeYamlLoader.add_constructor('tag:yaml.org,2002:int', _construct_int)
