@@ -272,6 +272,10 @@ def coverage(cells):
             lines.append('| %s x %s | %d of %d | by design: each core runs on the Python its controller support '
                          'starts with (2.20 needs 3.12+; it runs on 3.12 and 3.13) |' % (a, b, len(have), len(want)))
             continue
+        if 'controller_python' in (a, b):
+            lines.append('| %s x %s | %d of %d | not a goal: the controller Python goes with the core |' % (
+                a, b, len(have), len(want)))
+            continue
         planned = [g for g in gaps if ((a, g[0]), (b, g[1])) in UNSUPPORTED]
         other = [g for g in gaps if g not in planned]
         missing.extend((a, b, g) for g in other)
@@ -314,7 +318,7 @@ def ansible_test_sanity(core='2.20', py='3.12', venv=None):
     version = run([os.path.join(venv, 'bin', 'python'), '-c', 'import ansible; print(ansible.__version__)']).stdout.strip()
     log('ansible-test sanity (ansible-core %s, Python %s): rc %d in %.0f s' % (version, py, proc.returncode,
                                                                                time.time() - started))
-    errors = sorted(set(re.findall(r'^ERROR: ([\w./-]+):\d+:\d+: (.*)$', proc.stdout + proc.stderr, re.M)))
+    errors = sorted(set(re.findall(r'^ERROR: ([\w./-]+):(\d+:\d+): (.*)$', proc.stdout + proc.stderr, re.M)))
     return {'core': version, 'python': py, 'rc': proc.returncode, 'seconds': time.time() - started,
             'errors': errors}
 
@@ -349,12 +353,12 @@ def write_doc(commit, results, sanity, total):
             sanity['seconds'])
         if sanity['errors']:
             files = {}
-            for path, _msg in sanity['errors']:
+            for path, _where, _msg in sanity['errors']:
                 files[path] = files.get(path, 0) + 1
             sanity_text += ('. The same tree under ansible-core %s (`make sanity`): rc %d. Errors that only 2.20 '
-                            'reports: %s. All %d error lines, per file (`.cache/matrix/sanity-2.20.log`): %s') % (
+                            'reports: %s. All %d errors, per file (`.cache/matrix/sanity-2.20.log`): %s') % (
                 sanity['current'], sanity['current_rc'],
-                '; '.join('`%s`: %s' % e for e in sanity['only_newest']) or '**none**',
+                '; '.join('`%s:%s`: %s' % e for e in sanity['only_newest']) or '**none**',
                 len(sanity['errors']), ', '.join('`%s` %d' % item for item in sorted(files.items())))
     text = template.format(
         date=datetime.date.today().isoformat(), commit=commit[:12], total='%.0f' % (total / 60.0),
