@@ -98,8 +98,17 @@ options:
     default: policy
     choices: [missing, always, never, policy]
   build:
-    description: Building images is not supported yet; V(always), and a service with C(build) whose image is not on
-      the host, fail with "build is not supported yet".
+    description:
+      - What to do with services that have C(build). Their image is the service's C(image), or
+        C(<project>-<service>) when it has none, as Compose names it. Builds go through M(fleet.docker.image_build)'s
+        logic on the host (the engine's classic builder); the context is a directory on the host.
+      - V(never) builds nothing; a service that only builds and whose image is not on the host fails the task.
+      - V(missing) builds the image when it is not on the host.
+      - V(always) checks every build's inputs (context files, Dockerfile, args, target, labels, platform, base image
+        IDs) and builds when they changed, so a rerun without changes builds nothing, and a changed context rebuilds
+        that image and recreates only the containers of its service. C(pull_policy) V(build) makes a service V(always).
+      - Build keys the classic builder cannot honour (C(dockerfile_inline), C(additional_contexts), C(ssh),
+        C(secrets), C(tags), C(network), ...) and remote contexts are refused before any change.
     type: str
     default: never
     choices: [never, missing, always]
@@ -208,6 +217,11 @@ volumes:
   returned: when state is not absent
   type: list
   elements: dict
+built:
+  description: Images built (in check mode, those a run would build).
+  returned: success
+  type: list
+  elements: str
 pulled:
   description: Images pulled.
   returned: when state is not absent

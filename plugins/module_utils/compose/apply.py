@@ -15,6 +15,7 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.fleet.docker.plugins.module_utils.compose import build as cb
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
 from ansible_collections.fleet.docker.plugins.module_utils.compose.load import (
@@ -48,6 +49,7 @@ def load(params: dict) -> dict:
         raise FleetDockerError(_locate(exc.msg, _config_files(project_dir, params.get('files'))))
     project = dict(project)
     project['x-fleet-warnings'] = list(warnings)
+    cb.name_images(project)
     files = [os.path.join(project_dir, f) if project_dir and not os.path.isabs(f) else f
              for f in project.get('x-fleet-files') or _config_files(project_dir, params.get('files'))]
     project['x-fleet-files'] = files
@@ -161,7 +163,7 @@ def effective_pull(service: dict, pull: str) -> str:
         return pull
     policy = service.get('pull_policy') or 'missing'
     if policy == 'build':
-        raise FleetDockerError('build is not supported yet (pull_policy: build).')
+        return 'missing'  # built (compose/build.py), never pulled
     return PULL_POLICY_MAP.get(policy, 'missing')
 
 
@@ -178,29 +180,23 @@ def converge_project(client, params: dict, check_mode: bool = False, diff: bool 
     scale = dict((k, int(v)) for k, v in (params.get('scale') or {}).items())
     p.check_project(project, scale)
     targets = p.targets_of(project, params.get('services'), params.get('dependencies', True))
-    for svc in targets:
-        service = project['services'][svc]
-        if service.get('build') and params.get('build') == 'always':
-            p.fail(project, svc, 'build', 'build is not supported yet (build: always).')
-        try:
-            effective_pull(service, params.get('pull') or 'missing')
-        except FleetDockerError as exc:
-            p.fail(project, svc, 'pull_policy', exc.msg)
+    build = params.get('build') or 'never'
+    specs = cb.plan_builds(project, targets, build)
     snapshot = read_snapshot(client, project, targets, params.get('pull'))
     check_external(project, snapshot, targets)
-    result = dict(changed=False, project=project['name'], pulled=[])
+    cb.missing_without_build(project, targets, build, snapshot)
+    result = dict(changed=False, project=project['name'], pulled=[], built=[])
     cache = ImageCache()
+    cb.run_builds(client, project, specs, build, snapshot, check_mode, result)
     # Pull what is missing (or everything with pull=always) before the plan compares image IDs.
     for svc in targets:
         service = project['services'][svc]
         image = service.get('image')
-        if not image:
-            continue
+        if not image or svc in specs:
+            continue  # built, not pulled
         pull = effective_pull(service, params.get('pull') or 'missing')
         if snapshot.images.get(image) is not None and pull != 'always':
             continue
-        if service.get('build') and snapshot.images.get(image) is None and params.get('build') != 'never':
-            p.fail(project, svc, 'build', 'build is not supported yet, and image %s is not on the host.' % image)
         try:
             pulled = cache.ensure(client, parse_reference(image, default_tag='latest'), pull, check_mode)
         except FleetDockerError as exc:

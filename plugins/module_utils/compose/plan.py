@@ -53,6 +53,7 @@ class Snapshot:
     volumes: dict = field(default_factory=dict)       # engine name -> inspect (existing only)
     images: dict = field(default_factory=dict)        # image reference -> image ID, None when missing
     names_taken: dict = field(default_factory=dict)   # container name -> project label of a foreign holder
+    to_build: set = field(default_factory=set)        # images a run would build (check mode)
 
 
 @dataclass
@@ -371,7 +372,7 @@ def service_params(project: dict, name: str, number: int, image_id: str | None =
     volume_names = dict((k, n.resource_name(pname, k, d)) for k, d in (project.get('volumes') or {}).items())
     params = dict(name=container, image=service.get('image'), state='started')
     if not service.get('image'):
-        fail(project, name, 'build', 'build is not supported yet; give the service an image.')
+        fail(project, name, 'image', 'the service has no image.')
     for key, option in (('command', 'command'), ('entrypoint', 'entrypoint')):
         if service.get(key) is not None:
             params[option] = list(service[key]) if isinstance(service[key], list) else service[key]
@@ -634,7 +635,7 @@ def _service_steps(project, svc, containers, snapshot, state, scale, recreate, p
             if labels.get(n.CONFIG_HASH) != want_hash:
                 reasons = ['changed: %s' % ', '.join(n.changed_keys(labels.get(n.KEY_HASHES), want_keys))]
             elif image_id is None:
-                reasons = ['image %s: to be pulled' % image]
+                reasons = ['image %s: to be %s' % (image, 'built' if image in snapshot.to_build else 'pulled')]
             elif labels.get(n.IMAGE) and labels.get(n.IMAGE) != image_id:
                 reasons = ['image %s: now %s' % (image, image_id[:19])]
         if reasons:
