@@ -1,4 +1,4 @@
-"""fleet.docker benchmarks (issue #9): B1 one host, B2 ancestor cleanup, B3 copy, B4 lab fleet.
+"""fleet.docker benchmarks (issue #9): B1 one host, B2 ancestor cleanup, B3 copy, B4 lab fleet, B5 scale curve.
 
 Run by ``make bench`` with the bench venv's python (PyPI ``ansible`` 12.x: community.docker 4.x).
 Every comparison runs in this one process, interleaved (tool order rotates each repetition), and
@@ -6,12 +6,15 @@ reports medians of BENCH_REPS (default 3) runs and ratios. Every run is a whole 
 process, timed from start to exit, with the same controller and config; only the module differs.
 
 Environment: BENCH_REPS (default 3), BENCH_ONLY (e.g. "b1,b3"), BENCH_B4=0 to skip the lab.
+B5 (issue #18, the scale curve): BENCH_B5_SIZES (default 1,5,10,20), BENCH_B5_REPS (default BENCH_REPS),
+B5_KEEP_LAB=1 keeps its own lab instance (LAB_NAME fleetbench, 10.228.0.0/24, .lab-bench) up afterwards.
 """
 
 import datetime
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -36,7 +39,7 @@ B2_IMAGE = 'fleetbench/worker:b2'               # own image ID, so the ancestor 
 B2_HOLD = 'fleetbench/worker-hold:b2'           # second name: removing B2_IMAGE untags, never rebuilds
 LABEL = 'fleet.bench'
 REPS = int(os.environ.get('BENCH_REPS', '3'))
-ONLY = [x for x in os.environ.get('BENCH_ONLY', 'b1,b2,b2_graceful,b3,b4').split(',') if x]
+ONLY = [x for x in os.environ.get('BENCH_ONLY', 'b1,b2,b2_graceful,b3,b4,b5').split(',') if x]
 WORK = os.path.join(tempfile.gettempdir(), 'fleetbench')
 TOOLS = dict(a='fleet.docker.containers', b='fleet.docker.container loop', c='community.docker.docker_container loop')
 INTERPRETER = dict(a=FLEET_PY, b=FLEET_PY, c=BENCH_PY)
@@ -50,9 +53,40 @@ def log(msg):
 
 # ------------------------------------------------------------------------------- running
 
-def playbook(name, interpreter, extra=None, inventory=None, check_changed=None):
-    """Run one playbook, return wall seconds. Fails loudly when it fails or changes the wrong amount."""
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(HERE, 'ansible.cfg'))
+LAST = {}   # the last playbook run's controller figures: cpu_s (user+sys of every descendant), peak_rss_mb
+
+
+def _tree_rss_kb(root_pid):
+    """Summed RSS (kB) of root_pid and its descendants, from /proc (controller forks and ssh clients)."""
+    parents, rss = {}, {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+            parents[int(entry)] = int(fields[1])
+            rss[int(entry)] = int(fields[21]) * (os.sysconf('SC_PAGE_SIZE') // 1024)
+        except (OSError, IndexError, ValueError):
+            continue
+    wanted, total, grew = {root_pid}, 0, True
+    while grew:
+        grew = False
+        for pid, ppid in parents.items():
+            if ppid in wanted and pid not in wanted:
+                wanted.add(pid)
+                grew = True
+    for pid in wanted:
+        total += rss.get(pid, 0)
+    return total
+
+
+def playbook(name, interpreter, extra=None, inventory=None, check_changed=None, env_extra=None, sample=False):
+    """Run one playbook, return wall seconds. Fails loudly when it fails or changes the wrong amount.
+
+    sample=True also samples the controller's summed RSS (process tree) every 0.2 s into LAST['peak_rss_mb'].
+    """
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(HERE, 'ansible.cfg'), **(env_extra or {}))
     env.pop('ANSIBLE_STDOUT_CALLBACK', None)
     variables = dict(extra or {}, ansible_python_interpreter=interpreter)
     with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as handle:
@@ -61,9 +95,25 @@ def playbook(name, interpreter, extra=None, inventory=None, check_changed=None):
     cmd = [PLAYBOOK_BIN, os.path.join(PLAYBOOKS, name), '-e', '@' + vars_file]
     if inventory:
         cmd += ['-i', inventory]
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=HERE, check=False)
-    elapsed = time.perf_counter() - start
+    peak = 0
+    with tempfile.TemporaryFile('w+') as out, tempfile.TemporaryFile('w+') as err:
+        child = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env, cwd=HERE)
+        while True:
+            try:
+                child.wait(timeout=0.2 if sample else 3600)
+                break
+            except subprocess.TimeoutExpired:
+                peak = max(peak, _tree_rss_kb(child.pid))
+        elapsed = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        proc = subprocess.CompletedProcess(cmd, child.returncode, out.read(), err.read())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST.clear()
+    LAST.update(cpu_s=round(after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime, 3),
+                peak_rss_mb=round(peak / 1024, 1) if sample else None)
     os.unlink(vars_file)
     try:
         stats = json.loads(proc.stdout)['stats']
@@ -442,6 +492,109 @@ def bench_b4():
     return data
 
 
+# ------------------------------------------------------------------------------- B5 (issue #18)
+
+B5_SIZES = [int(x) for x in os.environ.get('BENCH_B5_SIZES', '1,5,10,20').split(',') if x]
+B5_N = 10
+B5_REPS = int(os.environ.get('BENCH_B5_REPS', str(REPS)))
+# Its own lab instance (names, addresses, directory), so B5 never touches anyone's `make lab`.
+B5_LAB_ENV = dict(LAB_NAME=os.environ.get('B5_LAB_NAME', 'fleetbench'), LAB_NET=os.environ.get('B5_LAB_NET', '10.228.0'),
+                  LAB_BIP_NET=os.environ.get('B5_LAB_BIP_NET', '10.229'),
+                  LAB_POOL_NET=os.environ.get('B5_LAB_POOL_NET', '10.230'),
+                  FLEET_LAB_DIR=os.environ.get('B5_LAB_DIR', os.path.join(ROOT, '.lab-bench')),
+                  ENGINES=os.environ.get('B5_ENGINES', '20'))
+B5_INVENTORY = os.path.join(B5_LAB_ENV['FLEET_LAB_DIR'], 'inventory.yml')
+
+
+def b5_lab(*args):
+    return subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'lab.sh')] + list(args), capture_output=True,
+                          text=True, check=False, env=dict(os.environ, **B5_LAB_ENV))
+
+
+def b5_items(registry):
+    return [dict(name='fleetbench-b5-%02d' % i, image=registry + '/demo/web:1.0',
+                 ports=['127.0.0.1:%d:80' % (28100 + i)], volumes=['fleetbench-b5-vol-%02d:/usr/share/nginx/html' % i],
+                 env=dict(APP='b5-%02d' % i), labels={LABEL: 'b5'}, restart_policy='always')
+            for i in range(B5_N)]
+
+
+def _slope(xs, ys):
+    """Least-squares slope of ys against xs (seconds per added host)."""
+    if len(xs) < 2:
+        return None
+    mx, my = statistics.mean(xs), statistics.mean(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return round(sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den, 4) if den else None
+
+
+def bench_b5():
+    """Scale curve: 1, 5, 10, 20 lab hosts x 10 containers; fleet batch, community loop, one-task floor."""
+    top = max(B5_SIZES)
+    was_up = b5_lab('status').returncode == 0
+    log('B5: bringing the bench lab (%s) to %d hosts' % (B5_LAB_ENV['LAB_NAME'], top))
+    up = b5_lab('up', str(top))
+    if up.returncode != 0:
+        raise RuntimeError('lab up %d failed:\n%s\n%s' % (top, up.stdout[-2000:], up.stderr[-2000:]))
+    import yaml
+    with open(B5_INVENTORY) as handle:
+        registry = yaml.safe_load(handle)['lab']['vars']['lab_registry']
+    books = dict(a='b1_fleet_batch.yml', c='b1_community_loop.yml', floor='baseline.yml')
+    tools = dict(a='fleet.docker.containers', c='community.docker.docker_container loop',
+                 floor='one-task ping playbook (floor)')
+    runs = dict((n, dict((t, dict(first=[], noop=[], first_cpu=[], noop_cpu=[], noop_peak_rss_mb=[]))
+                         for t in books)) for n in B5_SIZES)
+    try:
+        for rep in range(B5_REPS):
+            for n in B5_SIZES:
+                hosts = 'lab[0:%d]' % (n - 1)
+                env_extra = dict(ANSIBLE_FORKS=str(max(n, 1)))
+                extra = dict(bench_hosts=hosts, bench_items=b5_items(registry), bench_project='fleetbench-b5')
+                for tool in rotate(books, rep):
+                    log('B5 rep %d, %d hosts, %s' % (rep + 1, n, tools[tool]))
+                    r = runs[n][tool]
+                    if tool == 'floor':
+                        r['noop'].append(playbook(books[tool], FLEET_PY, dict(bench_hosts=hosts), inventory=B5_INVENTORY,
+                                                  env_extra=env_extra, sample=True))
+                        r['noop_cpu'].append(LAST['cpu_s'])
+                        r['noop_peak_rss_mb'].append(LAST['peak_rss_mb'])
+                        log('  %.2f s' % r['noop'][-1])
+                        continue
+                    playbook('b5_cleanup.yml', FLEET_PY, dict(bench_hosts=hosts), inventory=B5_INVENTORY,
+                             env_extra=env_extra)
+                    r['first'].append(playbook(books[tool], INTERPRETER[tool], extra, inventory=B5_INVENTORY,
+                                               env_extra=env_extra, check_changed=lambda c, n=n: c >= n))
+                    r['first_cpu'].append(LAST['cpu_s'])
+                    r['noop'].append(playbook(books[tool], INTERPRETER[tool], extra, inventory=B5_INVENTORY,
+                                              env_extra=env_extra, check_changed=lambda c: c == 0, sample=True))
+                    r['noop_cpu'].append(LAST['cpu_s'])
+                    r['noop_peak_rss_mb'].append(LAST['peak_rss_mb'])
+                    log('  first %.2f s, no-op %.2f s' % (r['first'][-1], r['noop'][-1]))
+        playbook('b5_cleanup.yml', FLEET_PY, dict(bench_hosts='lab'), inventory=B5_INVENTORY)
+    finally:
+        if not was_up and os.environ.get('B5_KEEP_LAB', '0') != '1':
+            log('B5: taking the bench lab down again')
+            b5_lab('down')
+    medians = dict((n, dict((t, dict((k, med(v)) for k, v in r.items())) for t, r in byn.items()))
+                   for n, byn in runs.items())
+    sizes = sorted(medians)
+    marginal = dict((t, dict((k, _slope(sizes, [medians[n][t][k] for n in sizes]))
+                             for k in ('first', 'noop', 'noop_cpu', 'first_cpu') if medians[sizes[0]][t][k] is not None))
+                    for t in books)
+    ratios = dict((n, dict(noop_a_over_floor=ratio(medians[n]['a']['noop'], medians[n]['floor']['noop']),
+                           noop_c_over_a=ratio(medians[n]['c']['noop'], medians[n]['a']['noop']),
+                           first_c_over_a=ratio(medians[n]['c']['first'], medians[n]['a']['first'])))
+                  for n in sizes)
+    data = dict(benchmark='B5', description='lab hosts (Docker 20.10 each, own netns, dockerd and sshd, on this '
+                                            'machine) over SSH x %d containers each; forks = hosts' % B5_N,
+                sizes=sizes, reps=B5_REPS, tools=tools, runs=runs, medians=medians,
+                marginal_per_host=marginal, ratios=ratios, lab=B5_LAB_ENV,
+                note='first converge pulls the image only in the first repetition (the image stays on the hosts); '
+                     'cpu = user+sys of the controller process tree (ansible-playbook, forks, ssh clients); '
+                     'peak_rss_mb = summed RSS of that tree, sampled every 0.2 s')
+    save('b5', data)
+    return data
+
+
 # ------------------------------------------------------------------------------- meta
 
 def _version(cmd):
@@ -482,10 +635,12 @@ def main():
     started = time.time()
     ensure_bench_image()
     info = meta()
-    save('meta', info)
+    # A B5-only run keeps the committed B1-B4 header (meta.json) and writes its own.
+    meta_name = 'meta' if set(ONLY) - {'b5'} else 'meta_b5'
+    save(meta_name, info)
     failures = {}
     for key, function in (('b1', bench_b1), ('b2', bench_b2), ('b2_graceful', bench_b2_graceful),
-                          ('b3', bench_b3), ('b4', bench_b4)):
+                          ('b3', bench_b3), ('b4', bench_b4), ('b5', bench_b5)):
         if key not in ONLY or (key == 'b4' and os.environ.get('BENCH_B4', '1') == '0'):
             continue
         try:
@@ -496,7 +651,7 @@ def main():
             save(key + '-error', dict(error=str(exc)))
     info['total_seconds'] = round(time.time() - started, 1)
     info['failures'] = failures
-    save('meta', info)
+    save(meta_name, info)
     subprocess.run([sys.executable, os.path.join(HERE, 'report.py')], check=True)
     log('done in %.0f s' % (time.time() - started))
     return 1 if failures else 0
