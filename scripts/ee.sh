@@ -19,9 +19,11 @@ say() { echo "[ee] $*" >&2; }
 
 venv() {
   if [ ! -x "$VENV/bin/ansible-builder" ] || [ ! -x "$VENV/bin/ansible-runner" ]; then
+    rm -rf "$VENV" && mkdir -p "$WORK"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q 'ansible-builder>=3.1,<4' 'ansible-runner>=2.4,<3' "$EE_CORE" 2>&1 \
-      | grep -v 'is ignored: it is neither' >&2 || true
+    if ! "$VENV/bin/pip" install -q 'ansible-builder>=3.1,<4' 'ansible-runner>=2.4,<3' "$EE_CORE" >"$WORK/venv-pip.log" 2>&1; then
+      grep -v 'is ignored: it is neither' "$WORK/venv-pip.log" >&2; exit 1
+    fi
   fi
   "$VENV/bin/ansible-builder" --version >/dev/null
 }
