@@ -34,8 +34,9 @@ CORES = ('2.17', '2.18', '2.19', '2.20')
 HOST_PYTHONS = ('3.9', '3.11', '3.13')
 SDKS = {
     # docker < 7.1 breaks with requests >= 2.32 ("Not supported URL scheme http+docker").
-    '6.1': ['docker>=6.1,<6.2', 'requests>=2.31,<2.32'],
-    '7.1': ['docker>=7.1,<7.2', 'requests>=2.32,<3'],
+    # PyYAML: the compose module reads Compose files with it on the managed host.
+    '6.1': ['docker>=6.1,<6.2', 'requests>=2.31,<2.32', 'PyYAML>=5.4,<7'],
+    '7.1': ['docker>=7.1,<7.2', 'requests>=2.32,<3', 'PyYAML>=5.4,<7'],
 }
 ENGINES = {
     '20.10': 'unix:///var/run/docker.sock',
@@ -171,6 +172,7 @@ def teardown(cell):
     if ids:
         docker(engine, 'rm', '-f', '-v', *ids, check=False)
     docker(engine, 'volume', 'rm', '-f', name + '-data', check=False)
+    docker(engine, 'network', 'rm', name + '_default', check=False)
     docker(engine, 'rmi', '%s/%s/worker:1.0' % (REGISTRY, name), check=False)
 
 
