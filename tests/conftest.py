@@ -22,7 +22,8 @@ THREE_ENGINE_FILES = ('test_container*.py', 'test_containers_batch.py', 'test_ne
                       'test_engines.py')
 # Not engine-facing, or driving the lab, playbooks or their own dockerd: the host engine only.
 HOST_ENGINE_ONLY_FILES = ('test_lab.py', 'test_playbooks.py', 'test_roles.py', 'test_collection_build.py',
-                          'test_tls.py', 'test_faults.py', 'test_molecule*.py', 'test_fixtures.py', 'test_release.py')
+                          'test_tls.py', 'test_faults.py', 'test_molecule*.py', 'test_fixtures.py', 'test_release.py',
+                          'test_compose_fleet.py')
 # Single tests of engine-facing files that drive the lab fleet (its hosts run every engine already).
 HOST_ENGINE_ONLY_TESTS = ('test_load.py::test_converge_5_lab_hosts_in_parallel',)
 _SHORT = {'20': '20.10', '26': '26.1', '28': '28.5'}

@@ -289,7 +289,8 @@ def _run(module):
 def main():
     module = AnsibleDockerModule(argument_spec=ARGS, supports_check_mode=True,
                                  mutually_exclusive=[('files', 'definition')])
-    if not HAS_YAML:
+    # Only compose files need a YAML parser; a definition (a dict from the task) does not.
+    if not HAS_YAML and module.params.get('definition') is None and module.params.get('project_src') is not None:
         module.fail_json(msg=missing_required_lib('PyYAML'), exception=YAML_IMPORT_ERROR)
     module.run(_run)
 
