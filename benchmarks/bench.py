@@ -653,6 +653,8 @@ def main():
     info['failures'] = failures
     save(meta_name, info)
     subprocess.run([sys.executable, os.path.join(HERE, 'report.py')], check=True)
+    if 'b5' in ONLY:
+        subprocess.run([sys.executable, os.path.join(HERE, 'scale_report.py')], check=True)
     log('done in %.0f s' % (time.time() - started))
     return 1 if failures else 0
 
