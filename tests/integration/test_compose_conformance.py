@@ -5,8 +5,8 @@ then what is on the engine compared field by field.
 Both runs read the same file: the project as the compose loader normalizes it (the real files in
 tests/compose/<name>/, whose loading is compared with `docker compose config` in
 test_compose_config.py), with two changes so it can run here, side by side with other tests:
-services that only `build` get the local stand-in image (and lose `build`: building is not
-supported yet), and every published host port becomes a free one (never 8080).
+services that only `build` get the local stand-in image (and lose `build`: their contexts are not in
+tests/compose/; building itself is test_compose_build.py), and every published host port becomes a free one (never 8080).
 
 By default a few files run (FAST, about a minute per engine); FLEET_COMPOSE_CONFORMANCE=all runs
 every file in tests/compose/. The parity table in docs/compose.md lists the results.
@@ -31,6 +31,14 @@ SELECTED = ALL + ['own-everything'] if os.environ.get('FLEET_COMPOSE_CONFORMANCE
     [f for f in FAST if f in ALL or f == 'own-everything']
 
 # Differences that are expected, each with its reason (docs/compose.md, "Remaining differences").
+# Files whose services cannot run on the stand-in images: their loading is compared with
+# `docker compose config` (test_compose_config.py), not their run. docs/compose.md tables the reason.
+CONFIG_ONLY = {
+    'airflow': 'its postgres and redis healthchecks (pg_isready, redis-cli) never pass on the stand-in images, and '
+               'every airflow service waits for them: both tools fail at the first health gate, so there is no '
+               'converged project to compare',
+}
+
 KNOWN = {
     'label com.docker.compose.config-hash': 'each tool hashes the service its own way',
     'label fleet.docker.compose.key-hashes': 'the module records per-key hashes to say which keys changed',
@@ -182,6 +190,8 @@ def differences(reference, ours):
 
 @pytest.mark.parametrize('case', SELECTED)
 def test_module_matches_docker_compose(engine, tmp_path, case):
+    if case in CONFIG_ONLY:
+        pytest.skip('config parity only: ' + CONFIG_ONLY[case])
     if case == 'own-everything':
         project = _own_project(engine, tmp_path)
     else:

@@ -179,6 +179,7 @@ def test_compose_project_rolls_out_on_every_lab_host_through_the_app_role(fleet_
     assert 'did not turn healthy' in roll.stdout, roll.stdout[-3000:]
     after = _compose_info(name)
     assert after['lab1']['projects'][name]['services']['web'][0]['id'] != before['lab1']['projects'][name]['services']['web'][0]['id']
+
     def kept(info, host):  # what the roll could change (status text holds the uptime, which moves)
         return dict((svc, [(c['id'], c['state'], c['health'], c['config_hash']) for c in items])
                     for svc, items in info[host]['projects'][name]['services'].items())

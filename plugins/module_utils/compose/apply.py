@@ -231,13 +231,16 @@ def converge_project(client, params: dict, check_mode: bool = False, diff: bool 
 
 
 def execute(client, project: dict, plan: p.ProjectPlan, params: dict, cache: ImageCache, result: dict) -> None:
-    for item in plan.networks:
-        if item['action'] == 'create':
-            create_network(client, project, item)
-            result['changed'] = True
-    for item in plan.volumes:
-        if item['action'] == 'create':
-            create_volume(client, project, item)
+    for kind, items, create in (('networks', plan.networks, create_network), ('volumes', plan.volumes, create_volume)):
+        for item in items:
+            if item['action'] != 'create':
+                continue
+            try:
+                create(client, project, item)
+            except (APIError, DockerException, RequestException) as exc:
+                raise FleetDockerError('%s: creating %s %s failed: %s' % (
+                    p.where(project, None, '%s.%s' % (kind, item['key'])), kind[:-1], item['name'],
+                    describe_error(exc)), **result)
             result['changed'] = True
     touched = set()
     wait_timeout = params.get('wait_timeout') or 120
