@@ -38,6 +38,9 @@ engines: engine
 # without ENGINES, the default selection of tests/conftest.py (README "Engines"). ENGINES is not
 # passed on to the tests' own make calls (make lab reads ENGINES its own way).
 TEST_ENGINES = $(if $(filter command line environment,$(origin ENGINES)),$(ENGINES),default)
+# Workers for make test: the engine-facing tests mostly wait on the engines, so more workers than
+# cores pays; the lab's tests stay on one worker (tests/conftest.py).
+TEST_WORKERS ?= 4
 PYTEST_ENV = env -u ENGINES -u MAKEFLAGS -u MFLAGS FLEET_ENGINES=$(TEST_ENGINES)
 
 test-integration: engines
@@ -57,7 +60,8 @@ build: install
 test: install engine engines
 	bash scripts/sanity.sh
 	bash scripts/lint.sh
-	$(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider tests
+	$(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup -m "not serial" tests
+	$(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider -m serial tests
 
 # The lab fleet, provisioned, running the reference deployment; every host asked on every
 # port; the fleet report written (reports/fleet-report.{md,html}).
@@ -82,6 +86,7 @@ lab-status:
 bench: install engine
 	bash scripts/bench-setup.sh
 	$(ROOT)/.venv-bench/bin/python benchmarks/bench.py
+	[ "$${BENCH_COMPOSE:-1}" = 0 ] || $(ROOT)/.venv/bin/python benchmarks/compose_bench.py
 
 # The docs site (docs/site, scripts/docs.sh): antsibull-docs + Sphinx -> .cache/docs/html.
 docs: install
