@@ -1,0 +1,42 @@
+"""Issue #18: B1's module share over the floor, fleet.docker.containers only (30 containers, one host, local).
+
+    .venv-bench/bin/python benchmarks/b1_share.py      # BENCH_REPS interleaved (no-op, floor) pairs
+
+Writes results/b1_share.json: medians and no-op minus floor. The full B1 (with both loops) is bench.py's.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402
+
+
+def main():
+    os.makedirs(os.path.join(bench.WORK, 'static'), exist_ok=True)
+    with open(os.path.join(bench.WORK, 'static', 'index.html'), 'w') as handle:
+        handle.write('static\n')
+    bench.ensure_bench_image()
+    bench.b1_reset()
+    extra = dict(bench_project='fleetbench-b1', bench_items=bench.b1_items())
+    bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, check_changed=bool)
+    noop, floor, cpu_noop, cpu_floor = [], [], [], []
+    try:
+        for _ in range(bench.REPS):
+            noop.append(bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, check_changed=lambda n: n == 0))
+            cpu_noop.append(bench.LAST['cpu_s'])
+            floor.append(bench.playbook('baseline.yml', bench.FLEET_PY))
+            cpu_floor.append(bench.LAST['cpu_s'])
+    finally:
+        bench.b1_reset()
+    data = dict(noop=noop, floor=floor, noop_median=bench.med(noop), floor_median=bench.med(floor),
+                module_share=round(bench.med(noop) - bench.med(floor), 3),
+                cpu_noop_median=bench.med(cpu_noop), cpu_floor_median=bench.med(cpu_floor),
+                note='local connection: the module runs as a child of the controller, so cpu includes it')
+    bench.save('b1_share', data)
+    bench.log('B1 no-op %.2f s, floor %.2f s, module share %.2f s (cpu %.2f vs %.2f)' % (
+        data['noop_median'], data['floor_median'], data['module_share'], data['cpu_noop_median'],
+        data['cpu_floor_median']))
+
+
+if __name__ == '__main__':
+    main()
