@@ -7,6 +7,9 @@ STATE="${FLEET_STATE:-$ROOT/.state}"
 REGISTRY_ADDR="${REGISTRY_ADDR:-127.0.0.1:5000}"
 DOCKER=/usr/bin/docker   # Debian's client matches the engine; /usr/local/bin may hold a newer one
 mkdir -p "$STATE"
+# One run at a time: every pytest-xdist worker's session calls this script.
+exec 8>"$STATE/.engine-up.lock"
+flock -w 900 8 || { echo "[engine-up] another engine-up.sh holds $STATE/.engine-up.lock" >&2; exit 1; }
 
 log() { printf '[engine-up] %s\n' "$*"; }
 
