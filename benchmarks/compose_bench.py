@@ -4,7 +4,8 @@ An 8-service project (three healthchecks gating their dependents, a one-shot ini
 with service_completed_successfully, two networks, a named volume) converged from nothing (first) and
 again with nothing to do (no-op), interleaved, medians of BENCH_REPS (default 3). The module runs as a
 one-task ``ansible-playbook`` on localhost; the floor is a one-task playbook (``ansible.builtin.ping``)
-on the same host and interpreter, so the module's own share of the no-op is the task's time minus it.
+on the same host and interpreter, measured right after each module no-op, so the module's own share of the no-op is the median of the
+paired differences (the task's time minus the floor's).
 
 Run by ``make bench`` (BENCH_COMPOSE=0 skips it), or alone: ``.venv/bin/python benchmarks/compose_bench.py``.
 Writes results/compose.json.
@@ -120,13 +121,14 @@ def main():
                             json.dumps(dict(src=work, name=name))]
                     times['module_first'].append(timed(play, work, env, expect_changed=True))
                     times['module_noop'].append(timed(play, work, env, expect_changed=False))
+                    # The floor right after the no-op it is subtracted from (paired: a busy machine moves both).
+                    times['floor'].append(timed([PLAYBOOK_BIN, '-i', 'localhost,', '-c', 'local', 'floor.yml'], work,
+                                                env, expect_changed=False))
             finally:
                 subprocess.run(down, cwd=work, capture_output=True, check=False)
-        times['floor'].append(timed([PLAYBOOK_BIN, '-i', 'localhost,', '-c', 'local', 'floor.yml'], work, env,
-                                    expect_changed=False))
         log('rep %d: %s' % (rep + 1, dict((k, round(v[-1], 2)) for k, v in times.items())))
     med = dict((k, round(statistics.median(v), 3)) for k, v in times.items())
-    own = round(med['module_noop'] - med['floor'], 3)
+    own = round(statistics.median(a - b for a, b in zip(times['module_noop'], times['floor'])), 3)
     version = subprocess.run(['docker', 'version', '--format', '{{.Server.Version}}'], capture_output=True, text=True,
                              check=False).stdout.strip()
     result = dict(
