@@ -21,7 +21,7 @@ def main():
     bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, check_changed=bool)
     noop, floor, cpu_noop, cpu_floor = [], [], [], []
     try:
-        for _ in range(bench.REPS):
+        for _rep in range(bench.REPS):
             noop.append(bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, check_changed=lambda n: n == 0))
             cpu_noop.append(bench.LAST['cpu_s'])
             floor.append(bench.playbook('baseline.yml', bench.FLEET_PY))
@@ -33,7 +33,7 @@ def main():
                 cpu_noop_median=bench.med(cpu_noop), cpu_floor_median=bench.med(cpu_floor),
                 note='local connection: the module runs as a child of the controller, so cpu includes it')
     bench.save('b1_share', data)
-    bench.log('B1 no-op %.2f s, floor %.2f s, module share %.2f s (cpu %.2f vs %.2f)' % (
+    bench.log('B1 no-op %s s, floor %s s, module share %s s (cpu %s vs %s)' % (
         data['noop_median'], data['floor_median'], data['module_share'], data['cpu_noop_median'],
         data['cpu_floor_median']))
 

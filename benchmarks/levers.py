@@ -40,7 +40,7 @@ def main():
                      **variables)
         bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, inventory=bench.B5_INVENTORY, env_extra=env)
         noop, floor, cpu_noop, cpu_floor = [], [], [], []
-        for _ in range(bench.REPS):
+        for _rep in range(bench.REPS):
             noop.append(bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, inventory=bench.B5_INVENTORY,
                                        env_extra=env, check_changed=lambda c: c == 0))
             cpu_noop.append(bench.LAST['cpu_s'])
@@ -53,7 +53,7 @@ def main():
                    label=os.environ.get('LEVER_LABEL', ''))
         key = '%s@%d%s' % (name, N, ('/' + row['label']) if row['label'] else '')
         results[key] = row
-        bench.log('%s: no-op %.2f s, floor %.2f s, ratio %.2f, controller cpu %.2f / %.2f s' % (
+        bench.log('%s: no-op %s s, floor %s s, ratio %s, controller cpu %s / %s s' % (
             key, row['noop_median'], row['floor_median'], row['ratio'], row['controller_cpu_noop'],
             row['controller_cpu_floor']))
         with open(path, 'w') as handle:

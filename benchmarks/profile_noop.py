@@ -60,11 +60,11 @@ def main():
     first = run()
     assert not first[1]['changed'], 'no-op changed'
     walls = []
-    for _ in range(REPS):
-        took, out, _, rss = run()
+    for _rep in range(REPS):
+        took, out, _err, rss = run()
         assert not out['changed']
         walls.append(took)
-    _, _, err, _ = run(['-X', 'importtime'])
+    _took, _out, err, _rss = run(['-X', 'importtime'])
     imports = {}
     for line in err.splitlines():
         m = re.match(r'import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)', line)

@@ -75,7 +75,7 @@ def section():
     lines.append('|---|---|---|---|')
     for tool, name in (('a', 'fleet.docker.containers'), ('c', 'community.docker loop'), ('floor', 'ping floor')):
         lines.append('| %s | %s | %s | %s |' % (name, f(mg[tool].get('first')), f(mg[tool].get('noop')),
-                                               f(mg[tool].get('noop_cpu'))))
+                                                f(mg[tool].get('noop_cpu'))))
     prof = load('profile_noop')
     prof10 = load('profile_noop10')
     if prof or prof10:
