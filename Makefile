@@ -39,7 +39,7 @@ engines: engine
 # passed on to the tests' own make calls (make lab reads ENGINES its own way).
 TEST_ENGINES = $(if $(filter command line environment,$(origin ENGINES)),$(ENGINES),default)
 # Workers for make test: the engine-facing tests mostly wait on the engines, so more workers than
-# cores pays; the lab's tests stay on one worker (tests/conftest.py).
+# cores pays; the lab's tests and the whole-engine figures run afterwards, alone (tests/conftest.py).
 TEST_WORKERS ?= 4
 PYTEST_ENV = env -u ENGINES -u MAKEFLAGS -u MFLAGS FLEET_ENGINES=$(TEST_ENGINES)
 
@@ -60,7 +60,7 @@ build: install
 test: install engine engines
 	bash scripts/sanity.sh
 	bash scripts/lint.sh
-	$(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup -m "not serial" tests
+	$(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) -m "not serial" tests
 	$(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider -m serial tests
 
 # The lab fleet, provisioned, running the reference deployment; every host asked on every

@@ -167,12 +167,13 @@ def name():
     return unique()
 
 
-# make test runs the suite on several pytest-xdist workers (--dist loadgroup). The files that
-# drive the shared lab fleet run one after another on one worker; the ones that compare figures
-# with the whole engine (docker system df) run afterwards, alone (-m serial).
+# make test runs most of the suite on several pytest-xdist workers, then the `serial` tests one
+# after another with nothing else running: the files that drive the shared lab fleet (its hosts'
+# engines and sshd run on the same cores, and they time out when four workers load the machine)
+# and those that compare figures with the whole engine (docker system df).
 LAB_FILES = ('test_lab.py', 'test_playbooks.py', 'test_roles.py', 'test_faults.py', 'test_release.py',
              'test_load.py', 'test_compose_fleet.py')
-SERIAL_FILES = ('test_host_info.py',)
+SERIAL_FILES = LAB_FILES + ('test_host_info.py',)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -180,8 +181,6 @@ def pytest_collection_modifyitems(config, items):
         base = os.path.basename(str(item.fspath))
         if '/integration/' in str(item.fspath):
             item.add_marker(pytest.mark.integration)
-        if base in LAB_FILES:
-            item.add_marker(pytest.mark.xdist_group('lab'))
         if base in SERIAL_FILES:
             item.add_marker(pytest.mark.serial)
 

@@ -71,7 +71,9 @@ def test_build_is_idempotent_and_rebuilds_from_the_changed_step(engine, janitor,
     assert not run_module('image_build', args).changed
 
     # One file changes: its COPY step and every later one run; the earlier ones come from the cache.
-    (context / 'b.txt').write_text('b, second edition\n')
+    # Unique content: the engine's layer cache outlives test runs, and a second edition built by
+    # an earlier run would come from the cache.
+    (context / 'b.txt').write_text('b, second edition of %s\n' % image_name)
     check = run_module('image_build', args, check=True)
     assert check.changed and check['reason'] == 'the build inputs changed', check
     assert _image_id(engine, image_name) == built_id

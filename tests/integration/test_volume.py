@@ -229,11 +229,14 @@ def test_bad_name_fails_clearly(engine):
 def test_volume_info_check_mode_and_bad_input(engine, janitor):
     name = _args(janitor)['name']
     engine.create_volume(name, labels={TEST_LABEL: janitor.tag})
-    before = sorted(v['Name'] for v in engine.volumes()['Volumes'] or [])
+    # Other tests create and remove volumes meanwhile: compare what this test owns.
+    mine = {'label': '%s=%s' % (TEST_LABEL, janitor.tag)}
+    before = (engine.inspect_volume(name), sorted(v['Name'] for v in engine.volumes(filters=mine)['Volumes'] or []))
     checked = run_module('volume_info', {'name': name}, check=True)
     assert not checked.failed and checked['changed'] is False and checked['exists'] is True
     assert checked['volume']['name'] == name
-    assert sorted(v['Name'] for v in engine.volumes()['Volumes'] or []) == before
+    after = (engine.inspect_volume(name), sorted(v['Name'] for v in engine.volumes(filters=mine)['Volumes'] or []))
+    assert after == before
     bad = run_module('volume_info', {'name': name, 'timeout': 'soon'})
     assert bad.failed and 'timeout' in bad['msg']
     # A name no volume can have is simply not there, like a missing image for image_info.
