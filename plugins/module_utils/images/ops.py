@@ -292,7 +292,9 @@ def lookup_images(client, name):
         found = inspect_image(client, name.strip())
         if found and found['Id'].startswith(normalize_id(name.strip())):
             images.append(found)
-    return images
+    # Newest first, like `docker images`; the engine's own order varies between images built in
+    # the same second, and a rerun must report the same list.
+    return sorted(images, key=lambda image: (image.get('Created') or '', image['Id']), reverse=True)
 
 
 def image_info(client, names, history=False):
