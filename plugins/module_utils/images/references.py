@@ -73,24 +73,17 @@ class ImageRef:
             path = '%s/%s' % (HUB_NAMESPACE, path)
         return '%s/%s' % (registry, path)
 
+    def _with_tag_and_digest(self, repository):
+        return repository + (':' + self.tag if self.tag else '') + ('@' + self.digest if self.digest else '')
+
     @property
     def familiar(self):
         """The reference as `docker images` would print it; tag kept only if given."""
-        text = self.repository
-        if self.tag:
-            text += ':' + self.tag
-        if self.digest:
-            text += '@' + self.digest
-        return text
+        return self._with_tag_and_digest(self.repository)
 
     @property
     def canonical(self):
-        text = self.canonical_repository
-        if self.tag:
-            text += ':' + self.tag
-        if self.digest:
-            text += '@' + self.digest
-        return text
+        return self._with_tag_and_digest(self.canonical_repository)
 
     @property
     def tagged(self):
