@@ -5,7 +5,7 @@ import tempfile
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, converge_twice, engine_http_get, free_port, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, container_exists, converge_twice, engine_http_get, free_port, run_module, unique
 
 IMAGE = WEB + ':1.0'
 HTML = '/usr/share/nginx/html'
@@ -22,10 +22,6 @@ def _converge(args, **kw):
     first, second = converge_twice('container', args, **kw)
     assert second['container']['id'] == first['container']['id']
     return first
-
-
-def _exists(engine, name):
-    return any(('/' + name) in (c.get('Names') or []) for c in engine.containers(all=True, filters={'name': name}))
 
 
 def _tmpdir(janitor):
@@ -209,7 +205,7 @@ def test_check_mode_create_creates_nothing(engine, janitor, name):
     result = run_module('container', _args(janitor, name), check=True, diff=True)
     assert result.changed and result['actions'] == ['created', 'started']
     assert result['diff'] == {'before': {'state': 'absent'}, 'after': {'state': 'started'}}
-    assert not _exists(engine, name)
+    assert not container_exists(engine, name)
 
 
 def test_check_mode_absent_and_stop(engine, janitor, name):
@@ -232,7 +228,7 @@ def test_states_stopped_present_started_absent(engine, janitor, name):
     stopped = _converge(dict(args, state='stopped'))
     assert stopped['actions'] == ['stopped'] and not stopped['container']['running']
     gone = run_module('container', dict(name=name, state='absent'))
-    assert gone.changed and gone['container'] is None and not _exists(engine, name)
+    assert gone.changed and gone['container'] is None and not container_exists(engine, name)
     assert run_module('container', dict(name=name, state='absent')).changed is False
 
 
@@ -294,7 +290,7 @@ def test_bad_input_fails_clearly_and_creates_nothing(engine, janitor, name, extr
     assert result.failed, result
     assert fragment in result['msg'], result['msg']
     assert '\n' not in result['msg'].strip()
-    assert not _exists(engine, name)
+    assert not container_exists(engine, name)
 
 
 def test_host_port_taken_by_another_container_fails_without_leftover(engine, janitor, name):
@@ -302,7 +298,7 @@ def test_host_port_taken_by_another_container_fails_without_leftover(engine, jan
     _converge(_args(janitor, unique(), ports=['127.0.0.1:%d:80' % port]))
     result = run_module('container', _args(janitor, name, ports=['127.0.0.1:%d:80' % port]))
     assert result.failed and 'already published by container' in result['msg'], result
-    assert not _exists(engine, name)
+    assert not container_exists(engine, name)
 
 
 def test_image_required_to_create(engine, janitor, name):

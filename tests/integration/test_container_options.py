@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, WORKER, converge_twice, run_module
+from fleet_testlib import TEST_LABEL, WEB, WORKER, container_exists, converge_twice, exec_sh, run_module
 
 IMAGE = WEB + ':1.0'
 WORKER_IMAGE = WORKER + ':1.0'
@@ -22,19 +22,8 @@ def _args(janitor, name, **kw):
     return args
 
 
-def _exists(engine, name):
-    return any(('/' + name) in (c.get('Names') or []) for c in engine.containers(all=True, filters={'name': name}))
-
-
-def sh(engine, name, script):
-    """(exit code, output) of ``sh -c script`` inside the running container."""
-    exec_id = engine.exec_create(name, ['sh', '-c', script])
-    out = engine.exec_start(exec_id).decode('utf-8', 'replace')
-    return engine.exec_inspect(exec_id)['ExitCode'], out
-
-
 def _cap_eff(engine, name):
-    code, out = sh(engine, name, 'grep CapEff /proc/self/status')
+    code, out = exec_sh(engine, name, 'grep CapEff /proc/self/status')
     assert code == 0, out
     return int(out.split()[1], 16)
 
@@ -70,8 +59,8 @@ def chk_healthcheck(engine, name, ins, which):
 def chk_memory(engine, name, ins, which):
     want = 512 * 2 ** 20 if which == 'A' else 2 ** 30
     assert _h(ins)['Memory'] == want
-    code, out = sh(engine, name, 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null '
-                                 '|| cat /sys/fs/cgroup/memory.max')
+    code, out = exec_sh(engine, name, 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null '
+                        '|| cat /sys/fs/cgroup/memory.max')
     assert code == 0 and int(out.strip()) == want, out
 
 
@@ -86,7 +75,7 @@ def chk_memory_swap(engine, name, ins, which):
 
 def chk_cpus(engine, name, ins, which):
     assert _h(ins)['NanoCpus'] == (1500000000 if which == 'A' else 500000000)
-    code, out = sh(engine, name, 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max')
+    code, out = exec_sh(engine, name, 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max')
     assert code == 0 and out.split()[0] == ('150000' if which == 'A' else '50000'), out
 
 
@@ -96,14 +85,14 @@ def chk_cpu_shares(engine, name, ins, which):
 
 def chk_cpuset(engine, name, ins, which):
     assert _h(ins)['CpusetCpus'] == ('0' if which == 'A' else '0-1')
-    code, out = sh(engine, name, 'grep Cpus_allowed_list /proc/self/status')
+    code, out = exec_sh(engine, name, 'grep Cpus_allowed_list /proc/self/status')
     assert code == 0 and out.split()[1] == ('0' if which == 'A' else '0-1'), out
 
 
 def chk_pids(engine, name, ins, which):
     want = 100 if which == 'A' else 200
     assert _h(ins)['PidsLimit'] == want
-    code, out = sh(engine, name, 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max')
+    code, out = exec_sh(engine, name, 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max')
     assert code == 0 and out.strip() == str(want), out
 
 
@@ -117,7 +106,7 @@ def chk_log_options(engine, name, ins, which):
 
 
 def chk_etc_hosts(engine, name, ins, which):
-    code, out = sh(engine, name, 'cat /etc/hosts')
+    code, out = exec_sh(engine, name, 'cat /etc/hosts')
     assert code == 0
     lines = [line.split() for line in out.splitlines()]
     if which == 'A':
@@ -127,7 +116,7 @@ def chk_etc_hosts(engine, name, ins, which):
 
 
 def _resolv(engine, name):
-    code, out = sh(engine, name, 'cat /etc/resolv.conf')
+    code, out = exec_sh(engine, name, 'cat /etc/resolv.conf')
     assert code == 0
     return [line.split() for line in out.splitlines()]
 
@@ -153,13 +142,13 @@ def chk_dns_opts(engine, name, ins, which):
 def chk_hostname(engine, name, ins, which):
     want = 'web1' if which == 'A' else 'web2'
     assert _c(ins)['Hostname'] == want
-    assert sh(engine, name, 'hostname')[1].strip() == want
+    assert exec_sh(engine, name, 'hostname')[1].strip() == want
 
 
 def chk_domainname(engine, name, ins, which):
     want = 'example.test' if which == 'A' else 'other.test'
     assert _c(ins)['Domainname'] == want
-    assert sh(engine, name, 'cat /proc/sys/kernel/domainname')[1].strip() == want
+    assert exec_sh(engine, name, 'cat /proc/sys/kernel/domainname')[1].strip() == want
 
 
 def _caps(values):
@@ -190,7 +179,7 @@ def chk_devices(engine, name, ins, which):
     source = '/dev/null' if which == 'A' else '/dev/zero'
     perms = 'rwm' if which == 'A' else 'r'
     assert _h(ins)['Devices'] == [dict(PathOnHost=source, PathInContainer='/dev/xdev', CgroupPermissions=perms)]
-    code, out = sh(engine, name, 'test -c /dev/xdev && ls -l /dev/xdev')
+    code, out = exec_sh(engine, name, 'test -c /dev/xdev && ls -l /dev/xdev')
     assert code == 0 and out.split()[4:6] == (['1,', '3'] if which == 'A' else ['1,', '5']), out
 
 
@@ -204,27 +193,27 @@ def chk_device_requests(engine, name, ins, which):
 
 
 def chk_security_opts(engine, name, ins, which):
-    code, out = sh(engine, name, 'grep NoNewPrivs /proc/self/status')
+    code, out = exec_sh(engine, name, 'grep NoNewPrivs /proc/self/status')
     assert code == 0 and out.split()[1] == ('1' if which == 'A' else '0'), out
 
 
 def chk_group_add(engine, name, ins, which):
     want = ['1234'] if which == 'A' else ['1234', '2345']
     assert sorted(_h(ins)['GroupAdd']) == want
-    groups = sh(engine, name, 'id -G')[1].split()
+    groups = exec_sh(engine, name, 'id -G')[1].split()
     assert all(g in groups for g in want), groups
 
 
 def chk_user(engine, name, ins, which):
     want = '1000:1000' if which == 'A' else '1001'
     assert _c(ins)['User'] == want
-    assert sh(engine, name, 'id -u')[1].strip() == want.split(':', maxsplit=1)[0]
+    assert exec_sh(engine, name, 'id -u')[1].strip() == want.split(':', maxsplit=1)[0]
 
 
 def chk_working_dir(engine, name, ins, which):
     want = '/tmp' if which == 'A' else '/usr'
     assert _c(ins)['WorkingDir'] == want
-    assert sh(engine, name, 'pwd')[1].strip() == want
+    assert exec_sh(engine, name, 'pwd')[1].strip() == want
 
 
 def chk_exposed(engine, name, ins, which):
@@ -237,41 +226,41 @@ def chk_exposed(engine, name, ins, which):
 
 def chk_read_only(engine, name, ins, which):
     assert _h(ins)['ReadonlyRootfs'] is (which == 'A')
-    assert (sh(engine, name, 'touch /probe')[0] != 0) == (which == 'A')
+    assert (exec_sh(engine, name, 'touch /probe')[0] != 0) == (which == 'A')
 
 
 def chk_tmpfs(engine, name, ins, which):
-    code, out = sh(engine, name, 'grep " /scratch " /proc/mounts')
+    code, out = exec_sh(engine, name, 'grep " /scratch " /proc/mounts')
     assert code == 0 and out.split()[2] == 'tmpfs', out
     opts = out.split()[3]
     assert ('size=65536k' if which == 'A' else 'size=32768k') in opts, opts
     # /proc/mounts leaves out tmpfs's default mode 1777; the directory shows it.
-    assert sh(engine, name, 'stat -c %a /scratch')[1].strip() == ('1777' if which == 'A' else '755')
+    assert exec_sh(engine, name, 'stat -c %a /scratch')[1].strip() == ('1777' if which == 'A' else '755')
 
 
 def chk_init(engine, name, ins, which):
     assert _h(ins)['Init'] is (which == 'A')
-    cmdline = sh(engine, name, 'tr "\\0" " " < /proc/1/cmdline')[1]
+    cmdline = exec_sh(engine, name, 'tr "\\0" " " < /proc/1/cmdline')[1]
     assert ('init' in cmdline.split()[0]) == (which == 'A'), cmdline
 
 
 def chk_ulimits(engine, name, ins, which):
     soft, hard = (1024, 2048) if which == 'A' else (512, 1024)
     assert _h(ins)['Ulimits'] == [dict(Name='nofile', Soft=soft, Hard=hard)]
-    code, out = sh(engine, name, 'grep "Max open files" /proc/1/limits')
+    code, out = exec_sh(engine, name, 'grep "Max open files" /proc/1/limits')
     assert code == 0 and out.split()[3:5] == [str(soft), str(hard)], out
 
 
 def chk_sysctls(engine, name, ins, which):
     want = '1024' if which == 'A' else '2048'
     assert _h(ins)['Sysctls'] == {'net.core.somaxconn': want}
-    assert sh(engine, name, 'cat /proc/sys/net/core/somaxconn')[1].strip() == want
+    assert exec_sh(engine, name, 'cat /proc/sys/net/core/somaxconn')[1].strip() == want
 
 
 def chk_shm_size(engine, name, ins, which):
     want = (128 if which == 'A' else 256) * 2 ** 20
     assert _h(ins)['ShmSize'] == want
-    out = sh(engine, name, 'df -k /dev/shm | tail -1')[1].split()
+    out = exec_sh(engine, name, 'df -k /dev/shm | tail -1')[1].split()
     assert int(out[1]) * 1024 == want, out
 
 
@@ -281,7 +270,7 @@ def chk_stop_signal(engine, name, ins, which):
 
 def chk_pid_mode(engine, name, ins, which):
     assert _h(ins)['PidMode'] == ('host' if which == 'A' else 'private')
-    first = sh(engine, name, 'tr "\\0" " " < /proc/1/cmdline')[1]
+    first = exec_sh(engine, name, 'tr "\\0" " " < /proc/1/cmdline')[1]
     assert ('httpd' not in first) == (which == 'A'), first   # the host's PID 1 is not our httpd
 
 
@@ -371,7 +360,7 @@ def test_option_set_rerun_hostile_change(engine, janitor, name, option, a_value,
     bad = run_module('container', _args(janitor, name, **dict(extra, **{option: hostile})))
     assert bad.failed and fragment in bad['msg'], bad
     assert '\n' not in bad['msg'].strip() and 'Traceback' not in bad['msg']
-    assert not _exists(engine, name)
+    assert not container_exists(engine, name)
 
     # Set A: changed, then unchanged; inspect and the container's behaviour show it.
     first, _second = converge_twice('container', _args(janitor, name, **dict(extra, **{option: a_value})))

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, WORKER, converge_twice, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, WORKER, container_exists, converge_twice, exec_sh, run_module, unique
 
 IMAGE = WEB + ':1.0'
 WORKER_IMAGE = WORKER + ':1.0'
@@ -19,16 +19,6 @@ def _args(janitor, name, **kw):
     args = dict(name=janitor.container(name), image=IMAGE, labels={TEST_LABEL: janitor.tag}, stop_timeout=1)
     args.update(kw)
     return args
-
-
-def _exists(engine, name):
-    return any(('/' + name) in (c.get('Names') or []) for c in engine.containers(all=True, filters={'name': name}))
-
-
-def sh(engine, name, script):
-    exec_id = engine.exec_create(name, ['sh', '-c', script])
-    out = engine.exec_start(exec_id).decode('utf-8', 'replace')
-    return engine.exec_inspect(exec_id)['ExitCode'], out
 
 
 @pytest.fixture
@@ -73,9 +63,9 @@ def test_containers_reach_each_other_by_alias_and_an_alias_change_is_applied_in_
     first, _second = converge_twice('container', _args(janitor, web, networks=[dict(name=net, aliases=['alpha'])]))
     converge_twice('container', _args(janitor, client, image=WORKER_IMAGE, networks=[dict(name=net, aliases=['beta'])]))
     assert 'alpha' in _aliases(engine, web, net)
-    assert sh(engine, client, 'ping -c1 -W2 alpha')[0] == 0
-    assert sh(engine, web, 'ping -c1 -W2 beta')[0] == 0
-    code, out = sh(engine, client, 'printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w2 alpha 80')
+    assert exec_sh(engine, client, 'ping -c1 -W2 alpha')[0] == 0
+    assert exec_sh(engine, web, 'ping -c1 -W2 beta')[0] == 0
+    code, out = exec_sh(engine, client, 'printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w2 alpha 80')
     assert code == 0 and out.startswith('HTTP/1.'), out   # the web container answers on its alias
     started = engine.inspect_container(web)['State']['StartedAt']
 
@@ -84,8 +74,8 @@ def test_containers_reach_each_other_by_alias_and_an_alias_change_is_applied_in_
     ins = engine.inspect_container(web)
     assert ins['Id'] == first['container']['id'] and ins['State']['Running'] and ins['State']['StartedAt'] == started
     assert 'gamma' in _aliases(engine, web, net) and 'alpha' not in _aliases(engine, web, net)
-    assert sh(engine, client, 'ping -c1 -W2 gamma')[0] == 0
-    assert sh(engine, client, 'ping -c1 -W2 alpha')[0] != 0
+    assert exec_sh(engine, client, 'ping -c1 -W2 gamma')[0] == 0
+    assert exec_sh(engine, client, 'ping -c1 -W2 alpha')[0] != 0
     again = run_module('container', _args(janitor, web, networks=[dict(name=net, aliases=['gamma'])]))
     assert not again.failed and again.changed is False, again
     # An entry without aliases keeps the ones the container has; a plain name string is the same entry.
@@ -100,7 +90,7 @@ def test_static_ipv4_address_on_a_subnet_and_its_change_in_place(engine, janitor
     first, _second = converge_twice('container', _args(janitor, name, networks=[dict(name=net, ipv4_address=prefix + '.10')]))
     endpoint = engine.inspect_container(name)['NetworkSettings']['Networks'][net]
     assert endpoint['IPAddress'] == prefix + '.10' and endpoint['IPAMConfig']['IPv4Address'] == prefix + '.10'
-    assert prefix + '.10/24' in sh(engine, name, 'ip -4 addr')[1]
+    assert prefix + '.10/24' in exec_sh(engine, name, 'ip -4 addr')[1]
 
     bad = run_module('container', _args(janitor, name, networks=[dict(name=net, ipv4_address=prefix + '.300')]))
     assert bad.failed and 'is not an address' in bad['msg'], bad
@@ -111,7 +101,7 @@ def test_static_ipv4_address_on_a_subnet_and_its_change_in_place(engine, janitor
     ins = engine.inspect_container(name)
     assert ins['Id'] == first['container']['id'] and ins['State']['Running']
     assert ins['NetworkSettings']['Networks'][net]['IPAddress'] == prefix + '.11'
-    assert prefix + '.11/24' in sh(engine, name, 'ip -4 addr')[1]
+    assert prefix + '.11/24' in exec_sh(engine, name, 'ip -4 addr')[1]
     again = run_module('container', _args(janitor, name, networks=[dict(name=net, ipv4_address=prefix + '.11')]))
     assert not again.failed and again.changed is False, again
 
@@ -159,7 +149,7 @@ def test_pids_limit_unlimited_spellings_and_update_back_to_unlimited(engine, jan
     assert limited['actions'] == ['updated'] and engine.inspect_container(name)['HostConfig']['PidsLimit'] == 50
     back = run_module('container', _args(janitor, name, pids_limit=0))
     assert back['actions'] == ['updated'] and back['container']['id'] == first['container']['id'], back
-    assert sh(engine, name, 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max')[1].strip() \
+    assert exec_sh(engine, name, 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max')[1].strip() \
         == 'max'
     for spelling in (0, -1):
         assert run_module('container', _args(janitor, name, pids_limit=spelling)).changed is False
@@ -250,7 +240,7 @@ def test_healthcheck_start_interval_needs_api_1_44(engine, janitor):
         result = run_module('container', args)
         assert result.failed and result['msg'] == ('healthcheck needs Docker API 1.44 or newer; this engine speaks '
                                                    '%d.%d.' % api), result
-        assert not _exists(engine, name)
+        assert not container_exists(engine, name)
     else:
         converge_twice('container', args)
         hc = engine.inspect_container(name)['Config']['Healthcheck']
@@ -262,19 +252,19 @@ def test_healthcheck_start_interval_needs_api_1_44(engine, janitor):
 def test_pid_ipc_and_volumes_from_another_container(engine, janitor):
     helper = unique('helper')
     converge_twice('container', _args(janitor, helper, image=WORKER_IMAGE, volumes=['/shared'], ipc_mode='shareable'))
-    sh(engine, helper, 'echo from-helper > /shared/mark')
+    exec_sh(engine, helper, 'echo from-helper > /shared/mark')
     name = unique()
     missing = run_module('container', _args(janitor, name, pid_mode='container:no-such-helper-x1'))
     assert missing.failed and missing['msg'] == ('pid_mode container:no-such-helper-x1: there is no container '
                                                  'no-such-helper-x1.'), missing
-    assert not _exists(engine, name)
+    assert not container_exists(engine, name)
     first, _second = converge_twice('container', _args(janitor, name, pid_mode='container:' + helper,
                                                        ipc_mode='container:' + helper, volumes_from=[helper]))
     host = engine.inspect_container(name)['HostConfig']
     assert host['PidMode'] == 'container:' + helper or host['PidMode'].startswith('container:'), host['PidMode']
     assert host['VolumesFrom'] == [helper]
-    assert sh(engine, name, 'cat /shared/mark')[1].strip() == 'from-helper'
-    assert 'sleep' in sh(engine, name, 'ps')[1]   # the helper's loop is in this PID namespace
+    assert exec_sh(engine, name, 'cat /shared/mark')[1].strip() == 'from-helper'
+    assert 'sleep' in exec_sh(engine, name, 'ps')[1]   # the helper's loop is in this PID namespace
     again = run_module('container', _args(janitor, name, pid_mode='container:' + helper, ipc_mode='container:' + helper,
                                           volumes_from=[helper + ':rw']))
     assert not again.failed and again.changed is False, again
@@ -283,7 +273,7 @@ def test_pid_ipc_and_volumes_from_another_container(engine, janitor):
     assert not changed.failed and 'recreated' in changed['actions'], changed
     assert changed['container']['id'] != first['container']['id']
     assert sorted(c['option'] for c in changed['changes']) == ['pid_mode', 'volumes_from']
-    assert sh(engine, name, 'touch /shared/x')[0] != 0   # read-only now
+    assert exec_sh(engine, name, 'touch /shared/x')[0] != 0   # read-only now
 
 
 def test_networks_allow_more_present_keeps_a_network_another_tool_connected(engine, janitor, network):

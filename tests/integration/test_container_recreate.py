@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from fleet_testlib import REGISTRY, TEST_LABEL, WEB, engine_http_get, free_port, run_module, unique
+from fleet_testlib import REGISTRY, TEST_LABEL, WEB, engine_http_get, exec_sh, free_port, run_module, unique
 
 IMAGE = WEB + ':1.0'
 REPLACEMENT_LABEL = 'fleet.docker.replacement-for'
@@ -163,8 +163,7 @@ def _image_with_volume(engine, janitor, tag):
 
 
 def _exec(engine, name, command):
-    exec_id = engine.exec_create(name, ['sh', '-c', command])
-    return engine.exec_start(exec_id).decode().strip()
+    return exec_sh(engine, name, command)[1].strip()
 
 
 def test_anonymous_volume_of_the_image_survives_an_image_upgrade(jengine, name):

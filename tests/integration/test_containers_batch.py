@@ -3,7 +3,7 @@
 import os
 import tempfile
 
-from fleet_testlib import TEST_LABEL, WEB, converge_twice, engine_http_get, free_port, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, container_exists, converge_twice, engine_http_get, free_port, run_module, unique
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers.batch import PROJECT_LABEL
 
@@ -35,10 +35,6 @@ def _state(engine, name):
         return None
     return (c['Id'], c['State']['Status'], c['HostConfig']['PortBindings'], c['HostConfig']['RestartPolicy'],
             c['Config']['Env'], c['Image'])
-
-
-def _exists(engine, name):
-    return any(('/' + name) in (c.get('Names') or []) for c in engine.containers(all=True, filters={'name': name}))
 
 
 def test_reference_set_converges_and_is_idempotent(engine, janitor):
@@ -100,7 +96,7 @@ def test_check_mode_reports_drift_and_changes_nothing(engine, janitor):
     assert result['results'][1]['changed'] is False
     assert result['results'][2]['actions'] == ['created', 'started']
     assert [_state(engine, i['name']) for i in items[:2]] == before
-    assert not _exists(engine, new_name)
+    assert not container_exists(engine, new_name)
 
 
 def test_states_and_absent_items(engine, janitor):
@@ -111,7 +107,7 @@ def test_states_and_absent_items(engine, janitor):
     items[0]['state'], items[1]['state'] = 'started', 'absent'
     result = run_module('containers', args)
     assert result['results'][0]['actions'] == ['started'] and result['results'][1]['actions'] == ['removed']
-    assert not _exists(engine, items[1]['name'])
+    assert not container_exists(engine, items[1]['name'])
     assert run_module('containers', args).changed is False
 
 
@@ -128,11 +124,11 @@ def test_bad_input_changes_nothing(engine, janitor):
         result = run_module('containers', _batch(janitor, [dict(i) for i in items]))
         assert result.failed and result['msg'].startswith('Invalid containers, nothing was changed'), result
         assert '\n' not in result['msg']
-        assert not _exists(engine, good) and not _exists(engine, bad)
+        assert not container_exists(engine, good) and not container_exists(engine, bad)
     args = _batch(janitor, [dict(name=good)], purge=True)
     args['project'] = None
     result = run_module('containers', args)
-    assert result.failed and 'purge needs project' in result['msg'] and not _exists(engine, good)
+    assert result.failed and 'purge needs project' in result['msg'] and not container_exists(engine, good)
 
 
 def test_one_failing_item_does_not_stop_the_others(engine, janitor):
@@ -143,7 +139,7 @@ def test_one_failing_item_does_not_stop_the_others(engine, janitor):
     result = run_module('containers', _batch(janitor, clash))
     assert result.failed and 'already published' in result['msg'], result
     assert result['results'][0]['failed'] and not result['results'][1]['failed']
-    assert _exists(engine, clash[1]['name']) and not _exists(engine, clash[0]['name'])
+    assert container_exists(engine, clash[1]['name']) and not container_exists(engine, clash[0]['name'])
 
 
 def test_image_is_pulled_once_for_many_items(engine, janitor, web_repo):
@@ -171,13 +167,13 @@ def test_purge_removes_only_this_projects_unlisted_containers(engine, janitor):
     args = _batch(janitor, [dict(i) for i in mine[:1]], project=project, purge=True)
     check = run_module('containers', args, check=True)
     assert check.changed and sorted(check['purged']) == sorted(i['name'] for i in mine[1:])
-    assert all(_exists(engine, i['name']) for i in mine)
+    assert all(container_exists(engine, i['name']) for i in mine)
     result = run_module('containers', args)
     assert result.changed and sorted(result['purged']) == sorted(i['name'] for i in mine[1:])
     assert result['summary']['purged'] == 2
-    assert _exists(engine, mine[0]['name'])
-    assert not any(_exists(engine, i['name']) for i in mine[1:])
-    assert _exists(engine, theirs[0]['name']) and _exists(engine, unlabelled) and _exists(engine, lookalike)
+    assert container_exists(engine, mine[0]['name'])
+    assert not any(container_exists(engine, i['name']) for i in mine[1:])
+    assert container_exists(engine, theirs[0]['name']) and container_exists(engine, unlabelled) and container_exists(engine, lookalike)
     again = run_module('containers', args)
     assert again.changed is False and again['purged'] == []
     labels = engine.inspect_container(mine[0]['name'])['Config']['Labels']

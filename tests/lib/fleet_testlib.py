@@ -39,6 +39,18 @@ class ModuleResult(dict):
         return bool(self.get('changed'))
 
 
+def container_exists(engine, name):
+    """Whether a container has exactly this name (the engine's name filter also matches substrings)."""
+    return any(('/' + name) in (c.get('Names') or []) for c in engine.containers(all=True, filters={'name': name}))
+
+
+def exec_sh(engine, name, script):
+    """(exit code, output) of ``sh -c script`` inside the running container."""
+    exec_id = engine.exec_create(name, ['sh', '-c', script])
+    out = engine.exec_start(exec_id).decode('utf-8', 'replace')
+    return engine.exec_inspect(exec_id)['ExitCode'], out
+
+
 def run_module(name, args=None, check=False, diff=False, env=None, timeout=600):
     """Run ``fleet.docker.<name>`` as Ansible would on the target: a fresh python process.
 
