@@ -383,17 +383,6 @@ def _write_exposed(body, value):
     body['config'].setdefault('ExposedPorts', {}).update((key, {}) for key in value)
 
 
-def _dns_servers(values):
-    import ipaddress
-    out = []
-    for text in v.parse_strings('dns_servers', values):
-        try:
-            out.append(str(ipaddress.ip_address(text)))
-        except ValueError:
-            raise ContainerSpecError('Invalid dns_servers entry %r: expected an IP address.' % text[:100])
-    return out
-
-
 def _size(option, unlimited=False):
     return lambda value: v.parse_size(option, value, unlimited)
 
@@ -496,7 +485,7 @@ OPTIONS = (
     Option('etc_hosts', dict(type='dict'), _param('etc_hosts', v.parse_etc_hosts),
            lambda c, i: v.normalize_extra_hosts((c.get('HostConfig') or {}).get('ExtraHosts')),
            _put('host', 'ExtraHosts'), kind='set'),
-    Option('dns_servers', dict(type='list', elements='str'), _param('dns_servers', _dns_servers),
+    Option('dns_servers', dict(type='list', elements='str'), _param('dns_servers', v.parse_dns_servers),
            _get('HostConfig', 'Dns', []), _put('host', 'Dns'), kind='list'),
     Option('dns_search_domains', dict(type='list', elements='str'),
            _param('dns_search_domains', lambda value: v.parse_strings('dns_search_domains', value)),

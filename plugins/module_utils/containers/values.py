@@ -593,6 +593,17 @@ def parse_capabilities(option: str, values) -> list:
     return sorted(set(out))
 
 
+def parse_dns_servers(values) -> list:
+    """DNS server addresses, in order (the resolver tries them in this order)."""
+    out = []
+    for text in parse_strings('dns_servers', values):
+        try:
+            out.append(str(ipaddress.ip_address(text)))
+        except ValueError:
+            raise ContainerSpecError('Invalid dns_servers entry %r: expected an IP address.' % text[:100])
+    return out
+
+
 def parse_etc_hosts(value) -> list:
     """``{host: ip}`` -> sorted ``host:ip`` strings (``HostConfig.ExtraHosts``)."""
     out = []
