@@ -7,7 +7,9 @@ STATE="${FLEET_STATE:-$ROOT/.state}"
 REGISTRY_ADDR="${REGISTRY_ADDR:-127.0.0.1:5000}"
 DOCKER=/usr/bin/docker   # Debian's client matches the engine; /usr/local/bin may hold a newer one
 mkdir -p "$STATE"
-# One run at a time: every pytest-xdist worker's session calls this script.
+# One run at a time: every pytest-xdist worker's session calls this script. The daemons started
+# below must not inherit fd 8: a daemon holding it would hold the lock for its whole life, and
+# every later run would wait out the timeout and fail (CI on a fresh machine did exactly that).
 exec 8>"$STATE/.engine-up.lock"
 flock -w 900 8 || { echo "[engine-up] another engine-up.sh holds $STATE/.engine-up.lock" >&2; exit 1; }
 
@@ -33,7 +35,7 @@ if ! engine_ok; then
   log "starting dockerd"
   # A stale pidfile from a killed daemon blocks a new start.
   if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then rm -f /var/run/docker.pid; fi
-  nohup dockerd -H unix:///var/run/docker.sock >"$STATE/dockerd.log" 2>&1 &
+  setsid nohup dockerd -H unix:///var/run/docker.sock >"$STATE/dockerd.log" 2>&1 </dev/null 8>&- &
   for _ in $(seq 1 60); do engine_ok && break; sleep 0.5; done
   engine_ok || { log "dockerd did not start; see $STATE/dockerd.log"; tail -20 "$STATE/dockerd.log"; exit 1; }
 fi
@@ -64,7 +66,7 @@ start_registry() { # addr dir [htpasswd]
     echo "http: {addr: $addr}"
     [ -n "$auth" ] && echo "auth: {htpasswd: {realm: fleet-test, path: $auth}}"
   } >"$dir/config.yml"
-  nohup docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  setsid nohup docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null 8>&- &
   echo "$dir" >"$POINTERS/registry-${addr//[:.]/_}"
   for _ in $(seq 1 40); do
     curl -sS -o /dev/null "http://$addr/v2/" 2>/dev/null && return 0; sleep 0.25
