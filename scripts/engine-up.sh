@@ -3,6 +3,9 @@
 # and a registry on 127.0.0.1:5000, and seed the demo images. Safe to rerun.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+LOG_TAG=engine-up
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 STATE="${FLEET_STATE:-$ROOT/.state}"
 REGISTRY_ADDR="${REGISTRY_ADDR:-127.0.0.1:5000}"
 DOCKER=/usr/bin/docker   # Debian's client matches the engine; /usr/local/bin may hold a newer one
@@ -22,12 +25,7 @@ command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 command -v htpasswd >/dev/null || need_pkgs+=(apache2-utils)
 command -v curl >/dev/null || need_pkgs+=(curl)
 command -v iptables >/dev/null || need_pkgs+=(iptables)
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  log "installing ${need_pkgs[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-fi
+apt_install_missing ${need_pkgs[@]+"${need_pkgs[@]}"}
 [ -x "$DOCKER" ] || DOCKER="$(command -v docker)"
 
 engine_ok() { "$DOCKER" -H unix:///var/run/docker.sock version >/dev/null 2>&1; }

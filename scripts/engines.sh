@@ -21,6 +21,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+LOG_TAG=engines
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 SELF="$ROOT/scripts/engines.sh"
 STATE="${FLEET_STATE:-$ROOT/.state}"
 BASE="$STATE/engines"
@@ -44,34 +47,7 @@ ensure_packages() {
   command -v docker-registry >/dev/null || need+=(docker-registry)
   command -v curl >/dev/null || need+=(curl)
   command -v tar >/dev/null || need+=(tar)
-  if [ ${#need[@]} -gt 0 ]; then
-    log "installing ${need[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${need[@]}" >/dev/null
-  fi
-}
-
-# PIDs with one argument exactly equal to $1.
-pids_with_arg() { grep -lszxF -- "$1" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 || true; }
-# PIDs in the network namespace with inode $1.
-pids_in_netns() {
-  stat -L -c '%i %n' /proc/[0-9]*/ns/net 2>/dev/null | awk -v ino="$1" '$1==ino { split($2, a, "/"); print a[3] }' || true
-}
-kill_wait() { # signal pids...: wait until gone, at most ~10 s
-  local sig=$1; shift
-  [ $# -gt 0 ] || return 0
-  kill "-$sig" "$@" 2>/dev/null || true
-  local p i alive
-  for i in $(seq 1 100); do
-    alive=
-    for p in "$@"; do
-      if [ -e "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ]; then alive=$p; break; fi
-    done
-    [ -z "$alive" ] && return 0
-    sleep 0.1
-  done
-  return 1
+  apt_install_missing ${need[@]+"${need[@]}"}
 }
 
 docker_ok() { curl -fsS -m 3 --unix-socket "$(dir_of "$1")/run/docker.sock" http://engine/_ping >/dev/null 2>&1; }
@@ -166,7 +142,7 @@ stop_engine() { # name n: dockerd and every process of its netns, gracefully fir
     kill_wait TERM "$pid" || true
   fi
   if [ -e "/run/netns/$ns" ]; then
-    mapfile -t pids < <(pids_in_netns "$(stat -L -c %i "/run/netns/$ns")")
+    mapfile -t pids < <(pids_in_ns net "$(stat -L -c %i "/run/netns/$ns")")
     # The registries of the netns stay; everything else (shims, containers) goes.
     local keep=() p
     for p in "${pids[@]}"; do

@@ -13,6 +13,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+LOG_TAG=lab
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 SELF="$ROOT/scripts/lab.sh"
 LAB="${FLEET_LAB_DIR:-$ROOT/.lab}"
 STATE="${FLEET_STATE:-$ROOT/.state}"
@@ -56,12 +59,7 @@ ensure_packages() {
   command -v docker-registry >/dev/null || need+=(docker-registry)
   command -v iptables >/dev/null || need+=(iptables)
   command -v curl >/dev/null || need+=(curl)
-  if [ ${#need[@]} -gt 0 ]; then
-    log "installing ${need[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${need[@]}" >/dev/null
-  fi
+  apt_install_missing ${need[@]+"${need[@]}"}
 }
 
 # ---------------------------------------------------------------- engines
@@ -117,28 +115,6 @@ node_identity() {
 
 # ---------------------------------------------------------------- process helpers
 # PIDs with one argument exactly equal to $1 (one grep over every cmdline, no fork per pid).
-pids_with_arg() {
-  grep -lszxF -- "$1" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 || true
-}
-# PIDs whose namespace of type $1 (net, pid) has inode $2.
-pids_in_ns() {
-  stat -L -c '%i %n' /proc/[0-9]*/ns/"$1" 2>/dev/null | awk -v ino="$2" '$1==ino { split($2, a, "/"); print a[3] }' || true
-}
-kill_wait() { # pids...: SIGKILL, then wait until they are gone (max ~5 s)
-  [ $# -gt 0 ] || return 0
-  kill -KILL "$@" 2>/dev/null || true
-  local p i alive
-  for i in $(seq 1 50); do
-    alive=
-    for p in "$@"; do
-      if [ -e "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ]; then alive=$p; break; fi
-    done
-    [ -z "$alive" ] && return 0
-    sleep 0.1
-  done
-  return 0
-}
-
 # The node's init: PID 1 of its PID namespace, recorded in holder.pid and checked against
 # the marker and the node's netns, so a stale or reused pid is never trusted.
 holder_pid() {
@@ -204,7 +180,7 @@ ensure_registry() {
   fi
   [ -d "$data" ] || die "no seeded registry storage at $data: run 'make engine' first"
   mkdir -p "$dir"
-  kill_wait $(pids_with_arg "$dir/config.yml")
+  kill_wait KILL $(pids_with_arg "$dir/config.yml") || true
   cat >"$dir/config.yml" <<EOF
 version: 0.1
 log: {level: warn}
@@ -340,7 +316,7 @@ node_destroy() {
   local n=$1 ns; ns=$(netns "$n")
   local pids=()
   mapfile -t pids < <(node_pids "$n")
-  [ ${#pids[@]} -gt 0 ] && kill_wait "${pids[@]}"
+  [ ${#pids[@]} -gt 0 ] && { kill_wait KILL "${pids[@]}" || true; }
   if [ -e "/run/netns/$ns" ]; then ip netns del "$ns" 2>/dev/null || { umount -l "/run/netns/$ns" 2>/dev/null; rm -f "/run/netns/$ns"; }; fi
   ip link del "$(veth "$n")" 2>/dev/null || true
   local cg
@@ -392,7 +368,7 @@ node_ensure() {
     if [ -n "$old" ]; then
       # A daemon that exists but does not answer gets a few seconds before it is replaced.
       local i; for i in $(seq 1 30); do docker_ok "$h" && break; sleep 0.2; done
-      docker_ok "$h" || kill_wait $old
+      docker_ok "$h" || kill_wait KILL $old || true
     fi
     if ! docker_ok "$h"; then
       log "node $n: starting dockerd"
@@ -404,7 +380,7 @@ node_ensure() {
     fi
   fi
   if ! sshd_ok "$n"; then
-    kill_wait $(node_procs "$h" sshd)
+    kill_wait KILL $(node_procs "$h" sshd) || true
     rm -f "/proc/$h/root/run/sshd.pid"
     nsenter --target "$h" --mount --net --pid -- env PATH="$NODE_PATH" /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" \
       </dev/null >/dev/null 2>>"$d/sshd.log" 9>&- \
@@ -508,9 +484,9 @@ cmd_down() {
   nodes=$(known_nodes)
   # Kill every node at once (a PID namespace takes about a second to wind down), then clean up.
   for n in $nodes; do mapfile -t -O "${#all[@]}" all < <(node_pids "$n"); done
-  [ ${#all[@]} -gt 0 ] && kill_wait "${all[@]}"
+  [ ${#all[@]} -gt 0 ] && { kill_wait KILL "${all[@]}" || true; }
   for n in $nodes; do node_destroy "$n"; done
-  kill_wait $(pids_with_arg "$LAB/registry/config.yml")
+  kill_wait KILL $(pids_with_arg "$LAB/registry/config.yml") || true
   if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link del "$BRIDGE"; fi
   while iptables -D FORWARD -i "$BRIDGE" -o "$BRIDGE" -m comment --comment "$NAME" -j ACCEPT 2>/dev/null; do :; done
   rm -rf "$LAB"

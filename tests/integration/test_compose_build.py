@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from fleet_testlib import WEB, run_module, unique
+from fleet_testlib import WEB, read_file, run_module, unique
 
 LABEL = 'com.docker.compose.project'
 
@@ -69,8 +69,7 @@ def _ids(engine, name):
 
 
 def _cat(engine, container, path):
-    exec_id = engine.exec_create(container, ['cat', path])
-    return engine.exec_start(exec_id).decode('utf-8', 'replace').strip()
+    return (read_file(engine, container, path) or '').strip()
 
 
 def test_build_never_refuses_missing_image_and_changes_nothing(engine, built):

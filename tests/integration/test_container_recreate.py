@@ -234,6 +234,28 @@ def test_leftover_is_adopted_when_the_old_container_is_already_gone(jengine, nam
     assert _names_with(engine, name) == [name]
 
 
+def test_batch_finds_each_items_leftovers_from_one_list(jengine, name):
+    """fleet.docker.containers lists the replacements once per run; each item still gets exactly its own."""
+    engine = jengine
+    port = free_port()
+    kept, gone = name + '-kept', name + '-gone'
+    old = _serving(engine, kept, port)
+    _leftover(engine, kept)
+    adopted = _leftover(engine, gone, running=True)
+    items = [_args(engine.janitor, kept, ports=['127.0.0.1:%d:80' % port], env={'GEN': '1'}),
+             _args(engine.janitor, gone, env={'GEN': '2'})]
+    checked = run_module('containers', dict(containers=items), check=True)
+    assert [r['actions'] for r in checked['results']] == [['removed-leftover'], ['adopted-leftover']], checked
+    assert len(_leftovers(engine, kept)) == 1 and len(_leftovers(engine, gone)) == 1  # check mode removed nothing
+    result = run_module('containers', dict(containers=items))
+    assert not result.failed, result.get('msg')
+    assert [r['actions'] for r in result['results']] == [['removed-leftover'], ['adopted-leftover']], result
+    _assert_old_kept(engine, kept, old, port)
+    assert engine.inspect_container(gone)['Id'] == adopted
+    assert _names_with(engine, kept) == [kept] and _names_with(engine, gone) == [gone]
+    assert not run_module('containers', dict(containers=items)).changed
+
+
 # ------------------------------------------------------------------ 2a: drift without `image`
 
 def test_drift_without_image_recreates_from_the_containers_own_image(jengine, name):

@@ -19,6 +19,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
     MAX_POOL_SIZE, FleetDockerError, daemon_of, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.converge import ImageCache, converge_container
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS, build_spec
+from ansible_collections.fleet.docker.plugins.module_utils.containers.recreate import LeftoverIndex
 
 PROJECT_LABEL = 'fleet.docker.project'
 MAX_PARALLEL = MAX_POOL_SIZE  # one pooled connection per thread
@@ -88,9 +89,9 @@ def validate_items(items, defaults=None, project=None):
     return validated
 
 
-def _run_one(client, params, check_mode, diff, cache):
+def _run_one(client, params, check_mode, diff, cache, leftovers=None):
     try:
-        result = converge_container(client, params, check_mode, diff, cache)
+        result = converge_container(client, params, check_mode, diff, cache, leftovers)
         result['failed'] = False
     except FleetDockerError as exc:
         # The one place a batch item's error becomes words, naming the daemon like the module does.
@@ -155,7 +156,13 @@ def converge_batch(client, items, defaults=None, parallel=4, project=None, purge
         raise BatchInputError('parallel must be 1 or more, got %s.' % parallel)
     validated = validate_items(items, defaults, project)
     cache = ImageCache()
-    results = run_parallel(lambda params: _run_one(client, params, check_mode, diff, cache), validated, parallel)
+    try:
+        leftovers = LeftoverIndex(client) if validated or purge else None
+    except Exception as exc:  # pylint: disable=broad-except
+        raise FleetDockerError('Listing the replacement containers failed, nothing was changed: %s'
+                               % describe_error(exc, daemon_of(client)))
+    results = run_parallel(lambda params: _run_one(client, params, check_mode, diff, cache, leftovers), validated,
+                           parallel)
 
     purged_results = []
     if purge:
@@ -167,7 +174,8 @@ def converge_batch(client, items, defaults=None, parallel=4, project=None, purge
                                    % (project, describe_error(exc, daemon_of(client))),
                                    changed=any(r.get('changed') for r in results), results=results)
         purged_results = run_parallel(
-            lambda name: _run_one(client, dict(name=name, state='absent'), check_mode, diff, cache), names, parallel)
+            lambda name: _run_one(client, dict(name=name, state='absent'), check_mode, diff, cache, leftovers), names,
+            parallel)
         for result in purged_results:
             result['purged'] = True
 

@@ -58,17 +58,18 @@ def api_tuple(client) -> tuple:
         return (1, 41)
 
 
-def converge_container(client, params, check_mode=False, diff=False, image_cache=None):
+def converge_container(client, params, check_mode=False, diff=False, image_cache=None, leftover_index=None):
     """Make one container match ``params`` (a CONTAINER_OPTIONS dict); return the result dict.
 
     Raises FleetDockerError on bad input, and EngineStepError (the engine's error, untranslated,
     with the partial result: ``changed`` is true when the host changed) on engine errors. Input
     is validated, and the image, networks and host ports checked, before anything changes.
+    A batch shares one ``ImageCache`` and one ``LeftoverIndex`` between its items.
     """
     params = with_defaults(params)
     result = dict(changed=False, actions=[], changes=[])
     try:
-        return _converge(client, params, check_mode, diff, image_cache or ImageCache(), result)
+        return _converge(client, params, check_mode, diff, image_cache or ImageCache(), leftover_index, result)
     except FleetDockerError as exc:
         exc.result = dict(result, **exc.result)
         exc.result['changed'] = bool(result['changed'] or exc.result.get('changed'))
@@ -80,7 +81,7 @@ def converge_container(client, params, check_mode=False, diff=False, image_cache
         raise EngineStepError('Container %s' % name, exc, outcome, **result)
 
 
-def _converge(client, params, check_mode, diff, image_cache, result):
+def _converge(client, params, check_mode, diff, image_cache, leftover_index, result):
     spec = build_spec(params)
     check_api(spec, api_tuple(client))
     image = image_id = None
@@ -91,7 +92,7 @@ def _converge(client, params, check_mode, diff, image_cache, result):
         if pulled['changed']:
             result['actions'].append('pulled')
             result['changed'] = True
-    p = plan(client, spec, params, image, image_id)
+    p = plan(client, spec, params, image, image_id, leftover_index)
     result['actions'].extend(p.steps)
     result['changes'] = p.diffs
     if p.steps:
@@ -101,7 +102,9 @@ def _converge(client, params, check_mode, diff, image_cache, result):
         container_id = apply(client, p, result)
     if diff:
         result['diff'] = diff_output(p.diffs, dict(state=current_state(p.container)), dict(state=after_state(p)))
-    if check_mode or container_id is None:
+    unchanged = not p.steps and not (params['wait_healthy'] and p.state == 'started')
+    if check_mode or container_id is None or unchanged:
+        # Nothing was done (or only planned): the inspect the plan read is still the truth.
         result['container'] = summarize_container(p.container) if p.state != 'absent' else None
         return result
     if 'started' in p.steps and not params['detach']:

@@ -47,16 +47,18 @@ class Plan:
         return bool(self.container and (self.container.get('State') or {}).get('Running'))
 
 
-def plan(client, spec: dict, params: dict, image: dict | None = None, image_id: str | None = None) -> Plan:
+def plan(client, spec: dict, params: dict, image: dict | None = None, image_id: str | None = None,
+         leftover_index=None) -> Plan:
     """The steps that make the container match ``spec``; reads the engine, changes nothing.
 
     ``image`` and ``image_id`` describe the image the task names after the pull phase (None in
-    check mode when it would still be pulled, which counts as drift).
+    check mode when it would still be pulled, which counts as drift). A batch passes its
+    ``LeftoverIndex`` so it lists the engine's replacements once, not once per container.
     """
     name, state = spec['name'], params['state']
     result = Plan(name=name, state=state, spec=spec, params=params)
     container = find_container(client, name)
-    leftovers = find_leftovers(client, name)
+    leftovers = leftover_index.find(name) if leftover_index is not None else find_leftovers(client, name)
     if container is None and leftovers:
         result.adopt = leftovers.pop(0)
         result.steps.append('adopted-leftover')
@@ -74,7 +76,12 @@ def plan(client, spec: dict, params: dict, image: dict | None = None, image_id: 
         raise ContainerSpecError('image is required to create container %s.' % name)
     result.network_mode = _resolve_network_mode(client, spec)
     _check_networks(client, spec)
-    container_image = inspect_image(client, container['Image']) if container is not None else None
+    if container is None:
+        container_image = None
+    elif image is not None and container['Image'] == image_id:
+        container_image = image  # already inspected by the pull phase: the usual no-op
+    else:
+        container_image = inspect_image(client, container['Image'])
     result.image = image if 'image' in spec else container_image
     compared = _resolve_namespace_modes(client, spec)
     if container is not None:

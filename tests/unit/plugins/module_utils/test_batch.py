@@ -107,8 +107,8 @@ def test_purge_candidates_only_this_project_and_not_listed():
 def test_converge_batch_calls_converge_container_per_item_with_one_image_cache(monkeypatch):
     calls = []
 
-    def fake_converge(client, params, check_mode, diff, image_cache):
-        calls.append((params['name'], params['state'], check_mode, diff, id(image_cache)))
+    def fake_converge(client, params, check_mode, diff, image_cache, leftovers):
+        calls.append((params['name'], params['state'], check_mode, diff, id(image_cache), id(leftovers)))
         if params['name'] == 'bad':
             raise FleetDockerError('Host port 1/tcp is already published by container x; choose another port.')
         return dict(changed=params['name'] != 'same', actions=['created', 'started'] if params['name'] != 'same'
@@ -129,6 +129,7 @@ def test_converge_batch_calls_converge_container_per_item_with_one_image_cache(m
     assert [d['before_header'] for d in result['diff']] == ['new', 'old']
     assert ('old', 'absent', True, True) in [c[:4] for c in calls]
     assert len(set(c[4] for c in calls)) == 1
+    assert len(set(c[5] for c in calls)) == 1  # one list of replacements for the whole batch
 
 
 def test_bad_input_never_reaches_the_engine(monkeypatch):
