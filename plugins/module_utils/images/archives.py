@@ -20,7 +20,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     ImageRefError, is_image_id, normalize_id, parse_reference,
 )
-from ansible_collections.fleet.docker.plugins.module_utils.images.ops import find_local_image, inspect_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.pull import find_local_image, inspect_image
 
 CHUNK = 1 << 20
 

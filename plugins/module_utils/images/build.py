@@ -22,8 +22,9 @@ import stat
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import ImageRefError, parse_reference
-from ansible_collections.fleet.docker.plugins.module_utils.images.ops import (
-    find_local_image, image_reference, inspect_image, pull_image, remote_state, summarize_image,
+from ansible_collections.fleet.docker.plugins.module_utils.images.ops import image_reference, remote_state
+from ansible_collections.fleet.docker.plugins.module_utils.images.pull import (
+    find_local_image, inspect_image, pull_image, summarize_image,
 )
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import (
     BUILD_INPUTS_LABEL, REBUILD_POLICIES, check_platform,

@@ -17,10 +17,9 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     ImageRefError, parse_reference, registry_path, repo_of,
 )
-from ansible_collections.fleet.docker.plugins.module_utils.images.ops import find_local_image, summarize_image
-from ansible_collections.fleet.docker.plugins.module_utils.images.registry import (
-    RegistryClient, RegistryError, auth_config_for, normalize_registry,
-)
+from ansible_collections.fleet.docker.plugins.module_utils.images.pull import find_local_image, summarize_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.auth import auth_config_for, normalize_registry
+from ansible_collections.fleet.docker.plugins.module_utils.images.registry import RegistryClient, RegistryError
 
 _AUTH_WORDS = ('unauthorized', 'authentication required', 'denied', 'no basic auth credentials')
 

@@ -6,6 +6,7 @@ import docker.errors
 import pytest
 
 from ansible_collections.fleet.docker.plugins.module_utils.images import ops as images
+from ansible_collections.fleet.docker.plugins.module_utils.images.pull import platform_matches
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import ImageRefError, parse_reference
 from ansible_collections.fleet.docker.plugins.module_utils.images.registry import RegistryError
@@ -141,30 +142,30 @@ def test_always_reports_change_only_when_the_id_moves():
 def test_check_mode_always_asks_the_registry():
     engine = FakeEngine()
     engine.add(OLD_ID, tags=[REPO + ':1.0'], digests=[REPO + '@' + OLD_DIGEST])
-    same = images.ensure_image(engine, REPO + ':1.0', pull='always', check_mode=True, lookup_remote=True,
-                               registry_client=FakeRegistry(OLD_DIGEST, OLD_ID))
+    same = images.ensure_image(engine, REPO + ':1.0', pull='always', check_mode=True, 
+                               remote=images.remote_lookup(FakeRegistry(OLD_DIGEST, OLD_ID)))
     assert not same['changed'] and same['remote_digest'] == OLD_DIGEST
-    moved = images.ensure_image(engine, REPO + ':1.0', pull='always', check_mode=True, lookup_remote=True,
-                                registry_client=FakeRegistry(NEW_DIGEST, NEW_ID))
+    moved = images.ensure_image(engine, REPO + ':1.0', pull='always', check_mode=True, 
+                                remote=images.remote_lookup(FakeRegistry(NEW_DIGEST, NEW_ID)))
     assert moved['changed'] and moved['after_id'] == NEW_ID and moved['before_id'] == OLD_ID
     assert not [c for c in engine.calls if c[0] == 'pull']
 
 
 def test_check_mode_missing_image_gets_the_remote_id_or_fails_like_a_pull():
     engine = FakeEngine()
-    result = images.ensure_image(engine, REPO + ':1.0', check_mode=True, lookup_remote=True,
-                                 registry_client=FakeRegistry(NEW_DIGEST, NEW_ID))
+    result = images.ensure_image(engine, REPO + ':1.0', check_mode=True, 
+                                 remote=images.remote_lookup(FakeRegistry(NEW_DIGEST, NEW_ID)))
     assert result['changed'] and result['after_id'] == NEW_ID
     with pytest.raises(FleetDockerError, match='not found in its registry'):
-        images.ensure_image(engine, REPO + ':nope', check_mode=True, lookup_remote=True,
-                            registry_client=FakeRegistry(error=RegistryError('gone', 404)))
+        images.ensure_image(engine, REPO + ':nope', check_mode=True, 
+                            remote=images.remote_lookup(FakeRegistry(error=RegistryError('gone', 404))))
 
 
 def test_check_mode_unreachable_registry_warns():
     engine = FakeEngine()
     engine.add(OLD_ID, tags=[REPO + ':1.0'])
-    result = images.ensure_image(engine, REPO + ':1.0', pull='always', check_mode=True, lookup_remote=True,
-                                 registry_client=FakeRegistry(error=RegistryError('down')))
+    result = images.ensure_image(engine, REPO + ':1.0', pull='always', check_mode=True, 
+                                 remote=images.remote_lookup(FakeRegistry(error=RegistryError('down'))))
     assert not result['changed'] and result['warnings']
 
 
@@ -176,10 +177,10 @@ def test_digest_reference_is_present_when_the_digest_is_local():
 
 
 def test_platform_mismatch_counts_as_missing():
-    assert images.platform_matches({'Os': 'linux', 'Architecture': 'amd64'}, 'linux/amd64')
-    assert not images.platform_matches({'Os': 'linux', 'Architecture': 'amd64'}, 'linux/arm64')
-    assert images.platform_matches({'Os': 'linux', 'Architecture': 'arm64'}, 'arm64')
-    assert images.platform_matches(None, 'linux/arm64')
+    assert platform_matches({'Os': 'linux', 'Architecture': 'amd64'}, 'linux/amd64')
+    assert not platform_matches({'Os': 'linux', 'Architecture': 'amd64'}, 'linux/arm64')
+    assert platform_matches({'Os': 'linux', 'Architecture': 'arm64'}, 'arm64')
+    assert platform_matches(None, 'linux/arm64')
 
 
 def test_absent_untags_when_another_name_keeps_the_image():

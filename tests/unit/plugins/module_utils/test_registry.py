@@ -11,10 +11,11 @@ import pytest
 
 from ansible_collections.fleet.docker.plugins.module_utils.images import registry as reg_mod
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.images.auth import (
+    HUB_INDEX_KEY, auth_config_for, config_key, decode_auth, default_config_path, encode_auth, matching_keys,
+    normalize_registry, read_config, stored_credentials, write_config)
 from ansible_collections.fleet.docker.plugins.module_utils.images.registry import (
-    HUB_INDEX_KEY, MANIFEST_V2, RegistryClient, RegistryError, auth_config_for, config_key, decode_auth,
-    default_config_path, encode_auth, matching_keys, normalize_registry, parse_challenge, parse_link_next,
-    pick_platform, read_config, stored_credentials, write_config)
+    MANIFEST_V2, RegistryClient, RegistryError, parse_challenge, parse_link_next, pick_platform)
 
 DIGEST = 'sha256:' + 'd' * 64
 CONFIG_DIGEST = 'sha256:' + 'c' * 64
