@@ -77,6 +77,22 @@ def _engine_up():
         return False
 
 
+# A setup script that failed once in this worker fails every later setup at once, with its first
+# error: the fixture is set up again each time a worker switches engines, and a script that waits
+# out its lock (900 s) on every switch turned one failure into a CI timeout.
+_SETUP_FAILURES = {}
+
+
+def _run_setup_script(argv):
+    key = ' '.join(argv[1:])
+    if key in _SETUP_FAILURES:
+        pytest.fail('%s failed earlier in this run: %s' % (key, _SETUP_FAILURES[key]), pytrace=False)
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+    if proc.returncode != 0:
+        _SETUP_FAILURES[key] = 'exit %d: %s' % (proc.returncode, proc.stderr.strip()[-2000:])
+        pytest.fail('%s failed: %s' % (key, _SETUP_FAILURES[key]), pytrace=False)
+
+
 @pytest.fixture(scope='session')
 def engine(request):
     """Ensure the engine and seeded registry exist (idempotent scripts), return an APIClient.
@@ -86,11 +102,11 @@ def engine(request):
     """
     import docker
     eng = ENGINES[getattr(request, 'param', DEFAULT_ENGINE)]
-    subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'engine-up.sh')], check=True,
-                   stdout=subprocess.DEVNULL)
+    scripts = [['bash', os.path.join(ROOT, 'scripts', 'engine-up.sh')]]
     if eng.netns:
-        subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'engines.sh'), 'up', eng.name], check=True,
-                       stdout=subprocess.DEVNULL)
+        scripts.append(['bash', os.path.join(ROOT, 'scripts', 'engines.sh'), 'up', eng.name])
+    for argv in scripts:
+        _run_setup_script(argv)
     client = docker.APIClient(base_url=eng.docker_host, version='auto', timeout=120)
     client.fleet_engine = eng
     use_engine(eng)
