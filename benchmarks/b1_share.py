@@ -1,8 +1,9 @@
 """Issue #18: B1's module share over the floor, fleet.docker.containers only (30 containers, one host, local).
 
     .venv-bench/bin/python benchmarks/b1_share.py      # BENCH_REPS interleaved (no-op, floor) pairs
+    BENCH_LEVER=mitogen .venv-bench/bin/python benchmarks/b1_share.py   # with a lever of levers.py
 
-Writes results/b1_share.json: medians and no-op minus floor. The full B1 (with both loops) is bench.py's.
+Writes results/b1_share.json (results/b1_share-LEVER.json with a lever): medians and no-op minus floor. The full B1 (with both loops) is bench.py's.
 """
 import os
 import sys
@@ -17,14 +18,20 @@ def main():
         handle.write('static\n')
     bench.ensure_bench_image()
     bench.b1_reset()
+    lever = os.environ.get('BENCH_LEVER', '')
+    env = {}
+    if lever:
+        import levers
+        env = levers.VARIANTS[lever][0]
     extra = dict(bench_project='fleetbench-b1', bench_items=bench.b1_items())
-    bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, check_changed=bool)
+    bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, check_changed=bool, env_extra=env)
     noop, floor, cpu_noop, cpu_floor = [], [], [], []
     try:
         for _rep in range(bench.REPS):
-            noop.append(bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, check_changed=lambda n: n == 0))
+            noop.append(bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, check_changed=lambda n: n == 0,
+                                       env_extra=env))
             cpu_noop.append(bench.LAST['cpu_s'])
-            floor.append(bench.playbook('baseline.yml', bench.FLEET_PY))
+            floor.append(bench.playbook('baseline.yml', bench.FLEET_PY, env_extra=env))
             cpu_floor.append(bench.LAST['cpu_s'])
     finally:
         bench.b1_reset()
@@ -32,7 +39,8 @@ def main():
                 module_share=round(bench.med(noop) - bench.med(floor), 3),
                 cpu_noop_median=bench.med(cpu_noop), cpu_floor_median=bench.med(cpu_floor),
                 note='local connection: the module runs as a child of the controller, so cpu includes it')
-    bench.save('b1_share', data)
+    data['lever'] = lever or 'none'
+    bench.save('b1_share-%s' % lever if lever else 'b1_share', data)
     bench.log('B1 no-op %s s, floor %s s, module share %s s (cpu %s vs %s)' % (
         data['noop_median'], data['floor_median'], data['module_share'], data['cpu_noop_median'],
         data['cpu_floor_median']))

@@ -14,6 +14,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
 
 N = int(os.environ.get('BENCH_LEVER_HOSTS', '10'))
+
+
+def _mitogen_env():
+    """Mitogen's linear strategy (scripts/bench-setup.sh installs it into the bench venv)."""
+    try:
+        import ansible_mitogen
+    except ImportError:
+        return dict(ANSIBLE_STRATEGY='mitogen_linear')  # fails loudly: the strategy is unknown
+    plugins = os.path.join(os.path.dirname(ansible_mitogen.__file__), 'plugins', 'strategy')
+    return dict(ANSIBLE_STRATEGY_PLUGINS=plugins, ANSIBLE_STRATEGY='mitogen_linear')
+
+
 VARIANTS = {
     'base': ({}, {}),
     'forks10': (dict(ANSIBLE_FORKS='10'), {}),
@@ -23,6 +35,7 @@ VARIANTS = {
     'nopipelining': (dict(ANSIBLE_PIPELINING='False'), {}),
     'nocontrolpersist': (dict(ANSIBLE_SSH_ARGS='-o ControlMaster=no'), {}),
     'interp_discovery_off': ({}, {}),
+    'mitogen': (_mitogen_env(), {}),
 }
 
 
