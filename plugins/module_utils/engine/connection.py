@@ -151,6 +151,10 @@ def _clip(text, limit=MAX_MESSAGE):
     return '%s ...(%d characters)... %s' % (text[:limit // 2], len(text), text[-(limit // 2):])
 
 
+# Words of a 403 that really is about credentials (a registry behind the daemon refusing them).
+_ACCESS_WORDS = ('unauthorized', 'authentication', 'access denied', 'denied:', 'credentials')
+
+
 def describe_error(exc, docker_host=None):
     """Turn an SDK, HTTP or OS error into one sentence for the user (pure)."""
     where = ' at %s' % docker_host if docker_host else ''
@@ -171,8 +175,12 @@ def describe_error(exc, docker_host=None):
             return 'Conflict (Docker daemon%s): %s' % (where, explanation)
         if status == 400 and 'client version' in explanation and 'too' in explanation:
             return 'Docker API version mismatch%s: %s' % (where, explanation)
-        if status in (401, 403):
+        if status == 401 or (status == 403 and any(word in explanation.lower() for word in _ACCESS_WORDS)):
             return 'Access denied by the registry or the Docker daemon%s: %s' % (where, explanation)
+        if status == 403:
+            # The engine's "forbidden" is mostly not about access: an overlapping subnet, an
+            # operation on a predefined network.
+            return 'Refused by the Docker daemon%s (HTTP 403): %s' % (where, explanation)
         return 'Docker daemon error%s (HTTP %s): %s' % (where, status, explanation)
     if 'Permission denied' in text or isinstance(exc, PermissionError):
         return 'Permission denied on the Docker socket%s: run as root or as a member of the docker group.' % where

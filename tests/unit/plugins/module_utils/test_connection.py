@@ -50,6 +50,11 @@ def _api_error(status, text):
     (PermissionError(13, 'Permission denied'), 'Permission denied on the Docker socket'),
     (docker.errors.DockerException('Error while fetching server API version: boom'), 'Cannot connect'),
     (FleetDockerError('plain words'), 'plain words'),
+    # A 403 is the engine's "forbidden", mostly not about access; credentials only when it says so.
+    (_api_error(403, 'Pool overlaps with other one on this address space'),
+     'Refused by the Docker daemon at unix:///x.sock (HTTP 403): Pool overlaps'),
+    (_api_error(403, 'denied: requested access to the resource is denied'), 'Access denied by the registry'),
+    (_api_error(401, 'unauthorized: authentication required'), 'Access denied by the registry'),
 ])
 def test_errors_become_one_sentence(exc, expected):
     message = describe_error(exc, 'unix:///x.sock')
