@@ -27,7 +27,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.containers.converge i
     ImageCache, converge_container, wait_healthy)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS, build_spec
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
-from ansible_collections.fleet.docker.plugins.module_utils.images.ops import find_local_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.pull import find_local_image
 
 PULL_POLICY_MAP = dict(if_not_present='missing', missing='missing', always='always', never='never')
 

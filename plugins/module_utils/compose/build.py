@@ -15,7 +15,7 @@ from __future__ import annotations
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.images import build as b
-from ansible_collections.fleet.docker.plugins.module_utils.images.ops import find_local_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.pull import find_local_image
 
 # Keys the classic builder (the engine's /build API) cannot honour: refused, naming file, service and key.
 UNSUPPORTED = ('dockerfile_inline', 'additional_contexts', 'ssh', 'secrets', 'tags', 'cache_to', 'network',

@@ -21,7 +21,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import (
     CONTAINER_OPTIONS, build_spec, check_api, diff_output)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.plan import after_state, current_state, plan
-from ansible_collections.fleet.docker.plugins.module_utils.images.ops import ensure_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.pull import ensure_image
 
 HEALTH_POLL = 0.5
 

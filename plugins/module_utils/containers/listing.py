@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError, NotFound
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     is_image_id, looks_like_id_prefix, parse_reference)
-from ansible_collections.fleet.docker.plugins.module_utils.images.ops import inspect_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.pull import inspect_image
 
 
 FILTER_KEYS = ('id', 'name', 'label', 'exited', 'status', 'ancestor')

@@ -18,7 +18,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.containers.options im
     RECONNECT, RECREATE, UPDATE, compare, needs_recreate)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.recreate import find_leftovers
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import ContainerSpecError, is_port_number
-from ansible_collections.fleet.docker.plugins.module_utils.images.ops import inspect_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.pull import inspect_image
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import BUILTIN_NETWORKS
 
 # The steps a plan can hold, in the order apply() runs them.

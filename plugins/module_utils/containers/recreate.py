@@ -27,7 +27,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
     APIError, DockerException, EngineStepError, RequestException, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
     create_container, lookup_container, remove_container, stop_container)
-from ansible_collections.fleet.docker.plugins.module_utils.images.ops import inspect_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.pull import inspect_image
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import (
     ANONYMOUS_VOLUME_NAME, MAX_CONTAINER_NAME, REPLACEMENT_LABEL)
 
