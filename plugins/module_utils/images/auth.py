@@ -26,7 +26,6 @@ HUB_INDEX_KEY = 'https://index.docker.io/v1/'
 HUB_NAMES = ('docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com')
 
 
-
 def default_config_path(environ=None):
     """Where the engine client reads credentials: $DOCKER_CONFIG/config.json, else ~/.docker/config.json."""
     environ = os.environ if environ is None else environ

@@ -142,10 +142,10 @@ def test_always_reports_change_only_when_the_id_moves():
 def test_check_mode_always_asks_the_registry():
     engine = FakeEngine()
     engine.add(OLD_ID, tags=[REPO + ':1.0'], digests=[REPO + '@' + OLD_DIGEST])
-    same = images.ensure_image(engine, REPO + ':1.0', pull='always', check_mode=True, 
+    same = images.ensure_image(engine, REPO + ':1.0', pull='always', check_mode=True,
                                remote=images.remote_lookup(FakeRegistry(OLD_DIGEST, OLD_ID)))
     assert not same['changed'] and same['remote_digest'] == OLD_DIGEST
-    moved = images.ensure_image(engine, REPO + ':1.0', pull='always', check_mode=True, 
+    moved = images.ensure_image(engine, REPO + ':1.0', pull='always', check_mode=True,
                                 remote=images.remote_lookup(FakeRegistry(NEW_DIGEST, NEW_ID)))
     assert moved['changed'] and moved['after_id'] == NEW_ID and moved['before_id'] == OLD_ID
     assert not [c for c in engine.calls if c[0] == 'pull']
@@ -153,18 +153,18 @@ def test_check_mode_always_asks_the_registry():
 
 def test_check_mode_missing_image_gets_the_remote_id_or_fails_like_a_pull():
     engine = FakeEngine()
-    result = images.ensure_image(engine, REPO + ':1.0', check_mode=True, 
+    result = images.ensure_image(engine, REPO + ':1.0', check_mode=True,
                                  remote=images.remote_lookup(FakeRegistry(NEW_DIGEST, NEW_ID)))
     assert result['changed'] and result['after_id'] == NEW_ID
     with pytest.raises(FleetDockerError, match='not found in its registry'):
-        images.ensure_image(engine, REPO + ':nope', check_mode=True, 
+        images.ensure_image(engine, REPO + ':nope', check_mode=True,
                             remote=images.remote_lookup(FakeRegistry(error=RegistryError('gone', 404))))
 
 
 def test_check_mode_unreachable_registry_warns():
     engine = FakeEngine()
     engine.add(OLD_ID, tags=[REPO + ':1.0'])
-    result = images.ensure_image(engine, REPO + ':1.0', pull='always', check_mode=True, 
+    result = images.ensure_image(engine, REPO + ':1.0', pull='always', check_mode=True,
                                  remote=images.remote_lookup(FakeRegistry(error=RegistryError('down'))))
     assert not result['changed'] and result['warnings']
 
