@@ -25,16 +25,11 @@ def main():
         env = levers.VARIANTS[lever][0]
     extra = dict(bench_project='fleetbench-b1', bench_items=bench.b1_items())
     bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, check_changed=bool, env_extra=env)
-    noop, floor, cpu_noop, cpu_floor = [], [], [], []
     try:
-        for _rep in range(bench.REPS):
-            noop.append(bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, check_changed=lambda n: n == 0,
-                                       env_extra=env))
-            cpu_noop.append(bench.LAST['cpu_s'])
-            floor.append(bench.playbook('baseline.yml', bench.FLEET_PY, env_extra=env))
-            cpu_floor.append(bench.LAST['cpu_s'])
+        pairs = bench.noop_floor_pairs('b1_fleet_batch.yml', extra, env_extra=env)
     finally:
         bench.b1_reset()
+    noop, floor, cpu_noop, cpu_floor = pairs['noop'], pairs['floor'], pairs['cpu_noop'], pairs['cpu_floor']
     data = dict(noop=noop, floor=floor, noop_median=bench.med(noop), floor_median=bench.med(floor),
                 module_share=round(bench.med(noop) - bench.med(floor), 3),
                 cpu_noop_median=bench.med(cpu_noop), cpu_floor_median=bench.med(cpu_floor),

@@ -128,6 +128,22 @@ def playbook(name, interpreter, extra=None, inventory=None, check_changed=None, 
     return elapsed
 
 
+def noop_floor_pairs(book, extra, floor_extra=None, inventory=None, env_extra=None, reps=None):
+    """``reps`` interleaved (no-op of ``book``, one-task floor) runs on the same hosts and settings.
+
+    Every no-op must report nothing changed. Returns dict(noop, floor, cpu_noop, cpu_floor): wall
+    seconds and controller CPU-seconds per run, in order.
+    """
+    out = dict(noop=[], floor=[], cpu_noop=[], cpu_floor=[])
+    for _rep in range(REPS if reps is None else reps):
+        out['noop'].append(playbook(book, FLEET_PY, extra, inventory=inventory, env_extra=env_extra,
+                                    check_changed=lambda c: c == 0))
+        out['cpu_noop'].append(LAST['cpu_s'])
+        out['floor'].append(playbook('baseline.yml', FLEET_PY, floor_extra, inventory=inventory, env_extra=env_extra))
+        out['cpu_floor'].append(LAST['cpu_s'])
+    return out
+
+
 def med(values):
     return round(statistics.median(values), 3) if values else None
 

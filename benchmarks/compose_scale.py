@@ -54,14 +54,8 @@ def main():
         first = bench.playbook('compose_fleet.yml', bench.FLEET_PY, extra, inventory=bench.B5_INVENTORY,
                                env_extra=env, check_changed=lambda c: c == N)
         first_cpu = bench.LAST['cpu_s']
-        noop, floor, cpu_noop, cpu_floor = [], [], [], []
-        for _rep in range(bench.REPS):
-            noop.append(bench.playbook('compose_fleet.yml', bench.FLEET_PY, extra, inventory=bench.B5_INVENTORY,
-                                       env_extra=env, check_changed=lambda c: c == 0))
-            cpu_noop.append(bench.LAST['cpu_s'])
-            floor.append(bench.playbook('baseline.yml', bench.FLEET_PY, dict(bench_hosts=hosts),
-                                        inventory=bench.B5_INVENTORY, env_extra=env))
-            cpu_floor.append(bench.LAST['cpu_s'])
+        pairs = bench.noop_floor_pairs('compose_fleet.yml', extra, dict(bench_hosts=hosts), bench.B5_INVENTORY, env)
+        noop, floor, cpu_noop, cpu_floor = pairs['noop'], pairs['floor'], pairs['cpu_noop'], pairs['cpu_floor']
     finally:
         bench.playbook('compose_fleet.yml', bench.FLEET_PY, dict(extra, bench_compose_state='absent'),
                        inventory=bench.B5_INVENTORY, env_extra=env)

@@ -52,14 +52,8 @@ def main():
         extra = dict(bench_hosts=hosts, bench_items=bench.b5_items(registry), bench_project='fleetbench-b5',
                      **variables)
         bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, inventory=bench.B5_INVENTORY, env_extra=env)
-        noop, floor, cpu_noop, cpu_floor = [], [], [], []
-        for _rep in range(bench.REPS):
-            noop.append(bench.playbook('b1_fleet_batch.yml', bench.FLEET_PY, extra, inventory=bench.B5_INVENTORY,
-                                       env_extra=env, check_changed=lambda c: c == 0))
-            cpu_noop.append(bench.LAST['cpu_s'])
-            floor.append(bench.playbook('baseline.yml', bench.FLEET_PY, dict(bench_hosts=hosts),
-                                        inventory=bench.B5_INVENTORY, env_extra=env))
-            cpu_floor.append(bench.LAST['cpu_s'])
+        pairs = bench.noop_floor_pairs('b1_fleet_batch.yml', extra, dict(bench_hosts=hosts), bench.B5_INVENTORY, env)
+        noop, floor, cpu_noop, cpu_floor = pairs['noop'], pairs['floor'], pairs['cpu_noop'], pairs['cpu_floor']
         row = dict(hosts=N, noop=noop, floor=floor, noop_median=bench.med(noop), floor_median=bench.med(floor),
                    ratio=bench.ratio(bench.med(noop), bench.med(floor)), controller_cpu_noop=bench.med(cpu_noop),
                    controller_cpu_floor=bench.med(cpu_floor), env=env, variables=variables,
