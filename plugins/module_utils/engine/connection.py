@@ -151,8 +151,13 @@ def _clip(text, limit=MAX_MESSAGE):
     return '%s ...(%d characters)... %s' % (text[:limit // 2], len(text), text[-(limit // 2):])
 
 
-# Words of a 403 that really is about credentials (a registry behind the daemon refusing them).
-_ACCESS_WORDS = ('unauthorized', 'authentication', 'access denied', 'denied:', 'credentials')
+# Words of an engine or registry error that is about credentials, not the request itself.
+AUTH_WORDS = ('unauthorized', 'authentication required', 'denied', 'no basic auth credentials')
+
+
+def mentions_credentials(text) -> bool:
+    """Whether an error text says the credentials were refused or missing (pure)."""
+    return any(word in str(text).lower() for word in AUTH_WORDS)
 
 
 def describe_error(exc, docker_host=None):
@@ -175,7 +180,7 @@ def describe_error(exc, docker_host=None):
             return 'Conflict (Docker daemon%s): %s' % (where, explanation)
         if status == 400 and 'client version' in explanation and 'too' in explanation:
             return 'Docker API version mismatch%s: %s' % (where, explanation)
-        if status == 401 or (status == 403 and any(word in explanation.lower() for word in _ACCESS_WORDS)):
+        if status == 401 or (status == 403 and mentions_credentials(explanation)):
             return 'Access denied by the registry or the Docker daemon%s: %s' % (where, explanation)
         if status == 403:
             # The engine's "forbidden" is mostly not about access: an overlapping subnet, an

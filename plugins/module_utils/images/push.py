@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
+    APIError, FleetDockerError, mentions_credentials)
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     ImageRefError, parse_reference, registry_path, repo_of,
 )
 from ansible_collections.fleet.docker.plugins.module_utils.images.pull import find_local_image, summarize_image
 from ansible_collections.fleet.docker.plugins.module_utils.images.auth import auth_config_for, normalize_registry
 from ansible_collections.fleet.docker.plugins.module_utils.images.registry import RegistryClient, RegistryError
-
-_AUTH_WORDS = ('unauthorized', 'authentication required', 'denied', 'no basic auth credentials')
 
 
 def push_reference(name: str, tag: str):
@@ -135,14 +134,14 @@ def run_image_push(module) -> dict:
                                                        decode=True, auth_config=auth))
             except PushStreamError as exc:
                 text = str(exc)
-                if any(word in text.lower() for word in _AUTH_WORDS):
+                if mentions_credentials(text):
                     raise _credentials_failure(ref, registry, bool(auth))
                 raise FleetDockerError('Push of %s failed: %s' % (ref.tagged, text.strip()))
             except APIError as exc:
                 explanation = exc.explanation or str(exc)
                 if isinstance(explanation, bytes):
                     explanation = explanation.decode('utf-8', 'replace')
-                if any(word in str(explanation).lower() for word in _AUTH_WORDS):
+                if mentions_credentials(explanation):
                     raise _credentials_failure(ref, registry, bool(auth))
                 raise FleetDockerError('Push of %s failed: %s' % (ref.tagged, explanation))
             after = registry_digest(ref, reg, bool(auth))
