@@ -19,7 +19,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.compose import build 
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
 from ansible_collections.fleet.docker.plugins.module_utils.compose.load import (
-    _find_default_files as default_files, load_project_with_warnings)
+    find_default_files as default_files, load_project_with_warnings)
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     APIError, DockerException, FleetDockerError, NotFound, RequestException, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.batch import run_parallel
