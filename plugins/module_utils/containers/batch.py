@@ -11,18 +11,16 @@ image is pulled once and there is no second implementation of parsing or compari
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
-    MAX_POOL_SIZE, FleetDockerError, daemon_of, describe_error)
+    FleetDockerError, daemon_of, describe_error)
+from ansible_collections.fleet.docker.plugins.module_utils.engine.parallel import run_parallel
 from ansible_collections.fleet.docker.plugins.module_utils.containers.converge import ImageCache, converge_container
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS, build_spec
 from ansible_collections.fleet.docker.plugins.module_utils.containers.recreate import LeftoverIndex
 
 PROJECT_LABEL = 'fleet.docker.project'
-MAX_PARALLEL = MAX_POOL_SIZE  # one pooled connection per thread
 SUMMARY_ACTIONS = ('pulled', 'created', 'recreated', 'updated', 'started', 'restarted', 'stopped', 'removed',
                    'removed-leftover', 'adopted-leftover')
 
@@ -103,18 +101,6 @@ def _run_one(client, params, check_mode, diff, cache, leftovers=None):
         result = dict(failed=True, changed=False, actions=[], msg=describe_error(exc, daemon_of(client)))
     result['name'] = params['name'].lstrip('/')
     return result
-
-
-def run_parallel(function, items, parallel):
-    """``[function(item) for item in items]`` on up to ``parallel`` threads, in item order."""
-    items = list(items)
-    if not items:
-        return []
-    workers = max(1, min(int(parallel or 1), MAX_PARALLEL, len(items)))
-    if workers == 1:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(function, items))
 
 
 def purge_candidates(client, project, keep):

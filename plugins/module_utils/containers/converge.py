@@ -58,18 +58,21 @@ def api_tuple(client) -> tuple:
         return (1, 41)
 
 
-def converge_container(client, params, check_mode=False, diff=False, image_cache=None, leftover_index=None):
+def converge_container(client, params, check_mode=False, diff=False, image_cache=None, leftover_index=None,
+                       spec=None):
     """Make one container match ``params`` (a CONTAINER_OPTIONS dict); return the result dict.
 
     Raises FleetDockerError on bad input, and EngineStepError (the engine's error, untranslated,
     with the partial result: ``changed`` is true when the host changed) on engine errors. Input
     is validated, and the image, networks and host ports checked, before anything changes.
-    A batch shares one ``ImageCache`` and one ``LeftoverIndex`` between its items.
+    A batch shares one ``ImageCache`` and one ``LeftoverIndex`` between its items. ``spec`` is the
+    canonical spec when the caller already built it from ``params`` (compose, the batch), so the
+    task is parsed once.
     """
     params = with_defaults(params)
     result = dict(changed=False, actions=[], changes=[])
     try:
-        return _converge(client, params, check_mode, diff, image_cache or ImageCache(), leftover_index, result)
+        return _converge(client, params, check_mode, diff, image_cache or ImageCache(), leftover_index, result, spec)
     except FleetDockerError as exc:
         exc.result = dict(result, **exc.result)
         exc.result['changed'] = bool(result['changed'] or exc.result.get('changed'))
@@ -81,8 +84,9 @@ def converge_container(client, params, check_mode=False, diff=False, image_cache
         raise EngineStepError('Container %s' % name, exc, outcome, **result)
 
 
-def _converge(client, params, check_mode, diff, image_cache, leftover_index, result):
-    spec = build_spec(params)
+def _converge(client, params, check_mode, diff, image_cache, leftover_index, result, spec=None):
+    if spec is None:
+        spec = build_spec(params)
     check_api(spec, api_tuple(client))
     image = image_id = None
     if 'image' in spec and params['state'] != 'absent':

@@ -7,9 +7,10 @@ import pytest
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers import batch
 from ansible_collections.fleet.docker.plugins.module_utils.containers.batch import (
-    PROJECT_LABEL, BatchInputError, converge_batch, merge_item, purge_candidates, run_parallel, summarize,
+    PROJECT_LABEL, BatchInputError, converge_batch, merge_item, purge_candidates, summarize,
     validate_items)
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.parallel import run_parallel
 
 
 def test_defaults_apply_unless_the_item_sets_the_option():
