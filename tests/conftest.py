@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'lib'))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), '.cache', 'collections'))
 
+from fleet_labguard import LAB_FILES, LabGuard  # noqa: E402
 from fleet_testlib import (DEFAULT_ENGINE, ENGINES, REGISTRY, ROOT, TEST_LABEL, WEB, WORKER,  # noqa: E402
                            unique, use_engine)
 
@@ -184,12 +185,15 @@ def name():
 
 
 # make test runs most of the suite on several pytest-xdist workers, then the `serial` tests one
-# after another with nothing else running: the files that drive the shared lab fleet (its hosts'
-# engines and sshd run on the same cores, and they time out when four workers load the machine)
+# after another with nothing else running: the files that drive the shared lab fleet (LAB_FILES; its
+# hosts' engines and sshd run on the same cores, and they time out when four workers load the machine)
 # and those that compare figures with the whole engine (docker system df).
-LAB_FILES = ('test_lab.py', 'test_playbooks.py', 'test_roles.py', 'test_faults.py', 'test_release.py',
-             'test_load.py', 'test_compose_fleet.py')
 SERIAL_FILES = LAB_FILES + ('test_host_info.py',)
+
+
+def pytest_configure(config):
+    # The lab files share one lab and none takes it down; the guard leaves it as the session found it.
+    config.pluginmanager.register(LabGuard(), 'fleet_labguard')
 
 
 def pytest_collection_modifyitems(config, items):

@@ -2,7 +2,8 @@
 deploy that fails its health check, the fleet report in headless Chromium, and the clean-up.
 
 Tests run in file order and share the lab; the last one removes demo/nginx (the reference deployment's
-image) from every host.
+image) from every host. The lab fixture brings the lab up and leaves it for the next lab file; the
+session takes it down at its end if it was not up before (tests/lib/fleet_labguard.py, docs/lab.md).
 """
 
 import json
@@ -38,7 +39,7 @@ def _play(name, *extra):
 
 @pytest.fixture(scope='module')
 def lab():
-    """The lab is up (idempotent) and provisioned; returns {host: address}."""
+    """The lab is up (idempotent) and provisioned; returns {host: address}. No teardown here: fleet_labguard."""
     subprocess.run(['make', '-C', ROOT, 'lab'], check=True, stdout=subprocess.DEVNULL)
     with open(INVENTORY) as fh:
         inv = yaml.safe_load(fh)
