@@ -16,23 +16,38 @@ description:
 options:
   name:
     description:
-      - The image to tag, as a reference (C(repo:tag)) or a full image ID.
+      - The image to tag, as a reference (C(repo), C(repo:tag), C(repo@digest)) or a full image ID.
+      - A reference without tag or digest takes O(tag), as in community.docker.docker_image_tag, so
+        C(name=acme/site) with C(tag=1) tags C(acme/site:1).
     type: str
     required: true
   repository:
     description:
-      - The new names, C([registry[:port]/][owner/]name[:tag]). A tag given here wins over O(tag).
+      - The new names, C([registry[:port]/][owner/]name[:tag]). An entry without a tag takes O(tag) (not the tag of
+        O(name)); a tag given in the entry wins.
     type: list
     elements: str
     required: true
   tag:
     description:
-      - Tag for the entries of O(repository) that carry none.
+      - Tag of O(name) when O(name) carries neither a tag nor a digest, and tag of the entries of O(repository)
+        that carry none, as in community.docker.docker_image_tag.
     type: str
     default: latest
+  existing_images:
+    description:
+      - What to do with a name of O(repository) that already names another image, with community.docker's values.
+      - V(overwrite) moves the name (as O(force=true)); V(keep) leaves it on the other image and reports it in
+        RV(kept).
+      - When not set, O(force) decides. B(Unlike community.docker, whose default is V(overwrite)), such a name is
+        then refused and the task fails before tagging anything, because a silent move can swap the image a running
+        deployment pulls.
+    type: str
+    choices: [keep, overwrite]
+    version_added: 0.3.0
   force:
     description:
-      - Move a name that currently names another image.
+      - Move a name that currently names another image (the same as O(existing_images=overwrite)).
     type: bool
     default: false
 extends_documentation_fragment:
@@ -58,6 +73,13 @@ EXAMPLES = r"""
     repository:
       - registry.example.com/acme/site:1.4
       - registry.example.com/acme/site:stable
+
+- name: Tag acme/site:1 (O(tag) applies to O(name)) as registry.example.com/acme/site:1
+  fleet.docker.image_tag:
+    name: acme/site
+    tag: "1"
+    repository:
+      - registry.example.com/acme/site
 """
 
 RETURN = r"""
@@ -78,6 +100,12 @@ moved:
   type: list
   elements: str
   sample: []
+kept:
+  description: Names that name another image and were left alone (O(existing_images=keep)).
+  returned: always
+  type: list
+  elements: str
+  sample: []
 diff:
   description: The image ID each name pointed to before and after.
   returned: in diff mode
@@ -92,6 +120,7 @@ ARGS = dict(
     name=dict(type='str', required=True),
     repository=dict(type='list', elements='str', required=True),
     tag=dict(type='str', default='latest'),
+    existing_images=dict(type='str', choices=['keep', 'overwrite']),
     force=dict(type='bool', default=False),
 )
 

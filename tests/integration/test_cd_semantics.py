@@ -1,0 +1,47 @@
+"""Options that share a name with community.docker mean what they mean there (docs/migration.md), on the engine."""
+
+import pytest
+
+from fleet_testlib import REGISTRY, WEB, run_module, unique
+
+
+@pytest.fixture
+def site(engine, janitor):
+    """REGISTRY/<ns>/site with two tags on two images: :1 is demo/web:1.0, :latest is demo/web:stable."""
+    for tag in ('1.0', 'stable'):
+        engine.pull(WEB, tag=tag)
+    ns = unique('t').replace('-', '')
+    repo = '%s/%s/site' % (REGISTRY, ns)
+    engine.tag(WEB + ':1.0', repo, '1')
+    engine.tag(WEB + ':stable', repo, 'latest')
+    janitor.image(repo + ':1')
+    janitor.image(repo + ':latest')
+    return dict(repo=repo, ns=ns, one=engine.inspect_image(WEB + ':1.0')['Id'],
+                latest=engine.inspect_image(WEB + ':stable')['Id'])
+
+
+def test_image_tag_tag_applies_to_name(engine, janitor, site):
+    # community.docker.docker_image_tag: name acme/site + tag "1" tags acme/site:1, and entries of
+    # repository without a tag take tag. The old image_tag tagged acme/site:latest here.
+    mirror = '%s/%s/mirror' % (REGISTRY, site['ns'])
+    janitor.image(mirror + ':1')
+    args = dict(name=site['repo'], tag='1', repository=[mirror])
+    first = run_module('image_tag', args)
+    assert first.changed and first['tagged'] == [mirror + ':1'], first
+    assert first['image_id'] == site['one']
+    assert engine.inspect_image(mirror + ':1')['Id'] == site['one']
+    assert not run_module('image_tag', args).changed
+    # image_push: tag applies to name too, and the registry gets the image of :1.
+    pushed = run_module('image_push', dict(name=mirror, tag='1'))
+    assert pushed.changed and not pushed.failed, pushed
+    assert pushed['repo_digest'] in engine.inspect_image(mirror + ':1')['RepoDigests']
+
+
+def test_image_tag_existing_images_keep_and_overwrite(engine, janitor, site):
+    target = site['repo'] + ':latest'  # names the stable image
+    keep = run_module('image_tag', dict(name=site['repo'], tag='1', repository=[target], existing_images='keep'))
+    assert not keep.changed and keep['kept'] == [target], keep
+    assert engine.inspect_image(target)['Id'] == site['latest']
+    over = run_module('image_tag', dict(name=site['repo'], tag='1', repository=[target], existing_images='overwrite'))
+    assert over.changed and over['moved'] == [target], over
+    assert engine.inspect_image(target)['Id'] == site['one']
