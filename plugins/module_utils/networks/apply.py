@@ -14,8 +14,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     DockerException, FleetDockerError, RequestException, describe_error)
-from ansible_collections.fleet.docker.plugins.module_utils.networks.info import (
-    attached, find_network, summarize_network)
+from ansible_collections.fleet.docker.plugins.module_utils.networks.info import attached, summarize_network
+from ansible_collections.fleet.docker.plugins.module_utils.networks.ops import (
+    create_network as create, find_network, list_networks, remove_network)
 from ansible_collections.fleet.docker.plugins.module_utils.networks.plan import plan_network
 from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import (
     normalise_network, parse_network, target_settings)
@@ -29,36 +30,8 @@ def gather(client, spec: Dict[str, Any]) -> Tuple[Optional[Dict], Optional[Dict]
     others = []
     if spec['state'] == 'present':
         # The list endpoint carries each network's IPAM config: no inspect per network needed.
-        others = [normalise_network(n) for n in client.networks() if not raw or n.get('Id') != raw['Id']]
+        others = [normalise_network(n) for n in list_networks(client) if not raw or n.get('Id') != raw['Id']]
     return raw, current, containers, others
-
-
-def ipam_body(settings: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-    """The engine's IPAM object for the settings, or None to let it choose everything."""
-    entries = settings.get('ipam_config') or []
-    if not entries and not settings.get('ipam_driver') and not settings.get('ipam_driver_options'):
-        return None
-    config = []
-    for entry in entries:
-        pool = dict(Subnet=entry['subnet'])
-        if entry.get('gateway'):
-            pool['Gateway'] = entry['gateway']
-        if entry.get('ip_range'):
-            pool['IPRange'] = entry['ip_range']
-        if entry.get('aux_addresses'):
-            pool['AuxiliaryAddresses'] = dict(entry['aux_addresses'])
-        config.append(pool)
-    return dict(Driver=settings.get('ipam_driver') or 'default', Config=config,
-                Options=dict(settings.get('ipam_driver_options') or {}))
-
-
-def create(client, name: str, settings: Dict[str, Any]) -> str:
-    created = client.create_network(
-        name, driver=settings['driver'], options=settings.get('driver_options') or None,
-        ipam=ipam_body(settings), check_duplicate=True, internal=bool(settings.get('internal')),
-        labels=settings.get('labels') or None, enable_ipv6=bool(settings.get('enable_ipv6')),
-        attachable=bool(settings.get('attachable')))
-    return created['Id']
 
 
 def _links(container: Dict[str, Any]) -> Optional[Dict[str, Optional[str]]]:
@@ -110,7 +83,7 @@ def apply_plan(client, name: str, plan: Dict[str, Any], current: Optional[Dict[s
                 client.disconnect_container_from_network(arg['id'], network_id, force=True)
                 disconnected.append(arg)
             elif step == 'remove':
-                client.remove_network(network_id)
+                remove_network(client, network_id)
                 removed = True
             elif step == 'create':
                 network_id = create(client, name, arg)

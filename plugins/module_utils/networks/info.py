@@ -7,30 +7,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.networks.ops import (
+    find_network, inspect_network as _inspect, list_networks)
 from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import normalise_network
-
-
-def find_network(client, name: str) -> Optional[Dict[str, Any]]:
-    """The network called exactly ``name``, or None.
-
-    Inspecting by name would also match an ID prefix of another network, and the engine's name
-    filter matches substrings: list, keep exact names, then inspect by ID.
-    """
-    matches = [n for n in client.networks(names=[name]) if n.get('Name') == name]
-    if len(matches) > 1:
-        raise FleetDockerError('%d networks are named %s (IDs %s); remove the extra ones by ID first.'
-                               % (len(matches), name, ', '.join(sorted(n['Id'][:12] for n in matches))))
-    if not matches:
-        return None
-    return _inspect(client, matches[0]['Id'])
-
-
-def _inspect(client, network_id: str) -> Optional[Dict[str, Any]]:
-    try:
-        return client.inspect_network(network_id)
-    except NotFound:  # removed since the list
-        return None
 
 
 def _bare(address: Optional[str]) -> Optional[str]:
@@ -88,7 +68,7 @@ def summarize_network(network: Optional[Dict[str, Any]], containers: List[Dict[s
 def network_info(client, names: Optional[List[str]] = None) -> Dict[str, Any]:
     """One entry per requested name (missing ones with exists false), or every network."""
     if names is None:
-        found = [n for n in (_inspect(client, listed['Id']) for listed in client.networks()) if n]
+        found = [n for n in (_inspect(client, listed['Id']) for listed in list_networks(client)) if n]
         nets = [dict(summarize_network(n, attached(client, n)), exists=True)
                 for n in sorted(found, key=lambda n: n.get('Name') or '')]
         return dict(changed=False, exists=True, networks=nets)

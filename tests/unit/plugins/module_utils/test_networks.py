@@ -3,7 +3,8 @@
 import pytest
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import InvalidNameError, check_network_name
-from ansible_collections.fleet.docker.plugins.module_utils.networks.apply import _links, ipam_body
+from ansible_collections.fleet.docker.plugins.module_utils.networks.apply import _links
+from ansible_collections.fleet.docker.plugins.module_utils.networks.ops import ipam_body
 from ansible_collections.fleet.docker.plugins.module_utils.networks.plan import plan_network
 from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import (
     NetworkSpecError, compare_network, normalise_network, parse_network, target_settings)
