@@ -109,7 +109,23 @@ def must_recreate(name: str, diffs: list, policy: str) -> bool:
 
 
 def _create(client, name, params, options, labels):
-    return client.create_volume(name, driver=params['driver'], driver_opts=options or None, labels=labels or None)
+    return create_volume(client, name, params['driver'], options, labels)
+
+
+def create_volume(client, name: str, driver: str = 'local', driver_opts=None, labels=None) -> dict:
+    """Create a named volume; driver options and labels as the engine stores them (strings)."""
+    return client.create_volume(name, driver=driver or 'local',
+                                driver_opts=_strings('driver_options', driver_opts) or None,
+                                labels=_strings('labels', labels) or None)
+
+
+def list_volumes(client, label=None) -> list:
+    """The engine's volume list, those carrying ``label`` (``key`` or ``key=value``) when given."""
+    return (client.volumes(filters={'label': label} if label else None) or {}).get('Volumes') or []
+
+
+def remove_volume(client, name: str) -> None:
+    client.remove_volume(name)
 
 
 def converge_volume(client, params, check_mode=False, diff=False, warn=None):
