@@ -10,6 +10,9 @@
 - ``'single'`` values are taken literally;
 - a bare ``KEY`` line takes KEY from the lookup (the shell environment) and is absent when unset.
 Interpolation inside the file sees the lookup first, then the keys set earlier in the same file.
+
+This is a different grammar from ``docker run --env-file`` (engine/values.parse_env_file), which
+takes every line literally: there ``A="x"`` is the four characters ``"x"``, here it is ``x``.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(one, text)
 
 
-def parse_env(text: str, lookup: Optional[Lookup] = None) -> Dict[str, str]:
+def parse_dotenv(text: str, lookup: Optional[Lookup] = None) -> Dict[str, str]:
     """Parse env-file text into a dict; raises EnvFileError with the line number."""
     lookup = lookup or (lambda _name: None)
     out: Dict[str, str] = {}
@@ -151,7 +154,7 @@ def parse_env(text: str, lookup: Optional[Lookup] = None) -> Dict[str, str]:
         pos = j + 1
 
 
-def read_env_file(path: str, lookup: Optional[Lookup] = None) -> Dict[str, str]:
+def read_dotenv(path: str, lookup: Optional[Lookup] = None) -> Dict[str, str]:
     """Parse the env file at ``path``; errors name the file."""
     try:
         with open(path, encoding='utf-8') as handle:
@@ -159,6 +162,6 @@ def read_env_file(path: str, lookup: Optional[Lookup] = None) -> Dict[str, str]:
     except OSError as exc:
         raise EnvFileError("couldn't read env file %s: %s" % (path, exc.strerror or exc)) from None
     try:
-        return parse_env(text, lookup)
+        return parse_dotenv(text, lookup)
     except EnvFileError as exc:
         raise EnvFileError('failed to read %s: %s' % (path, exc)) from None

@@ -21,7 +21,7 @@ import posixpath
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from ansible_collections.fleet.docker.plugins.module_utils.compose.envfile import EnvFileError, read_env_file
+from ansible_collections.fleet.docker.plugins.module_utils.compose.envfile import EnvFileError, read_dotenv
 from ansible_collections.fleet.docker.plugins.module_utils.compose.errors import ComposeError
 from ansible_collections.fleet.docker.plugins.module_utils.compose.interpolate import (
     InterpolationError, interpolate_tree)
@@ -261,7 +261,7 @@ def _canonical_service(svc: Dict[str, Any]) -> None:
         ports = []
         for i, entry in enumerate(svc['ports']):
             if isinstance(entry, (int, str)) and not isinstance(entry, bool):
-                ports.extend(M.parse_port('ports[%d]' % i, entry))
+                ports.extend(M.short_port('ports[%d]' % i, entry))
             elif isinstance(entry, dict):
                 ports.append(entry)
             else:
@@ -273,7 +273,7 @@ def _canonical_service(svc: Dict[str, Any]) -> None:
         vols = []
         for i, entry in enumerate(svc['volumes']):
             if isinstance(entry, str):
-                vol = M.parse_volume(entry, 'volumes[%d]' % i)
+                vol = M.short_volume(entry, 'volumes[%d]' % i)
                 vol['target'] = posixpath.normpath(vol['target'])
                 vols.append(vol)
             elif isinstance(entry, dict):
@@ -460,7 +460,7 @@ def _merge_env_files(ctx: _Ctx, sname: str, svc: Dict[str, Any], env_files: List
                 raise ComposeError('service "%s": env file %s not found' % (sname, path))
             continue
         try:
-            values = read_env_file(path, lambda name: lookup(name) if lookup(name) is not None else merged.get(name))
+            values = read_dotenv(path, lambda name: lookup(name) if lookup(name) is not None else merged.get(name))
         except EnvFileError as exc:
             raise ComposeError('service "%s": %s' % (sname, exc)) from None
         merged.update(values)
@@ -604,7 +604,7 @@ def load_project_with_warnings(project_dir: Optional[str] = None, files: Optiona
         if not os.path.exists(path):
             raise ComposeError("couldn't find env file: %s" % path)
         try:
-            dotenv.update(read_env_file(path, lambda name: shell_env.get(name, dotenv.get(name))))
+            dotenv.update(read_dotenv(path, lambda name: shell_env.get(name, dotenv.get(name))))
         except EnvFileError as exc:
             raise ComposeError(str(exc)) from None
     env = dict(dotenv)

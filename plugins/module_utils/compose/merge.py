@@ -201,8 +201,8 @@ def _volume_index(value: Any, path: Path) -> str:
             raise MergeError('service volume %s is missing a mount target' % '.'.join(path))
         return target
     if isinstance(value, str):
-        from ansible_collections.fleet.docker.plugins.module_utils.compose.model import parse_volume
-        return parse_volume(value)['target']
+        from ansible_collections.fleet.docker.plugins.module_utils.compose.model import short_volume
+        return short_volume(value)['target']
     return ''
 
 

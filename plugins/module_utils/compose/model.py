@@ -5,7 +5,9 @@
 ``docker compose config --format json`` prints (ports as dicts, sizes in bytes as strings,
 durations as Go prints them, ...).
 
-Parsers raise ``ValueError`` with a short reason; the loader adds file, service and key.
+The value grammars themselves (ports, volumes, durations, sizes, command lines, ulimits) are
+engine/values; the functions here are Compose's adapters: its key names, its printed form.
+Parsers raise ``ModelError`` with a short reason; the loader adds file, service and key.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import shlex
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.fleet.docker.plugins.module_utils.compose.units import (
-    format_duration, parse_bytes, parse_duration)
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import (
+    ValueSpecError, format_duration, parse_command, parse_duration, parse_port, parse_size, parse_ulimits, parse_volume)
 
 TOP_LEVEL_KEYS = frozenset(('version', 'name', 'include', 'services', 'networks', 'volumes', 'secrets',
                             'configs', 'models'))
@@ -115,17 +116,21 @@ def to_str(key: str, value: Any) -> str:
 
 
 def to_bytes(key: str, value: Any) -> str:
+    """Bytes as a string; Compose keeps an integer as written (memswap_limit: -1), a string is docker's size."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     try:
-        return str(parse_bytes(value))
-    except ValueError as exc:
-        raise ModelError(key, str(exc)) from None
+        return str(parse_size(key, value))
+    except ValueSpecError as exc:
+        raise ModelError(key, exc.msg) from None
 
 
 def to_duration(key: str, value: Any) -> str:
+    """A Go duration (Compose takes negative ones too) printed as Go prints it."""
     try:
-        return format_duration(parse_duration(value))
-    except ValueError as exc:
-        raise ModelError(key, str(exc)) from None
+        return format_duration(parse_duration(key, value, negative=True))
+    except ValueSpecError as exc:
+        raise ModelError(key, exc.msg) from None
 
 
 def kind_of(value: Any) -> str:
@@ -161,72 +166,31 @@ def to_mapping(key: str, value: Any, allow_null: bool = False) -> Dict[str, Opti
     raise ModelError(key, 'must be a list or a mapping, got %s' % kind_of(value))
 
 
-def shell_split(key: str, value: Any) -> Optional[List[str]]:
-    """command/entrypoint: a string is split like a shell would; a list is kept."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            return shlex.split(value)
-        except ValueError as exc:
-            raise ModelError(key, str(exc)) from None
-    return to_str_list(key, value, allow_string=False)
+def command_argv(key: str, value: Any) -> Optional[List[str]]:
+    """command/entrypoint: the schema takes a string (split like a shell would), a list or null."""
+    if value is not None and not isinstance(value, (str, list)):
+        raise ModelError(key, 'must be a string or a list, got %s' % kind_of(value))
+    try:
+        return parse_command(value, key, scalar=go_str)
+    except ValueSpecError as exc:
+        raise ModelError(key, exc.msg) from None
 
 
 # ---- ports ----------------------------------------------------------------------------------
 
-def _port_range(key: str, text: str) -> List[int]:
-    match = re.fullmatch(r'([0-9]+)(?:-([0-9]+))?', text)
-    if not match:
-        raise ModelError(key, 'invalid port %r' % text)
-    start = int(match.group(1))
-    end = int(match.group(2)) if match.group(2) else start
-    if end < start or end > 65535:
-        raise ModelError(key, 'invalid port range %r' % text)
-    return list(range(start, end + 1))
-
-
-def parse_port(key: str, spec: Any) -> List[Dict[str, Any]]:
-    """Short port syntax ``[ip:][host[-range]:]container[-range][/proto]`` to long entries."""
-    text = go_str(spec)
-    proto = 'tcp'
-    if '/' in text:
-        text, proto = text.rsplit('/', 1)
-    host_ip, published = '', ''
-    if text.startswith('['):  # [IPv6]:host:container
-        end = text.find(']')
-        host_ip, text = text[1:end], text[end + 2:]
-        published, _sep, container = text.rpartition(':')
-    else:
-        parts = text.split(':')
-        if len(parts) == 1:
-            container = parts[0]
-        elif len(parts) == 2:
-            published, container = parts
-        else:
-            container = parts[-1]
-            published = parts[-2]
-            host_ip = ':'.join(parts[:-2])
-    targets = _port_range(key, container)
-    entries = []
-    if published:
-        hosts = _port_range(key, published)
-        if len(targets) == 1 and len(hosts) > 1:
-            # One container port, a range on the host: Compose keeps the range as published.
-            entries.append((targets[0], published))
-        elif len(hosts) != len(targets):
-            raise ModelError(key, 'port ranges do not match: %s' % go_str(spec))
-        else:
-            entries.extend((t, str(h)) for t, h in zip(targets, hosts))
-    else:
-        entries.extend((t, None) for t in targets)
+def short_port(key: str, spec: Any) -> List[Dict[str, Any]]:
+    """Short port syntax (engine/values.parse_port) to the long entries Compose prints."""
+    try:
+        mappings = parse_port(go_str(spec))
+    except ValueSpecError as exc:
+        raise ModelError(key, exc.msg) from None
     result = []
-    for target, pub in entries:
-        entry: Dict[str, Any] = {'mode': 'ingress', 'target': target, 'protocol': proto}
-        if host_ip:
-            entry['host_ip'] = host_ip
-        if pub is not None:
-            entry['published'] = pub
+    for mapping in mappings:
+        entry: Dict[str, Any] = {'mode': 'ingress', 'target': mapping.target, 'protocol': mapping.protocol}
+        if mapping.host_ip:
+            entry['host_ip'] = mapping.host_ip
+        if mapping.published:
+            entry['published'] = mapping.published
         result.append(entry)
     return result
 
@@ -248,56 +212,34 @@ def long_port(key: str, value: Dict[str, Any]) -> Dict[str, Any]:
 
 # ---- volumes --------------------------------------------------------------------------------
 
-_BIND_PROPAGATION = ('shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate')
-
-
-def _is_path(source: str) -> bool:
-    return source.startswith(('/', '.', '~')) or source in ('.', '..')
-
-
-def parse_volume(spec: str, key: str = 'volumes') -> Dict[str, Any]:
-    """Short volume syntax ``[source:]target[:mode]`` to the long form Compose prints."""
-    parts = spec.split(':')
-    if len(parts) > 3 or not spec:
-        raise ModelError(key, 'invalid volume specification %r' % spec)
-    mode = ''
-    if len(parts) == 1:
-        source, target = '', parts[0]
-    elif len(parts) == 2:
-        source, target = parts
-        if not target.startswith('/'):  # "/target:ro"
-            source, target, mode = '', parts[0], parts[1]
-    else:
-        source, target, mode = parts
-    if not target:
-        raise ModelError(key, 'invalid volume specification %r: empty target' % spec)
-    vol: Dict[str, Any] = {'target': target}
-    if not source:
-        vol['type'] = 'volume'
-        vol['volume'] = {}
-    elif _is_path(source):
-        vol['type'] = 'bind'
-        vol['source'] = source
-        vol['bind'] = {'create_host_path': True}
+def short_volume(spec: str, key: str = 'volumes') -> Dict[str, Any]:
+    """Short volume syntax (engine/values.parse_volume, Compose's reading) to the long form Compose prints."""
+    try:
+        parsed = parse_volume(spec, key, compose=True)
+    except ValueSpecError as exc:
+        raise ModelError(key, exc.msg) from None
+    vol: Dict[str, Any] = {'target': parsed['target']}
+    if parsed['type'] == 'bind':
+        vol.update(type='bind', source=parsed['source'], bind={'create_host_path': True})
     else:
         vol['type'] = 'volume'
-        vol['source'] = source
+        if parsed['source']:
+            vol['source'] = parsed['source']
         vol['volume'] = {}
-    for opt in (mode.split(',') if mode else []):
-        if opt == 'ro':
-            vol['read_only'] = True
-        elif opt == 'rw':
-            pass
-        elif opt in ('z', 'Z') and vol['type'] == 'bind':
-            vol['bind']['selinux'] = opt
-        elif opt in _BIND_PROPAGATION and vol['type'] == 'bind':
-            vol['bind']['propagation'] = opt
-        elif opt == 'nocopy' and vol['type'] == 'volume':
-            vol['volume']['nocopy'] = True
-        elif opt in ('consistent', 'cached', 'delegated'):
-            vol['consistency'] = opt
-        else:
-            raise ModelError(key, 'invalid volume mode %r in %r' % (opt, spec))
+    if parsed['read_only']:
+        vol['read_only'] = True
+    if parsed['selinux'] or parsed['propagation']:
+        if parsed['type'] != 'bind':
+            raise ModelError(key, 'invalid volume mode %r in %r' % (parsed['selinux'] or parsed['propagation'], spec))
+        for name in ('selinux', 'propagation'):
+            if parsed[name]:
+                vol['bind'][name] = parsed[name]
+    if parsed['nocopy']:
+        if parsed['type'] != 'volume':
+            raise ModelError(key, 'invalid volume mode %r in %r' % ('nocopy', spec))
+        vol['volume']['nocopy'] = True
+    if parsed['consistency']:
+        vol['consistency'] = parsed['consistency']
     return vol
 
 
@@ -358,6 +300,29 @@ def long_volume(key: str, value: Dict[str, Any]) -> Dict[str, Any]:
         out['tmpfs'] = out_tmpfs
     if 'image' in value:
         out['image'] = value['image']
+    return out
+
+
+# ---- ulimits -------------------------------------------------------------------------------
+
+def ulimits_mapping(value: Any) -> Dict[str, Any]:
+    """``ulimits`` in Compose's printed form (``{nproc: 65535, nofile: {soft, hard}}``), checked by the
+    shared ulimit grammar (engine/values.parse_ulimits)."""
+    if not isinstance(value, dict):
+        raise ModelError('ulimits', 'must be a mapping')
+    out: Dict[str, Any] = {}
+    for name, limit in value.items():
+        key = 'ulimits.%s' % name
+        if isinstance(limit, dict):
+            check_keys(key, limit, ('soft', 'hard'))
+            for part in ('soft', 'hard'):  # the schema wants both
+                if limit.get(part) is None:
+                    raise ModelError('%s.%s' % (key, part), 'must be an integer, got None')
+        try:
+            ulimit = parse_ulimits({str(name): limit})[0]
+        except ValueSpecError as exc:
+            raise ModelError(key, exc.msg) from None
+        out[str(name)] = {'soft': ulimit['Soft'], 'hard': ulimit['Hard']} if isinstance(limit, dict) else ulimit['Soft']
     return out
 
 

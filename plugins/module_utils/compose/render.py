@@ -25,8 +25,8 @@ def render_service(svc: Dict[str, Any]) -> Dict[str, Any]:
     """One service in Compose's printed form; raises ModelError(key, reason)."""
     out: Dict[str, Any] = {}
     # config always prints these two, null when unset.
-    out['command'] = M.shell_split('command', svc.get('command'))
-    out['entrypoint'] = M.shell_split('entrypoint', svc.get('entrypoint'))
+    out['command'] = M.command_argv('command', svc.get('command'))
+    out['entrypoint'] = M.command_argv('entrypoint', svc.get('entrypoint'))
     simple_str = ('image', 'container_name', 'hostname', 'domainname', 'restart', 'pull_policy', 'user',
                   'working_dir', 'network_mode', 'ipc', 'pid', 'uts', 'cgroup', 'cgroup_parent', 'stop_signal',
                   'cpuset', 'platform', 'runtime', 'isolation', 'userns_mode', 'mac_address', 'init_path',
@@ -96,7 +96,7 @@ def render_service(svc: Dict[str, Any]) -> Dict[str, Any]:
     if svc.get('deploy') is not None:
         out['deploy'] = _deploy(svc['deploy'])
     if svc.get('ulimits') is not None:
-        out['ulimits'] = _ulimits(svc['ulimits'])
+        out['ulimits'] = M.ulimits_mapping(svc['ulimits'])
     for kind in ('secrets', 'configs'):
         if svc.get(kind):
             out[kind] = [_file_ref('%s[%d]' % (kind, i), e) for i, e in enumerate(svc[kind])]
@@ -284,21 +284,6 @@ def _deploy(value: Any) -> Dict[str, Any]:
         if value.get(key) is not None:
             out[key] = value[key]
     out['placement'] = value.get('placement') or {}
-    return out
-
-
-def _ulimits(value: Any) -> Dict[str, Any]:
-    if not isinstance(value, dict):
-        raise M.ModelError('ulimits', 'must be a mapping')
-    out: Dict[str, Any] = {}
-    for name, limit in value.items():
-        key = 'ulimits.%s' % name
-        if isinstance(limit, dict):
-            M.check_keys(key, limit, ('soft', 'hard'))
-            out[str(name)] = {'soft': M.to_int(key + '.soft', limit.get('soft')),
-                              'hard': M.to_int(key + '.hard', limit.get('hard'))}
-        else:
-            out[str(name)] = M.to_int(key, limit)
     return out
 
 

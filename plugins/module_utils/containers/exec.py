@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError, NotFound
-from ansible_collections.fleet.docker.plugins.module_utils.containers.values import parse_command, parse_env
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import parse_command, parse_env
 
 
 EXEC_OPTIONS = dict(

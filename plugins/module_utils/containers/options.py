@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers import values as v
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import ContainerSpecError
+from ansible_collections.fleet.docker.plugins.module_utils.engine import values as grammar
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import (
     ANONYMOUS_VOLUME_NAME, PULL_POLICIES, REPLACEMENT_LABEL, check_restricted_name)
@@ -91,7 +92,7 @@ def _image_config(image) -> dict:
 # ---------------------------------------------------------------------------- row functions
 
 def _parse_command(option):
-    return _param(option, lambda value: v.parse_command(value, option))
+    return _param(option, lambda value: grammar.parse_command(value, option))
 
 
 def _resolve_command(desired, actual, ctx):
@@ -156,8 +157,8 @@ def _show_mounts(value):
 def _parse_env(params):
     if params.get('env') is None and params.get('env_file') is None:
         return None
-    env = v.read_env_file(params['env_file']) if params.get('env_file') else {}
-    env.update(v.parse_env(params.get('env')))
+    env = grammar.read_env_file(params['env_file']) if params.get('env_file') else {}
+    env.update(grammar.parse_env(params.get('env')))
     return env
 
 
@@ -384,7 +385,7 @@ def _write_exposed(body, value):
 
 
 def _size(option, unlimited=False):
-    return lambda value: v.parse_size(option, value, unlimited)
+    return lambda value: grammar.parse_size(option, value, unlimited)
 
 
 def _update(key):
@@ -392,7 +393,7 @@ def _update(key):
 
 
 def _env_defaults(image):
-    return v.env_list_to_dict(_image_config(image).get('Env'))
+    return grammar.env_list_to_dict(_image_config(image).get('Env'))
 
 
 def _labels_defaults(image):
@@ -407,7 +408,7 @@ _SUB_NETWORK = dict(name=dict(type='str', required=True), aliases=dict(type='lis
 _SUB_HEALTHCHECK = dict(test=dict(type='raw'), interval=dict(type='raw'), timeout=dict(type='raw'),
                         retries=dict(type='int'), start_period=dict(type='raw'), start_interval=dict(type='raw'),
                         disable=dict(type='bool'))
-_SUB_MOUNT = dict(type=dict(type='str', default='volume', choices=list(v.MOUNT_TYPES)), source=dict(type='str'),
+_SUB_MOUNT = dict(type=dict(type='str', default='volume', choices=list(grammar.MOUNT_TYPES)), source=dict(type='str'),
                   target=dict(type='str', required=True), read_only=dict(type='bool', default=False))
 
 OPTIONS = (
@@ -415,15 +416,15 @@ OPTIONS = (
            kind='list', resolve=_resolve_command),
     Option('entrypoint', dict(type='raw'), _parse_command('entrypoint'), _get('Config', 'Entrypoint', []),
            _put('config', 'Entrypoint', lambda value: value or ['']), kind='list', resolve=_resolve_entrypoint),
-    Option('ports', dict(type='list', elements='str'), _param('ports', v.parse_ports),
+    Option('ports', dict(type='list', elements='str'), _param('ports', v.port_bindings),
            lambda c, i: v.normalize_port_bindings((c.get('HostConfig') or {}).get('PortBindings')), _write_ports,
            display=v.port_strings),
     _flag('publish_all', 'HostConfig', 'PublishAllPorts'),
     Option('exposed_ports', dict(type='list', elements='str'), _param('exposed_ports', v.parse_exposed_ports),
            _read_exposed, _write_exposed, kind='set', resolve=_resolve_exposed),
-    Option('volumes', dict(type='list', elements='str'), _param('volumes', v.parse_volumes), _read_volumes,
+    Option('volumes', dict(type='list', elements='str'), _param('volumes', v.volume_binds), _read_volumes,
            _write_volumes, resolve=_resolve_volumes, display=_show_volumes),
-    Option('mounts', dict(type='list', elements='dict', options=_SUB_MOUNT), _param('mounts', v.parse_mounts),
+    Option('mounts', dict(type='list', elements='dict', options=_SUB_MOUNT), _param('mounts', v.container_mounts),
            lambda c, i: v.normalize_mounts((c.get('HostConfig') or {}).get('Mounts')),
            _put('host', 'Mounts', v.to_api_mounts), display=_show_mounts),
     Option('tmpfs', dict(type='list', elements='str'), _param('tmpfs', v.parse_tmpfs),
@@ -433,7 +434,7 @@ OPTIONS = (
            lambda c, i: v.normalize_volumes_from((c.get('HostConfig') or {}).get('VolumesFrom')),
            _put('host', 'VolumesFrom'),
            kind='set'),
-    Option('env', dict(type='dict'), _parse_env, lambda c, i: v.env_list_to_dict((c.get('Config') or {}).get('Env')),
+    Option('env', dict(type='dict'), _parse_env, lambda c, i: grammar.env_list_to_dict((c.get('Config') or {}).get('Env')),
            _write_env, kind='dict', owns=(('env_file', dict(type='path')),), defaults=_env_defaults),
     Option('labels', dict(type='dict'), _param('labels', v.parse_labels), _read_labels, _write_labels, kind='dict',
            defaults=_labels_defaults),
@@ -518,7 +519,7 @@ OPTIONS = (
            kind='set'),
     _flag('read_only', 'HostConfig', 'ReadonlyRootfs'),
     _flag('init', 'HostConfig', 'Init'),
-    Option('ulimits', dict(type='list', elements='raw'), _param('ulimits', v.parse_ulimits), _read_ulimits,
+    Option('ulimits', dict(type='list', elements='raw'), _param('ulimits', grammar.parse_ulimits), _read_ulimits,
            _put('host', 'Ulimits'), kind='set'),
     Option('sysctls', dict(type='dict'), _param('sysctls', v.parse_sysctls), _get('HostConfig', 'Sysctls', {}),
            _put('host', 'Sysctls'), kind='dict'),

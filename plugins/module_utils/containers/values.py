@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleet.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Container option values: one pure parser per kind of value, into one canonical form each.
+"""Container option values: the container-only rules (restart policy, network mode, healthcheck, ...) and
+the container forms of the shared grammars, which engine/values parses (ports, volumes, mounts, ...).
 
 Nothing here talks to the engine, so every input error is found before anything is created.
 Parsers raise ContainerSpecError (never fail_json); ``options.py`` puts them into the table.
@@ -11,137 +12,28 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import os
 import posixpath
 import re
-import shlex
 
-from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import (
-    RESTART_POLICIES, SPECIAL_NETWORK_MODES, is_volume_name)
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import RESTART_POLICIES, SPECIAL_NETWORK_MODES
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import (
+    ASCII_DIGITS, PROTOCOLS, PortSpecError, ValueSpecError, VolumeSpecError, container_path, env_value,
+    parse_duration, parse_mount, parse_port, parse_volume, port_range, scalar_string, volume_flags)
 
 STATES = ('started', 'stopped', 'present', 'absent')
-MOUNT_TYPES = ('bind', 'volume', 'tmpfs')
-PROTOCOLS = ('tcp', 'udp', 'sctp')
-# Modes the engine accepts after src:dst; ro/rw are exclusive, the rest are SELinux/propagation flags.
-VOLUME_FLAGS = ('z', 'Z', 'nocopy', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave')
-# str.isdigit() also accepts superscripts and Arabic-Indic digits, which int() reads or rejects.
-_ASCII_DIGITS = re.compile(r'^[0-9]+$')
-
-
-class ContainerSpecError(FleetDockerError):
-    """An option value that cannot describe a container."""
-
-
-class PortSpecError(ContainerSpecError):
-    pass
-
-
-class VolumeSpecError(ContainerSpecError):
-    pass
-
-
-class EnvSpecError(ContainerSpecError):
-    pass
+# An option value that cannot describe a container. The shared grammars (engine/values) raise the
+# same class, so one ``except ContainerSpecError`` catches a bad port as well as a bad restart policy.
+ContainerSpecError = ValueSpecError
 
 
 # ---------------------------------------------------------------------------------------- ports
 
-def _sexagesimal_hint(spec):
-    """YAML 1.1 reads an unquoted 21322:22 as the base-60 integer 1279342; say how to write it."""
-    if not _ASCII_DIGITS.match(spec) or int(spec) <= 65535:
-        return ''
-    host, container = divmod(int(spec), 60)
-    return (' If you wrote "%d:%d" unquoted, YAML read it as a base-60 number: quote port mappings, '
-            'e.g. "%d:%d".' % (host, container, host, container))
-
-
-def _port_number(text, spec, what):
-    if not _ASCII_DIGITS.match(text):
-        raise PortSpecError('Invalid port %r: %s %r is not a number (ASCII digits 0-9).' % (spec, what, text))
-    number = int(text)
-    if not 1 <= number <= 65535:
-        raise PortSpecError('Invalid port %r: %s %s is out of range (1-65535).%s'
-                            % (spec, what, number, _sexagesimal_hint(spec)))
-    return number
-
-
 def is_port_number(text):
-    return bool(_ASCII_DIGITS.match(text or ''))
+    return bool(ASCII_DIGITS.match(text or ''))
 
 
-def _port_range(text, spec, what):
-    if '-' in text:
-        low, high = text.split('-', 1)
-        low, high = _port_number(low, spec, what), _port_number(high, spec, what)
-        if low > high:
-            raise PortSpecError('Invalid port %r: %s range %s-%s ends before it starts.' % (spec, what, low, high))
-        return low, high
-    number = _port_number(text, spec, what)
-    return number, number
-
-
-def parse_port(value):
-    """``[ip:][host[-range]:]container[-range][/proto]`` -> list of (container_port, proto, host_ip, host_port).
-
-    ``host_port`` is a string: '' for an engine-chosen port, '8000-8010' for a host range that
-    serves one container port (the engine picks a free one).
-    """
-    spec = str(value).strip()
-    if not spec:
-        raise PortSpecError('Invalid port: it is empty.')
-    text, proto = spec, 'tcp'
-    if '/' in text:
-        text, proto = text.rsplit('/', 1)
-        proto = proto.lower()
-        if proto not in PROTOCOLS:
-            raise PortSpecError('Invalid port %r: the protocol must be tcp, udp or sctp.' % spec)
-    host_ip = ''
-    if text.startswith('['):
-        end = text.find(']')
-        if end < 0 or text[end + 1:end + 2] != ':':
-            raise PortSpecError('Invalid port %r: expected [IPv6]:host:container.' % spec)
-        host_ip = text[1:end]
-        try:
-            ipaddress.IPv6Address(host_ip)
-        except ValueError:
-            raise PortSpecError('Invalid port %r: %r is not an IPv6 address.' % (spec, host_ip))
-        parts = text[end + 2:].split(':')
-        if len(parts) != 2:
-            raise PortSpecError('Invalid port %r: expected [IPv6]:host:container.' % spec)
-        host, container = parts
-    else:
-        parts = text.split(':')
-        if len(parts) == 1:
-            host, container = '', parts[0]
-        elif len(parts) == 2:
-            host, container = parts
-        elif len(parts) == 3:
-            host_ip, host, container = parts
-            try:
-                ipaddress.IPv4Address(host_ip)
-            except ValueError:
-                raise PortSpecError('Invalid port %r: %r is not an IPv4 address.' % (spec, host_ip))
-        else:
-            raise PortSpecError('Invalid port %r: expected [ip:][host:]container[/proto]; '
-                                'write IPv6 addresses in brackets, like [::1]:8080:80.' % spec)
-    if not container:
-        raise PortSpecError('Invalid port %r: the container port is missing.' % spec)
-    c_low, c_high = _port_range(container, spec, 'container port')
-    if not host:
-        return [(port, proto, host_ip, '') for port in range(c_low, c_high + 1)]
-    h_low, h_high = _port_range(host, spec, 'host port')
-    if c_low == c_high:
-        host_port = str(h_low) if h_low == h_high else '%d-%d' % (h_low, h_high)
-        return [(c_low, proto, host_ip, host_port)]
-    if h_high - h_low != c_high - c_low:
-        raise PortSpecError('Invalid port %r: the host port range must be as long as the container port range.'
-                            % spec)
-    return [(c_low + i, proto, host_ip, str(h_low + i)) for i in range(c_high - c_low + 1)]
-
-
-def parse_ports(values):
-    """A list of -p strings -> ``{'80/tcp': [[host_ip, host_port], ...]}`` with sorted bindings."""
+def port_bindings(values):
+    """The ``ports`` option (``-p`` strings) -> ``{'80/tcp': [[host_ip, host_port], ...]}`` with sorted bindings."""
     bindings = {}
     for value in values or []:
         for port, proto, host_ip, host_port in parse_port(value):
@@ -190,55 +82,19 @@ def to_port_bindings(bindings):
 
 # -------------------------------------------------------------------------------------- volumes
 
-def _container_path(path, spec, option='volumes'):
-    if not path:
-        raise VolumeSpecError('Invalid %s entry %r: the container path is missing.' % (option, spec))
-    if not path.startswith('/'):
-        raise VolumeSpecError('Invalid %s entry %r: the container path %r must be absolute.' % (option, spec, path))
-    return posixpath.normpath(path)
+def volume_entry(value, option='volumes'):
+    """One ``volumes`` string -> dict(type, source, target, read_only, flags): the engine's grammar
+    (engine/values.parse_volume) in the form the option compares, flags sorted."""
+    vol = parse_volume(value, option)
+    return dict(type=vol['type'], source=vol['source'], target=vol['target'], read_only=vol['read_only'],
+                flags=volume_flags(vol))
 
 
-def _volume_source(source, spec, option='volumes'):
-    """('bind', normalized path) for an absolute path, ('volume', name) for a volume name."""
-    if source.startswith('/'):
-        return 'bind', posixpath.normpath(source)
-    if is_volume_name(source):
-        return 'volume', source
-    raise VolumeSpecError('Invalid %s entry %r: the source %r is neither an absolute host path nor a volume name '
-                          '(a volume name is at least 2 characters: a letter or digit, then letters, digits, _ . -).'
-                          % (option, spec, source))
-
-
-def parse_volume(value):
-    """``src:dst[:mode]`` or ``dst`` -> dict(type, source, target, read_only, flags)."""
-    spec = str(value).strip()
-    parts = spec.split(':')
-    if len(parts) > 3:
-        raise VolumeSpecError('Invalid volumes entry %r: expected src:dst[:ro|rw].' % spec)
-    if len(parts) == 1:
-        return dict(type='volume', source='', target=_container_path(parts[0], spec), read_only=False, flags=[])
-    source, target = parts[0], parts[1]
-    if not source:
-        raise VolumeSpecError('Invalid volumes entry %r: the source before ":" is empty.' % spec)
-    kind, source = _volume_source(source, spec)
-    target = _container_path(target, spec)
-    read_only, flags = False, []
-    if len(parts) == 3:
-        modes = parts[2].split(',')
-        access = [m for m in modes if m in ('ro', 'rw')]
-        bad = [m for m in modes if m not in ('ro', 'rw') and m not in VOLUME_FLAGS]
-        if bad or len(access) > 1:
-            raise VolumeSpecError('Invalid volumes entry %r: mode %r is not valid (use ro or rw).' % (spec, parts[2]))
-        read_only = access == ['ro']
-        flags = sorted(m for m in modes if m not in ('ro', 'rw'))
-    return dict(type=kind, source=source, target=target, read_only=read_only, flags=flags)
-
-
-def parse_volumes(values):
-    """A list of volume strings -> dict(binds=[...], anonymous=[...]), each sorted and comparable."""
+def volume_binds(values):
+    """The ``volumes`` option -> dict(binds=[...], anonymous=[...]), each sorted and comparable."""
     binds, anonymous, targets = [], [], set()
     for value in values or []:
-        vol = parse_volume(value)
+        vol = volume_entry(value)
         if vol['target'] in targets:
             raise VolumeSpecError('Invalid volumes: the container path %s is used twice.' % vol['target'])
         targets.add(vol['target'])
@@ -250,44 +106,32 @@ def parse_volumes(values):
 
 
 def bind_string(vol):
+    """The HostConfig.Binds entry: ``src:dst[:ro,flags]`` (rw is the default and left out)."""
     modes = (['ro'] if vol['read_only'] else []) + list(vol['flags'])
     text = '%s:%s' % (vol['source'], vol['target'])
     return text + (':' + ','.join(modes) if modes else '')
 
 
 def normalize_binds(binds):
-    """Engine ``HostConfig.Binds`` -> the comparable list parse_volumes produces; tolerant of odd entries."""
+    """Engine ``HostConfig.Binds`` -> the comparable list volume_binds produces; tolerant of odd entries."""
     out = []
     for text in binds or []:
         try:
-            out.append(parse_volume(text))
+            out.append(volume_entry(text))
         except ContainerSpecError:
             out.append(dict(type='unknown', source=text, target=text, read_only=False, flags=[]))
     return sorted(out, key=lambda v: v['target'])
 
 
-def parse_mounts(values):
-    """The ``mounts`` option -> sorted list of dict(type, source, target, read_only)."""
+def container_mounts(values):
+    """The ``mounts`` option -> sorted list of dict(type, source, target, read_only), each target once."""
     out, targets = [], set()
     for item in values or []:
-        kind = item.get('type') or 'volume'
-        if kind not in MOUNT_TYPES:
-            raise VolumeSpecError('Invalid mounts entry: type must be bind, volume or tmpfs, got %r.' % kind)
-        target = _container_path(item.get('target') or '', item, 'mounts')
-        source = item.get('source') or ''
-        if kind == 'bind':
-            if not source.startswith('/'):
-                raise VolumeSpecError('Invalid mounts entry for %s: a bind mount needs an absolute source path.'
-                                      % target)
-            source = posixpath.normpath(source)
-        elif kind == 'volume' and source and not is_volume_name(source):
-            raise VolumeSpecError('Invalid mounts entry for %s: %r is not a volume name.' % (target, source))
-        elif kind == 'tmpfs' and source:
-            raise VolumeSpecError('Invalid mounts entry for %s: a tmpfs mount takes no source.' % target)
-        if target in targets:
-            raise VolumeSpecError('Invalid mounts: the container path %s is used twice.' % target)
-        targets.add(target)
-        out.append(dict(type=kind, source=source, target=target, read_only=bool(item.get('read_only'))))
+        mount = parse_mount(item)
+        if mount['target'] in targets:
+            raise VolumeSpecError('Invalid mounts: the container path %s is used twice.' % mount['target'])
+        targets.add(mount['target'])
+        out.append(mount)
     return sorted(out, key=lambda m: m['target'])
 
 
@@ -313,69 +157,7 @@ def to_api_mounts(mounts):
     return out
 
 
-# ------------------------------------------------------------------------------------------ env
-
-def scalar_string(what, value, error=ContainerSpecError):
-    """An env, label or option value as the string the engine stores; numbers and booleans never fail."""
-    if value is None:
-        return ''
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if isinstance(value, (int, float, str)):
-        return str(value)
-    raise error('Invalid %s: expected a string, number or boolean, got a %s.' % (what, type(value).__name__))
-
-
-def env_value(key, value):
-    return scalar_string('env value for %s' % key, value, EnvSpecError)
-
-
-def parse_env(env):
-    out = {}
-    for key, value in (env or {}).items():
-        key = str(key)
-        if not key or '=' in key:
-            raise EnvSpecError('Invalid env name %r: it must be non-empty and contain no "=".' % key)
-        out[key] = env_value(key, value)
-    return out
-
-
-def parse_env_file_text(text, path='env_file'):
-    """``docker --env-file`` format: KEY=VALUE lines, # comments, a bare KEY copies the caller's value."""
-    out = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.lstrip()
-        if not line or line.startswith('#'):
-            continue
-        key, sep, value = line.partition('=')
-        if not key or any(ch.isspace() for ch in key):
-            raise EnvSpecError('Invalid env_file %s line %d: %r is not KEY=VALUE.' % (path, number, raw))
-        if sep:
-            out[key] = value
-        elif key in os.environ:
-            out[key] = os.environ[key]
-    return out
-
-
-def read_env_file(path):
-    if not os.path.isfile(path):
-        raise EnvSpecError('env_file %s does not exist on the managed host.' % path)
-    try:
-        with open(path, encoding='utf-8') as handle:
-            return parse_env_file_text(handle.read(), path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EnvSpecError('env_file %s cannot be read: %s.' % (path, exc))
-
-
-def env_list_to_dict(values):
-    out = {}
-    for item in values or []:
-        key, value = item.partition('=')[::2]
-        out[key] = value
-    return out
-
-
-# --------------------------------------------------------------------------- labels and command
+# --------------------------------------------------------------------------- labels and identity
 
 def parse_labels(labels):
     out = {}
@@ -417,27 +199,6 @@ def parse_user(value) -> str:
     if not _USER.match(text) or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
         raise ContainerSpecError('Invalid user %r: expected NAME or UID, optionally :GROUP or :GID.' % text[:100])
     return text
-
-
-def parse_command(value, option='command'):
-    """A string is split like a shell would (no expansion); a list is taken as argv."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            return shlex.split(value)
-        except ValueError as exc:
-            raise ContainerSpecError('Invalid %s %r: %s.' % (option, value, exc))
-    if isinstance(value, (list, tuple)):
-        out = []
-        for item in value:
-            if isinstance(item, (dict, list, tuple)) or item is None:
-                raise ContainerSpecError('Invalid %s: every list item must be a string, got %r.' % (option, item))
-            out.append(env_value(option, item))
-        return out
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return [str(value)]
-    raise ContainerSpecError('Invalid %s: expected a string or a list of strings.' % option)
 
 
 def parse_restart_policy(policy, retries):
@@ -486,65 +247,6 @@ def parse_network_mode(mode, networks):
 
 
 # ------------------------------------------------------------------------- sizes and durations
-
-_SIZE = re.compile(r'^([0-9]+(?:\.[0-9]+)?)\s*([kmgtp]?)(i?b)?$', re.IGNORECASE)
-_SIZE_UNITS = dict(('kmgtp'[i], 1024 ** (i + 1)) for i in range(5))
-
-
-def parse_size(option: str, value, unlimited: bool = False) -> int:
-    """``512m``, ``1g``, ``1.5G``, ``1024`` or an int of bytes -> bytes, like ``docker run --memory``.
-
-    ``unlimited`` accepts -1 (memory_swap).
-    """
-    if isinstance(value, bool):
-        raise ContainerSpecError('Invalid %s %r: expected a size such as 512m or 1g.' % (option, value))
-    if isinstance(value, int):
-        number = value
-    else:
-        text = str(value).strip()
-        if unlimited and text == '-1':
-            return -1
-        match = _SIZE.match(text)
-        if not match:
-            raise ContainerSpecError('Invalid %s %r: expected bytes or a number with a unit b, k, m, g, t or p '
-                                     '(such as 512m or 1g).' % (option, str(value)[:100]))
-        number = int(float(match.group(1)) * _SIZE_UNITS.get(match.group(2).lower(), 1))
-    if unlimited and number == -1:
-        return -1
-    if number < 0:
-        raise ContainerSpecError('Invalid %s %r: a size cannot be negative.' % (option, value))
-    return number
-
-
-_DURATION_PART = re.compile(r'([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|\u00b5s|ms|s|m|h)')
-_NANOS = dict(ns=1, us=1000, ms=10 ** 6, s=10 ** 9, m=60 * 10 ** 9, h=3600 * 10 ** 9)
-_NANOS['\u00b5s'] = 1000
-
-
-def parse_duration(option: str, value) -> int:
-    """Go durations (``1m30s``, ``500ms``) or seconds as a number -> nanoseconds, as the engine stores them."""
-    if isinstance(value, bool):
-        raise ContainerSpecError('Invalid %s %r: expected a duration such as 30s or 1m30s.' % (option, value))
-    if isinstance(value, (int, float)):
-        nanos = int(round(value * 10 ** 9))
-    else:
-        text = str(value).strip()
-        if _ASCII_DIGITS.match(text):
-            nanos = int(text) * 10 ** 9
-        else:
-            pos, nanos = 0, 0
-            for match in _DURATION_PART.finditer(text):
-                if match.start() != pos:
-                    break
-                nanos += int(round(float(match.group(1)) * _NANOS[match.group(2)]))
-                pos = match.end()
-            if pos != len(text) or not text:
-                raise ContainerSpecError('Invalid %s %r: expected a duration such as 30s, 1m30s or 500ms.'
-                                         % (option, text[:100]))
-    if nanos < 0:
-        raise ContainerSpecError('Invalid %s %r: a duration cannot be negative.' % (option, value))
-    return nanos
-
 
 def parse_cpus(value) -> int:
     """``1.5`` CPUs -> NanoCpus, like ``docker run --cpus``."""
@@ -635,35 +337,6 @@ def normalize_extra_hosts(entries) -> list:
     return sorted(set(out))
 
 
-def parse_ulimits(values) -> list:
-    """``nofile:1024:2048``, ``nofile=1024:2048`` or ``{name, soft, hard}`` -> sorted engine Ulimits."""
-    out = {}
-    for item in values or []:
-        if isinstance(item, dict):
-            name, soft, hard = item.get('name'), item.get('soft'), item.get('hard', item.get('soft'))
-        else:
-            text = str(item).strip()
-            name, sep, rest = text.partition('=') if '=' in text else text.partition(':')
-            soft, _sep, hard = rest.partition(':')
-            hard = hard or soft
-            if not sep:
-                soft = hard = None
-        try:
-            soft, hard = int(soft), int(hard)
-        except (TypeError, ValueError):
-            raise ContainerSpecError('Invalid ulimits entry %r: expected name:soft[:hard], such as nofile:1024:2048.'
-                                     % (str(item)[:100],))
-        name = str(name or '').strip().lower()
-        if not re.match(r'^[a-z]+$', name):
-            raise ContainerSpecError('Invalid ulimits entry %r: the name must be a limit such as nofile or nproc.'
-                                     % (str(item)[:100],))
-        if soft > hard and hard != -1:
-            raise ContainerSpecError('Invalid ulimits entry %r: the soft limit %d is above the hard limit %d.'
-                                     % (str(item)[:100], soft, hard))
-        out[name] = dict(Name=name, Soft=soft, Hard=hard)
-    return [out[name] for name in sorted(out)]
-
-
 def parse_devices(values) -> list:
     """``/dev/x[:/dev/y][:rwm]`` -> sorted engine DeviceMappings."""
     out = []
@@ -728,7 +401,7 @@ def parse_tmpfs(values) -> dict:
     out = {}
     for text in parse_strings('tmpfs', values):
         path, _sep, options = text.partition(':')
-        path = _container_path(path, text, 'tmpfs')
+        path = container_path(path, text, 'tmpfs')
         if path in out:
             raise ContainerSpecError('Invalid tmpfs: the container path %s is used twice.' % path)
         out[path] = _tmpfs_options(path, options)
@@ -746,7 +419,7 @@ _SIGNAL = re.compile(r'^(SIG)?[A-Z][A-Z0-9]*([+-][0-9]+)?$')
 def parse_signal(value) -> str:
     """``term``, ``TERM``, ``SIGTERM`` -> ``SIGTERM``; a number stays a number."""
     text = scalar_string('stop_signal', value).strip()
-    if _ASCII_DIGITS.match(text):
+    if ASCII_DIGITS.match(text):
         return text
     upper = text.upper()
     if not _SIGNAL.match(upper):
@@ -774,7 +447,7 @@ def parse_exposed_ports(values) -> list:
         proto = (proto or 'tcp').lower()
         if proto not in PROTOCOLS:
             raise PortSpecError('Invalid exposed_ports entry %r: the protocol must be tcp, udp or sctp.' % text)
-        low, high = _port_range(port, text, 'port')
+        low, high = port_range(port, text, 'port')
         out.update('%d/%s' % (number, proto) for number in range(low, high + 1))
     return sorted(out, key=lambda k: (int(k.split('/')[0]), k))
 

@@ -14,7 +14,7 @@ import ipaddress
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.containers.values import scalar_string
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import scalar_string
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import check_network_name
 
 IPAM_ENTRY_OPTIONS = dict(

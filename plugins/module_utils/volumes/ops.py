@@ -13,7 +13,7 @@ from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE, BOOLEANS_T
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     EngineStepError, FleetDockerError, NotFound)
-from ansible_collections.fleet.docker.plugins.module_utils.containers.values import scalar_string
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import scalar_string
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import check_restricted_name
 
 NEVER, OPTIONS_CHANGED, ALWAYS = 'never', 'options-changed', 'always'

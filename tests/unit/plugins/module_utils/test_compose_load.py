@@ -4,13 +4,13 @@ import os
 
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils.compose.envfile import EnvFileError, parse_env
+from ansible_collections.fleet.docker.plugins.module_utils.compose.envfile import EnvFileError, parse_dotenv
 from ansible_collections.fleet.docker.plugins.module_utils.compose.errors import ComposeError
 from ansible_collections.fleet.docker.plugins.module_utils.compose.interpolate import (
     InterpolationError, substitute)
 from ansible_collections.fleet.docker.plugins.module_utils.compose.load import (
     load_project, load_project_with_warnings, normalize_project_name)
-from ansible_collections.fleet.docker.plugins.module_utils.compose.units import format_duration, parse_duration
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import format_duration, parse_duration
 
 ENV = {'HOME': '/home/u'}
 
@@ -56,14 +56,14 @@ def test_dotenv_rules():
     text = ('\ufeff# comment\nexport FOO=bar\nQ="a b # not a comment"\nS=\'x $FOO y\'\nI=val # comment\n'
             'H=a#b\nREF=${FOO}-ref\nEMPTY=\nML="one\ntwo"\nESC="tab\\tnl\\n\\$FOO"\nCOLON: yes\n'
             'PASS\nMISSING\n  SPACED  =  v  \n')
-    env = parse_env(text, lookup({'PASS': 'from-shell'}))
+    env = parse_dotenv(text, lookup({'PASS': 'from-shell'}))
     assert env == {'FOO': 'bar', 'Q': 'a b # not a comment', 'S': 'x $FOO y', 'I': 'val', 'H': 'a#b',
                    'REF': 'bar-ref', 'EMPTY': '', 'ML': 'one\ntwo', 'ESC': 'tab\tnl\n$FOO', 'COLON': 'yes',
                    'PASS': 'from-shell', 'SPACED': 'v'}
 
 
 def test_dotenv_shell_wins_in_interpolation():
-    assert parse_env('A=file\nB=${A}\n', lookup({'A': 'shell'}))['B'] == 'shell'
+    assert parse_dotenv('A=file\nB=${A}\n', lookup({'A': 'shell'}))['B'] == 'shell'
 
 
 @pytest.mark.parametrize('text,message', [
@@ -71,7 +71,7 @@ def test_dotenv_shell_wins_in_interpolation():
 ])
 def test_dotenv_errors(text, message):
     with pytest.raises(EnvFileError) as exc:
-        parse_env(text)
+        parse_dotenv(text)
     assert message in str(exc.value)
 
 
@@ -216,7 +216,7 @@ def test_inline_definition(tmp_path):
 @pytest.mark.parametrize('text,ns', [('30s', 30 * 10 ** 9), ('1m30s', 90 * 10 ** 9), ('500ms', 5 * 10 ** 8),
                                      ('1h', 3600 * 10 ** 9), ('10', 10 ** 10)])
 def test_durations(text, ns):
-    assert parse_duration(text) == ns
+    assert parse_duration('duration', text, negative=True) == ns
 
 
 def test_duration_format():

@@ -1,74 +1,32 @@
 import pytest
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.containers.options import (
-    CONTAINER_OPTIONS, build_spec, create_config)
+from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS, build_spec
+from ansible_collections.fleet.docker.plugins.module_utils.containers.body import create_config
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import (
-    ContainerSpecError, EnvSpecError, PortSpecError, VolumeSpecError, bind_string, normalize_binds,
-    normalize_port_bindings, parse_command, parse_env, parse_env_file_text, parse_mounts, parse_port, parse_ports,
-    parse_restart_policy, parse_volume, parse_volumes, port_strings, read_env_file)
+    ContainerSpecError, bind_string, container_mounts, normalize_binds, normalize_port_bindings, parse_restart_policy,
+    port_bindings, port_strings, volume_binds, volume_entry)
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import (
+    EnvSpecError, VolumeSpecError, parse_command, parse_env, parse_env_file, read_env_file)
 
 
-@pytest.mark.parametrize('text, expected', [
-    ('80', [(80, 'tcp', '', '')]),
-    ('8080:80', [(80, 'tcp', '', '8080')]),
-    ('127.0.0.1:8080:80', [(80, 'tcp', '127.0.0.1', '8080')]),
-    ('127.0.0.1::80', [(80, 'tcp', '127.0.0.1', '')]),
-    ('53:53/udp', [(53, 'udp', '', '53')]),
-    ('53:53/UDP', [(53, 'udp', '', '53')]),
-    ('[::1]:8080:80', [(80, 'tcp', '::1', '8080')]),
-    ('[::]:8080:80/tcp', [(80, 'tcp', '::', '8080')]),
-    ('[2001:db8::1]::80', [(80, 'tcp', '2001:db8::1', '')]),
-    ('8000-8001:80-81', [(80, 'tcp', '', '8000'), (81, 'tcp', '', '8001')]),
-    ('8000-8010:80', [(80, 'tcp', '', '8000-8010')]),
-    ('80-82', [(80, 'tcp', '', ''), (81, 'tcp', '', ''), (82, 'tcp', '', '')]),
-    (80, [(80, 'tcp', '', '')]),
-    ('65535:1', [(1, 'tcp', '', '65535')]),
-])
-def test_parse_port_valid(text, expected):
-    assert parse_port(text) == expected
-
-
-@pytest.mark.parametrize('text, fragment', [
-    ('', 'empty'),
-    ('abc', 'not a number'),
-    ('80:abc', 'not a number'),
-    ('70000:80', 'out of range'),
-    ('8080:0', 'out of range'),
-    ('8080:65536', 'out of range'),
-    ('80/icmp', 'protocol'),
-    ('::1:8080:80', 'brackets'),
-    ('[::1:8080:80', 'IPv6'),
-    ('[nothex]:8080:80', 'not an IPv6'),
-    ('300.1.1.1:8080:80', 'not an IPv4'),
-    ('8000-8002:80-81', 'as long as'),
-    ('82-80', 'ends before'),
-    ('8080:', 'container port is missing'),
-])
-def test_parse_port_invalid(text, fragment):
-    with pytest.raises(PortSpecError, match=fragment) as info:
-        parse_port(text)
-    assert isinstance(info.value, FleetDockerError)
-    assert '\n' not in info.value.msg
-
-
-def test_parse_ports_groups_and_sorts():
-    assert parse_ports(['127.0.0.1:9000:80', '8080:80', '53:53/udp']) == {
+def test_port_bindings_groups_and_sorts():
+    assert port_bindings(['127.0.0.1:9000:80', '8080:80', '53:53/udp']) == {
         '80/tcp': [['', '8080'], ['127.0.0.1', '9000']], '53/udp': [['', '53']]}
 
 
 def test_zero_ip_differs_from_empty_ip():
     # P:80 also publishes on IPv6 (::); 0.0.0.0:P:80 does not. They are different settings.
-    assert normalize_port_bindings(parse_ports(['0.0.0.0:8080:80'])) != parse_ports(['8080:80'])
+    assert normalize_port_bindings(port_bindings(['0.0.0.0:8080:80'])) != port_bindings(['8080:80'])
 
 
 def test_normalize_engine_port_bindings():
     engine = {'80/tcp': [{'HostIp': '', 'HostPort': '8080'}], '53/udp': [{'HostIp': '0.0.0.0', 'HostPort': '53'}]}
-    assert normalize_port_bindings(engine) == parse_ports(['8080:80', '0.0.0.0:53:53/udp'])
+    assert normalize_port_bindings(engine) == port_bindings(['8080:80', '0.0.0.0:53:53/udp'])
 
 
 def test_port_strings():
-    assert port_strings(parse_ports(['127.0.0.1:1:80', '8080:80', '90', '[::1]:5:5'])) == [
+    assert port_strings(port_bindings(['127.0.0.1:1:80', '8080:80', '90', '[::1]:5:5'])) == [
         '127.0.0.1:1:80/tcp', '8080:80/tcp', '90/tcp', '[::1]:5:5/tcp']
 
 
@@ -80,8 +38,8 @@ def test_port_strings():
     ('web-data:/data:ro,z', dict(type='volume', source='web-data', target='/data', read_only=True, flags=['z'])),
     ('/data', dict(type='volume', source='', target='/data', read_only=False, flags=[])),
 ])
-def test_parse_volume_valid(text, expected):
-    assert parse_volume(text) == expected
+def test_volume_entry_valid(text, expected):
+    assert volume_entry(text) == expected
 
 
 @pytest.mark.parametrize('text, fragment', [
@@ -94,31 +52,31 @@ def test_parse_volume_valid(text, expected):
     ('a:/b:ro:x', 'expected src:dst'),
     ('/srv:', 'missing'),
 ])
-def test_parse_volume_invalid(text, fragment):
+def test_volume_entry_invalid(text, fragment):
     with pytest.raises(VolumeSpecError, match=fragment):
-        parse_volume(text)
+        volume_entry(text)
 
 
 def test_parse_volumes_splits_binds_and_anonymous():
-    vols = parse_volumes(['/cache', 'v1:/b', '/h:/a:ro'])
+    vols = volume_binds(['/cache', 'v1:/b', '/h:/a:ro'])
     assert vols['anonymous'] == ['/cache']
     assert [bind_string(v) for v in vols['binds']] == ['/h:/a:ro', 'v1:/b']
 
 
 def test_parse_volumes_duplicate_target():
     with pytest.raises(VolumeSpecError, match='used twice'):
-        parse_volumes(['/a:/data', 'vol:/data'])
+        volume_binds(['/a:/data', 'vol:/data'])
 
 
 def test_binds_round_trip_through_engine_form():
-    vols = parse_volumes(['/h/:/a/:rw', 'vol:/b:ro'])
+    vols = volume_binds(['/h/:/a/:rw', 'vol:/b:ro'])
     engine_binds = [bind_string(v) for v in vols['binds']]
     assert normalize_binds(engine_binds) == vols['binds']
     assert normalize_binds(['/h:/a']) == vols['binds'][:1]
 
 
 def test_parse_mounts():
-    mounts = parse_mounts([{'type': 'tmpfs', 'target': '/tmp/x'},
+    mounts = container_mounts([{'type': 'tmpfs', 'target': '/tmp/x'},
                            {'type': 'bind', 'source': '/srv/', 'target': '/a', 'read_only': True},
                            {'type': 'volume', 'source': 'vol', 'target': '/b'}])
     assert mounts == [dict(type='bind', source='/srv', target='/a', read_only=True),
@@ -136,7 +94,7 @@ def test_parse_mounts():
 ])
 def test_parse_mounts_invalid(item, fragment):
     with pytest.raises(VolumeSpecError, match=fragment):
-        parse_mounts([item])
+        container_mounts([item])
 
 
 def test_env_values_become_strings():
@@ -154,13 +112,13 @@ def test_env_rejects_nested_and_bad_names():
 def test_env_file_format(monkeypatch):
     monkeypatch.setenv('FROM_HOST', 'yes')
     text = '# comment\n\nA=1\nB=x=y\n  C=spaced \nFROM_HOST\nNOT_SET_ANYWHERE_42\nQ="quoted"\n'
-    assert parse_env_file_text(text) == {'A': '1', 'B': 'x=y', 'C': 'spaced ', 'FROM_HOST': 'yes',
+    assert parse_env_file(text) == {'A': '1', 'B': 'x=y', 'C': 'spaced ', 'FROM_HOST': 'yes',
                                          'Q': '"quoted"'}
 
 
 def test_env_file_bad_line():
     with pytest.raises(EnvSpecError, match='line 2'):
-        parse_env_file_text('A=1\nBAD KEY=2\n', '/x')
+        parse_env_file('A=1\nBAD KEY=2\n', '/x')
 
 
 def test_env_file_missing(tmp_path):

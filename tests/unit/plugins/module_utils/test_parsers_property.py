@@ -10,6 +10,7 @@ from hypothesis import example, given, settings, strategies as st, HealthCheck
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.containers import values as cs
+from ansible_collections.fleet.docker.plugins.module_utils.engine import values as ev
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
 from ansible_collections.fleet.docker.plugins.module_utils.cleanup.ancestry import parse_ancestors
 
@@ -45,13 +46,13 @@ def test_port_parser_raises_only_validation_errors(text):
                 low, _sep, high = part.partition('-')
                 if low.isdigit() and high.isdigit() and int(high) - int(low) > 2000:
                     return
-    _only_our_errors(cs.parse_ports, [text])
+    _only_our_errors(cs.port_bindings, [text])
 
 
 @pytest.mark.parametrize('text', ['\u00b9', '8080:\u0668\u0660', '\u0968\u0966:80', '127.0.0.1:\uff18\uff10:80'])
 def test_non_ascii_digits_are_refused(text):
-    with pytest.raises(cs.PortSpecError, match='ASCII digits'):
-        cs.parse_ports([text])
+    with pytest.raises(ev.PortSpecError, match='ASCII digits'):
+        cs.port_bindings([text])
 
 
 @SETTINGS
@@ -62,26 +63,26 @@ def test_ports_round_trip_through_their_printed_form(host, container, ip, proto)
     if ip:
         text = '%s:%s' % (ip, text)
     text += proto
-    parsed = _only_our_errors(cs.parse_ports, [text])
+    parsed = _only_our_errors(cs.port_bindings, [text])
     if parsed is None:
         assert not (1 <= container <= 65535 and 1 <= host <= 65535)
         return
     printed = cs.port_strings(parsed)
-    assert cs.parse_ports(printed) == parsed
+    assert cs.port_bindings(printed) == parsed
 
 
 @SETTINGS
 @given(TEXT)
 def test_volume_parser_raises_only_validation_errors(text):
-    _only_our_errors(cs.parse_volumes, [text])
+    _only_our_errors(cs.volume_binds, [text])
 
 
 @SETTINGS
 @given(st.sampled_from(['/srv/www', 'data', 'my.vol-1', '/a/../b']), st.sampled_from(['/usr/share', '/x/y/']),
        st.sampled_from(['', ':ro', ':rw', ':ro,z']))
 def test_volume_round_trip(source, target, mode):
-    parsed = cs.parse_volume('%s:%s%s' % (source, target, mode))
-    assert cs.parse_volume(cs.bind_string(parsed)) == parsed
+    parsed = cs.volume_entry('%s:%s%s' % (source, target, mode))
+    assert cs.volume_entry(cs.bind_string(parsed)) == parsed
 
 
 MOUNT_ITEM = st.fixed_dictionaries({}, optional={
@@ -95,7 +96,7 @@ MOUNT_ITEM = st.fixed_dictionaries({}, optional={
 @SETTINGS
 @given(st.lists(MOUNT_ITEM, max_size=4))
 def test_mount_parser_raises_only_validation_errors(items):
-    _only_our_errors(cs.parse_mounts, items)
+    _only_our_errors(cs.container_mounts, items)
 
 
 ENV_VALUE = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), TEXT,
@@ -105,7 +106,7 @@ ENV_VALUE = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_n
 @SETTINGS
 @given(st.dictionaries(st.one_of(TEXT, st.integers()), ENV_VALUE, max_size=6))
 def test_env_parser_stringifies_scalars_and_rejects_the_rest(env):
-    parsed = _only_our_errors(cs.parse_env, env)
+    parsed = _only_our_errors(ev.parse_env, env)
     if parsed is not None:
         assert all(isinstance(v, str) for v in parsed.values())
         for key, value in env.items():
@@ -118,7 +119,7 @@ def test_env_parser_stringifies_scalars_and_rejects_the_rest(env):
 @SETTINGS
 @given(st.text(max_size=400))
 def test_env_file_parser_raises_only_validation_errors(text):
-    _only_our_errors(cs.parse_env_file_text, text)
+    _only_our_errors(ev.parse_env_file, text)
 
 
 @SETTINGS
@@ -136,7 +137,7 @@ def test_restart_policy_parser(policy, retries):
 @SETTINGS
 @given(st.one_of(TEXT, st.lists(st.one_of(TEXT, st.integers(), st.none()), max_size=4), st.integers()))
 def test_command_parser(value):
-    parsed = _only_our_errors(cs.parse_command, value)
+    parsed = _only_our_errors(ev.parse_command, value)
     assert parsed is None or isinstance(parsed, list)
 
 
