@@ -4,101 +4,51 @@
 """Converge a compose project: load, read the engine, plan (plan.py), then carry the plan out.
 
 Containers go through ``converge_container`` (the container module's own code: the option
-table, the create-before-destroy recreate), one start level after the other, the services of a
-level in parallel. Every check that can refuse the task runs before the first change.
+table, the create-before-destroy recreate) with the spec ``spec.py`` built once, one start
+level after the other, the services of a level in parallel. Networks and volumes are created by
+``networks/`` and ``volumes/``, and every other container step goes through ``containers/ops.py``.
+Every check that can refuse the task runs before the first change.
 """
 
 from __future__ import annotations
 
-import os
-import re
-
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.fleet.docker.plugins.module_utils.compose import build as cb
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
-from ansible_collections.fleet.docker.plugins.module_utils.compose.load import (
-    find_default_files as default_files, load_project_with_warnings)
-from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
-    APIError, DockerException, FleetDockerError, NotFound, RequestException, describe_error)
-from ansible_collections.fleet.docker.plugins.module_utils.containers.batch import run_parallel
+from ansible_collections.fleet.docker.plugins.module_utils.compose.project import load
+from ansible_collections.fleet.docker.plugins.module_utils.compose.spec import container_spec
 from ansible_collections.fleet.docker.plugins.module_utils.containers.converge import (
     ImageCache, converge_container, wait_healthy)
-from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS, build_spec
-from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
+    find_container, list_by_label, lookup_container, remove_container, restart_container, start_container,
+    stop_container, wait_container)
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
+    APIError, DockerException, FleetDockerError, NotFound, RequestException, describe_error)
+from ansible_collections.fleet.docker.plugins.module_utils.engine.parallel import run_parallel
 from ansible_collections.fleet.docker.plugins.module_utils.images.pull import find_local_image
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
+from ansible_collections.fleet.docker.plugins.module_utils.networks.ops import (
+    create_network, find_network, list_networks, remove_network)
+from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import parse_network, target_settings
+from ansible_collections.fleet.docker.plugins.module_utils.volumes.ops import (
+    create_volume, find_volume, list_volumes, remove_volume)
 
 PULL_POLICY_MAP = dict(if_not_present='missing', missing='missing', always='always', never='never')
-
-
-# ------------------------------------------------------------------------------------- loading
-
-def load(params: dict) -> dict:
-    """The normalized project from the module's options (through the compose loader)."""
-    project_dir = params.get('project_src')
-    if project_dir is None and params.get('definition') is None:
-        raise FleetDockerError('Give project_src (a directory with a compose file) or definition.')
-    if project_dir is not None:
-        project_dir = os.path.abspath(os.path.expanduser(project_dir))
-    try:
-        project, warnings = load_project_with_warnings(
-            project_dir, params.get('files'), params.get('definition'), params.get('project_name'),
-            params.get('env_files'), params.get('profiles'), params.get('environment'))
-    except FleetDockerError as exc:
-        raise FleetDockerError(_locate(exc.msg, _config_files(project_dir, params.get('files'))))
-    project = dict(project)
-    project['x-fleet-warnings'] = list(warnings)
-    cb.name_images(project)
-    files = [os.path.join(project_dir, f) if project_dir and not os.path.isabs(f) else f
-             for f in project.get('x-fleet-files') or _config_files(project_dir, params.get('files'))]
-    project['x-fleet-files'] = files
-    project.setdefault('x-fleet-working-dir', project_dir or os.getcwd())
-    if not n.valid_project_name(project.get('name') or ''):
-        raise FleetDockerError('Invalid project name %r: lower-case letters, digits, "_" and "-", starting with a '
-                               'letter or digit (set project_name).' % project.get('name'))
-    return project
-
-
-def _locate(msg: str, files: list) -> str:
-    """A loader message that does not say where: prefixed with the file(s), service and key it is about."""
-    files = files or ['definition']
-    if not any(f in msg or os.path.basename(f) in msg for f in files):
-        match = re.match(r'^(?:service "([^"]+)" depends on|dependency cycle detected: ([^ ]+) ->)', msg)
-        if match:
-            msg = 'service %s: depends_on: %s' % (match.group(1) or match.group(2), msg)
-        msg = '%s: %s' % (', '.join(files), msg)
-    return msg
-
-
-def _config_files(project_dir, files):
-    if files:
-        return list(files)
-    if not project_dir:
-        return []
-    try:
-        return default_files(project_dir)
-    except FleetDockerError:
-        return []
 
 
 # --------------------------------------------------------------------------------- engine reads
 
 def project_containers(client, name: str) -> list:
-    listed = client.containers(all=True, filters={'label': '%s=%s' % (n.PROJECT, name)})
-    return [c for c in listed if (c.get('Labels') or {}).get(n.PROJECT) == name]
+    return list_by_label(client, n.PROJECT, name)
 
 
 def read_snapshot(client, project: dict, targets: list, pull: str) -> p.Snapshot:
     snap = p.Snapshot(containers=project_containers(client, project['name']))
-    for kind, reader in (('networks', client.inspect_network), ('volumes', client.inspect_volume)):
+    for kind, reader in (('networks', find_network), ('volumes', find_volume)):
         for key, definition in (project.get(kind) or {}).items():
             engine_name = n.resource_name(project['name'], key, definition)
-            try:
-                found = reader(engine_name)
-            except NotFound:
-                continue
-            if found.get('Name') == engine_name:
+            found = reader(client, engine_name)
+            if found and found.get('Name') == engine_name:
                 getattr(snap, kind)[engine_name] = found
     for svc in targets:
         image = project['services'][svc].get('image')
@@ -110,11 +60,8 @@ def read_snapshot(client, project: dict, targets: list, pull: str) -> p.Snapshot
         service = project['services'][svc]
         for number in range(1, p.service_count(service, None, svc) + 1):
             name = n.container_name(project['name'], svc, service, number)
-            try:
-                other = client.inspect_container(name)
-            except NotFound:
-                continue
-            if other.get('Name', '').lstrip('/') == name and other['Id'] not in own:
+            other = find_container(client, name)
+            if other is not None and other['Id'] not in own:
                 snap.names_taken[name] = ((other.get('Config') or {}).get('Labels') or {}).get(n.PROJECT) or ''
     return snap
 
@@ -141,19 +88,33 @@ def _uses(service, kind):
     return [v.get('source') for v in service.get('volumes') or [] if v.get('type') == 'volume']
 
 
-def validate_params(project: dict, plan: p.ProjectPlan) -> None:
-    """Every container's params through the container module's own validation, before any change."""
-    validator = ArgumentSpecValidator(CONTAINER_OPTIONS)
+def validate(project: dict, plan: p.ProjectPlan, snapshot: p.Snapshot) -> dict:
+    """Every container's spec (built once, kept on its step) and every network to create, checked
+    before any change; returns the create settings of those networks."""
     for step in plan.all_steps():
-        if step.params is None:
+        if step.action == 'remove':
             continue
-        result = validator.validate(dict(step.params))
-        if result.error_messages:
-            p.fail(project, step.service, None, result.error_messages[0])
+        image = project['services'][step.service].get('image')
+        params, spec = container_spec(project, step.service, step.number, snapshot.images.get(image))
+        if step.action in ('create', 'recreate'):
+            step.params, step.spec = params, spec
+    settings = {}
+    for item in plan.networks:
+        if item['action'] != 'create':
+            continue
+        definition = item['definition']
+        ipam = definition.get('ipam') or {}
+        labels = dict(definition.get('labels') or {})
+        labels.update(_project_labels(project, 'network', item['key']))
+        task = dict(name=item['name'], driver=definition.get('driver'), driver_options=definition.get('driver_opts'),
+                    ipam_driver=ipam.get('driver'), ipam_driver_options=ipam.get('options'),
+                    ipam_config=ipam.get('config'), labels=labels, internal=definition.get('internal'),
+                    attachable=definition.get('attachable'), enable_ipv6=definition.get('enable_ipv6'))
         try:
-            build_spec(result.validated_parameters)
+            settings[item['name']] = target_settings(parse_network(task), None)
         except FleetDockerError as exc:
-            p.fail(project, step.service, None, exc.msg)
+            p.fail(project, None, 'networks.%s' % item['key'], exc.msg)
+    return settings
 
 
 # ------------------------------------------------------------------------------------ converge
@@ -211,7 +172,7 @@ def converge_project(client, params: dict, check_mode: bool = False, diff: bool 
             snapshot.images[image] = pulled['image']['Id']
     plan = p.plan_project(project, snapshot, state, params.get('services'), params.get('dependencies', True), scale,
                           params.get('recreate') or 'auto', params.get('remove_orphans', False))
-    validate_params(project, plan)
+    network_settings = validate(project, plan, snapshot)
     result.update(p.report(plan))
     result['warnings_list'] = project.get('x-fleet-warnings', []) + plan.warnings
     if diff:
@@ -220,7 +181,7 @@ def converge_project(client, params: dict, check_mode: bool = False, diff: bool 
         result['changed'] = result['changed'] or plan.changes
         return result
     try:
-        execute(client, project, plan, params, cache, result)
+        execute(client, project, plan, params, cache, result, network_settings)
     except FleetDockerError as exc:
         exc.result = dict(result, **exc.result)
         exc.result['changed'] = bool(result['changed'] or exc.result.get('changed'))
@@ -230,13 +191,23 @@ def converge_project(client, params: dict, check_mode: bool = False, diff: bool 
     return result
 
 
-def execute(client, project: dict, plan: p.ProjectPlan, params: dict, cache: ImageCache, result: dict) -> None:
-    for kind, items, create in (('networks', plan.networks, create_network), ('volumes', plan.volumes, create_volume)):
+def execute(client, project: dict, plan: p.ProjectPlan, params: dict, cache: ImageCache, result: dict,
+            network_settings: dict) -> None:
+    def new_network(item):
+        create_network(client, item['name'], network_settings[item['name']])
+
+    def new_volume(item):
+        definition = item['definition']
+        labels = dict(definition.get('labels') or {})
+        labels.update(_project_labels(project, 'volume', item['key']))
+        create_volume(client, item['name'], definition.get('driver'), definition.get('driver_opts'), labels)
+
+    for kind, items, create in (('networks', plan.networks, new_network), ('volumes', plan.volumes, new_volume)):
         for item in items:
             if item['action'] != 'create':
                 continue
             try:
-                create(client, project, item)
+                create(item)
             except (APIError, DockerException, RequestException) as exc:
                 raise FleetDockerError('%s: creating %s %s failed: %s' % (
                     p.where(project, None, '%s.%s' % (kind, item['key'])), kind[:-1], item['name'],
@@ -263,7 +234,7 @@ def execute(client, project: dict, plan: p.ProjectPlan, params: dict, cache: Ima
                                    **result)
     removals = plan.removals
     if removals:
-        run_parallel(lambda step: remove_container(client, step, params.get('timeout')), removals, 8)
+        run_parallel(lambda step: remove_step(client, step, params.get('timeout')), removals, 8)
         result['changed'] = True
     if params.get('wait') and plan.state in ('present', 'restarted'):
         for level in plan.levels:
@@ -303,17 +274,16 @@ def converge_service(client, project, plan, svc, params, cache, touched) -> bool
                 item['pull'] = effective_pull(service, params.get('pull') or 'missing')
                 if item['pull'] == 'always':
                     item['pull'] = 'missing'  # pulled once in the pull phase
-                out = converge_container(client, item, False, False, cache)
+                out = converge_container(client, item, False, False, cache, spec=step.spec)
                 changed = changed or bool(out.get('changed'))
             elif action == 'start':
-                client.start(step.container['Id'])
+                start_container(client, step.container['Id'])
                 changed = True
             elif action == 'stop':
-                _stop(client, step.container['Id'], params.get('timeout'))
+                stop_container(client, step.container['Id'], params.get('timeout'))
                 changed = True
             elif action == 'restart':
-                timeout = params.get('timeout')
-                client.restart(step.container['Id'], **({} if timeout is None else dict(timeout=timeout)))
+                restart_container(client, step.container['Id'], params.get('timeout'))
                 changed = True
         except FleetDockerError as exc:
             raise FleetDockerError('%s (%s)' % (describe_error(exc), step.name),
@@ -321,13 +291,6 @@ def converge_service(client, project, plan, svc, params, cache, touched) -> bool
         except (APIError, DockerException, RequestException) as exc:
             raise FleetDockerError('%s %s: %s' % (action, step.name, describe_error(exc)), changed=changed)
     return changed
-
-
-def _stop(client, container_id, timeout):
-    if timeout is None:
-        client.stop(container_id)
-    else:
-        client.stop(container_id, timeout=timeout)
 
 
 def wait_service(client, project, svc, condition, timeout, result, required=True, waiter=None):
@@ -342,15 +305,14 @@ def wait_service(client, project, svc, condition, timeout, result, required=True
         return
     who = ' (%s depends on it)' % waiter if waiter else ''
     for container in containers:
-        name = p._name(container)  # pylint: disable=protected-access
+        name = p.entry_name(container)
         if condition == 'service_completed_successfully':
-            status = client.wait(container['Id'], timeout=max(1, timeout))
-            code = status.get('StatusCode')
+            code = wait_container(client, container['Id'], timeout=max(1, timeout)).get('StatusCode')
             if code != 0:
                 raise FleetDockerError('Service %s did not complete successfully%s: container %s exited with code %s.'
                                        % (svc, who, name, code), **result)
             continue
-        inspect = client.inspect_container(container['Id'])
+        inspect = lookup_container(client, container['Id']) or {}
         if not (inspect.get('State') or {}).get('Health'):
             if condition == 'service_healthy' and waiter:
                 raise FleetDockerError('Service %s has no healthcheck, but %s waits for it to be healthy.'
@@ -363,47 +325,18 @@ def wait_service(client, project, svc, condition, timeout, result, required=True
                                    **result)
 
 
-def remove_container(client, step, timeout):
-    container_id = step.container['Id']
+def remove_step(client, step, timeout):
+    """Stop (within the task's timeout) and remove one container, with its anonymous volumes."""
     try:
         if step.container.get('State') == 'running':
-            _stop(client, container_id, timeout)
-        client.remove_container(container_id, force=True, v=True)
+            stop_container(client, step.container['Id'], timeout)
     except NotFound:
-        pass
+        return  # gone already
+    remove_container(client, step.container['Id'], volumes=True)
 
 
 def _project_labels(project, kind, key):
     return {n.PROJECT: project['name'], (n.NETWORK if kind == 'network' else n.VOLUME): key}
-
-
-def create_network(client, project, item):
-    definition = item['definition']
-    labels = dict((k, str(v)) for k, v in (definition.get('labels') or {}).items())
-    labels.update(_project_labels(project, 'network', item['key']))
-    ipam = definition.get('ipam') or {}
-    body = None
-    if ipam.get('config') or ipam.get('driver') or ipam.get('options'):
-        pools = []
-        for entry in ipam.get('config') or []:
-            pool = dict(Subnet=entry.get('subnet'), IPRange=entry.get('ip_range'), Gateway=entry.get('gateway'),
-                        AuxiliaryAddresses=entry.get('aux_addresses'))
-            pools.append(dict((k, v) for k, v in pool.items() if v))
-        body = dict(Driver=ipam.get('driver') or 'default', Config=pools, Options=ipam.get('options') or {})
-    kwargs = dict(driver=definition.get('driver') or 'bridge', options=definition.get('driver_opts') or None,
-                  ipam=body, internal=bool(definition.get('internal')), labels=labels,
-                  enable_ipv6=bool(definition.get('enable_ipv6')))
-    if definition.get('attachable') is not None:
-        kwargs['attachable'] = bool(definition['attachable'])
-    client.create_network(item['name'], **kwargs)
-
-
-def create_volume(client, project, item):
-    definition = item['definition']
-    labels = dict((k, str(v)) for k, v in (definition.get('labels') or {}).items())
-    labels.update(_project_labels(project, 'volume', item['key']))
-    client.create_volume(item['name'], driver=definition.get('driver') or 'local',
-                         driver_opts=definition.get('driver_opts') or None, labels=labels)
 
 
 # -------------------------------------------------------------------------------------- absent
@@ -413,11 +346,11 @@ def remove_project(client, project: dict, params: dict, check_mode: bool, diff: 
     name = project['name']
     snapshot = p.Snapshot(containers=project_containers(client, name))
     plan = p.plan_removal(name, snapshot)
-    networks = [net for net in client.networks(filters={'label': '%s=%s' % (n.PROJECT, name)})
+    networks = [net for net in list_networks(client, '%s=%s' % (n.PROJECT, name))
                 if (net.get('Labels') or {}).get(n.PROJECT) == name]
     volumes = []
     if params.get('remove_volumes'):
-        listed = (client.volumes(filters={'label': '%s=%s' % (n.PROJECT, name)}) or {}).get('Volumes') or []
+        listed = list_volumes(client, '%s=%s' % (n.PROJECT, name))
         volumes = [vol for vol in listed if (vol.get('Labels') or {}).get(n.PROJECT) == name]
         # Anonymous volumes of the containers go with them (remove v=True).
     images = []
@@ -442,13 +375,13 @@ def remove_project(client, project: dict, params: dict, check_mode: bool, diff: 
         return result
     done = dict(changed=False)
     try:
-        run_parallel(lambda step: remove_container(client, step, params.get('timeout')), plan.removals, 8)
+        run_parallel(lambda step: remove_step(client, step, params.get('timeout')), plan.removals, 8)
         done['changed'] = bool(plan.removals)
         for net in networks:
-            client.remove_network(net['Id'])
+            remove_network(client, net['Id'])
             done['changed'] = True
         for vol in volumes:
-            client.remove_volume(vol['Name'])
+            remove_volume(client, vol['Name'])
             done['changed'] = True
         for image in images:
             try:

@@ -12,6 +12,7 @@ V(always). Every service's build is checked before the first build or change.
 
 from __future__ import annotations
 
+from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.images import build as b
@@ -22,18 +23,6 @@ UNSUPPORTED = ('dockerfile_inline', 'additional_contexts', 'ssh', 'secrets', 'ta
                'extra_hosts', 'shm_size', 'isolation', 'privileged', 'ulimits', 'entitlements', 'no_cache_filter')
 # Attestations only BuildKit writes; the classic builder has none, so they change nothing here.
 IGNORED = ('provenance', 'sbom')
-
-
-def image_name(project_name: str, svc: str) -> str:
-    """The image Compose v2 gives a service that has ``build`` and no ``image``."""
-    return '%s-%s' % (project_name, svc)
-
-
-def name_images(project: dict) -> None:
-    """Give every service that only builds the image name Compose gives it (in place)."""
-    for svc, service in (project.get('services') or {}).items():
-        if service.get('build') and not service.get('image'):
-            service['image'] = image_name(project['name'], svc)
 
 
 def policy(service: dict, option: str) -> str:
@@ -88,7 +77,7 @@ def missing_without_build(project: dict, targets: list, option: str, snapshot) -
         service = project['services'][svc]
         if not service.get('build') or policy(service, option) != 'never':
             continue
-        if service['image'] != image_name(project['name'], svc):
+        if service['image'] != n.image_name(project['name'], svc):
             continue  # an image of its own: pulled like any other
         if snapshot.images.get(service['image']) is None:
             p.fail(project, svc, 'build', 'image %s is not on the host and build is never; set build to missing '

@@ -13,6 +13,8 @@ import re
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
+from ansible_collections.fleet.docker.plugins.module_utils.compose.project import load
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import list_by_label
 
 
 def _health(status: str) -> str | None:
@@ -28,7 +30,7 @@ def summarize(container: dict) -> dict:
         number = int(labels.get(n.NUMBER) or 0)
     except ValueError:
         number = 0
-    return dict(name=p._name(container), id=container.get('Id'), number=number,  # pylint: disable=protected-access
+    return dict(name=p.entry_name(container), id=container.get('Id'), number=number,
                 state=container.get('State'), status=container.get('Status'), health=_health(container.get('Status')),
                 exit_code=p.exit_code(container), image=container.get('Image'), image_id=container.get('ImageID'),
                 config_hash=labels.get(n.CONFIG_HASH), oneoff=labels.get(n.ONEOFF) == 'True')
@@ -76,15 +78,13 @@ def drift(project: dict, listed: list, scale: dict | None = None) -> dict:
 
 
 def compose_info(client, params: dict) -> dict:
-    filters = {'label': n.PROJECT + (('=' + params['project_name']) if params.get('project_name') else '')}
-    listed = client.containers(all=True, filters=filters)
     result = dict(changed=False)
     if params.get('project_src') is not None or params.get('definition') is not None:
-        from ansible_collections.fleet.docker.plugins.module_utils.compose.apply import load
         project = load(params)
-        listed = client.containers(all=True, filters={'label': '%s=%s' % (n.PROJECT, project['name'])})
+        listed = list_by_label(client, n.PROJECT, project['name'])
         result['drift'] = drift(project, listed, params.get('scale'))
         result['projects'] = projects(listed, project['name'])
         return result
+    listed = list_by_label(client, n.PROJECT, params.get('project_name') or None)
     result['projects'] = projects(listed, params.get('project_name'))
     return result

@@ -48,6 +48,18 @@ def container_name(project: str, service_name: str, service: dict, number: int) 
     return service.get('container_name') or '%s-%s-%d' % (project, service_name, number)
 
 
+def image_name(project_name: str, svc: str) -> str:
+    """The image Compose v2 gives a service that has ``build`` and no ``image``."""
+    return '%s-%s' % (project_name, svc)
+
+
+def name_images(project: dict) -> None:
+    """Give every service that only builds the image name Compose gives it (in place)."""
+    for svc, service in (project.get('services') or {}).items():
+        if service.get('build') and not service.get('image'):
+            service['image'] = image_name(project['name'], svc)
+
+
 def resource_name(project: str, key: str, definition: dict | None) -> str:
     """A network's or volume's engine name: its ``name:``, else ``<project>_<key>``."""
     definition = definition or {}

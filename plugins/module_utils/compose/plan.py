@@ -7,10 +7,7 @@ Input: the project in the normalized form of ``docker compose config --format js
 ``load.load_project`` returns) and a snapshot of the engine (``Snapshot``: the project's
 containers, which networks, volumes and images exist). Output: a ``ProjectPlan`` -- per service,
 per container, what to create, recreate, start, stop or remove, and why. Check mode reports the
-plan; ``apply.py`` carries it out through the container engine (``converge_container``).
-
-``service_params`` maps one normalized service onto the container module's options, so every
-option is parsed, compared and recreated by the same code as ``fleet.docker.container``.
+plan; ``apply.py`` builds each created container's spec (``spec.py``) and carries the plan out.
 """
 
 from __future__ import annotations
@@ -20,7 +17,6 @@ from dataclasses import dataclass, field
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.containers.values import ContainerSpecError, parse_duration
 
 STATES = ('present', 'absent', 'stopped', 'restarted')
 RECREATE_MODES = ('auto', 'always', 'never')
@@ -66,7 +62,9 @@ class Step:
     action: str                  # create | recreate | start | stop | restart | remove | none
     reasons: list = field(default_factory=list)
     container: dict | None = None    # the list entry, when it exists
-    params: dict | None = None       # container module params, for create/recreate
+    params: dict | None = None       # create/recreate: the container task options (compose/spec.py) ...
+    spec: dict | None = None         # ... and the canonical container spec, built once before any change
+    config_hash: str | None = None   # create/recreate: the service's configuration hash to be
 
 
 @dataclass
@@ -106,18 +104,6 @@ def where(project: dict, service: str | None = None, key: str | None = None) -> 
 
 def fail(project, service, key, message):
     raise ComposePlanError('%s: %s' % (where(project, service, key), message))
-
-
-def _seconds(project, service, key, value) -> int:
-    try:
-        return int(round(parse_duration(key, value) / 10 ** 9))
-    except ContainerSpecError as exc:
-        fail(project, service, key, exc.msg)
-    return 0
-
-
-def _size_bytes(value):
-    return int(value) if isinstance(value, (int, float)) or str(value).isdigit() else value
 
 
 def service_count(service: dict, scale: dict | None, name: str) -> int:
@@ -241,89 +227,10 @@ def targets_of(project: dict, services: list | None, dependencies: bool) -> list
     return sorted(out)
 
 
-# ------------------------------------------------------------------------ service -> container
+# --------------------------------------------------------------------------------- services
 
-def _ports(project, name, service):
-    out = []
-    for port in service.get('ports') or []:
-        ip = port.get('host_ip') or ''
-        ip = '[%s]' % ip if ':' in ip else ip
-        published = str(port.get('published') or '')
-        text = '%s/%s' % (port['target'], port.get('protocol') or 'tcp')
-        if published:
-            text = '%s:%s' % (published, text)
-            if ip:
-                text = '%s:%s' % (ip, text)
-        elif ip:
-            text = '%s::%s' % (ip, text)
-        out.append(text)
-    return out
-
-
-def _volumes(project, name, service, volume_names):
-    binds, tmpfs = [], []
-    for index, vol in enumerate(service.get('volumes') or []):
-        key = 'volumes[%d]' % index
-        kind = vol.get('type')
-        target = vol.get('target')
-        modes = ['ro'] if vol.get('read_only') else []
-        if kind == 'volume':
-            if (vol.get('volume') or {}).get('nocopy'):
-                modes.append('nocopy')
-            if (vol.get('volume') or {}).get('subpath'):
-                fail(project, name, key + '.volume.subpath', 'not supported yet.')
-            source = vol.get('source')
-            if not source:
-                binds.append(target)
-                continue
-            binds.append('%s:%s%s' % (volume_names.get(source, source), target, ':' + ','.join(modes) if modes else ''))
-        elif kind == 'bind':
-            bind = vol.get('bind') or {}
-            if bind.get('selinux'):
-                modes.append(bind['selinux'])
-            if bind.get('propagation'):
-                modes.append(bind['propagation'])
-            binds.append('%s:%s%s' % (vol['source'], target, ':' + ','.join(modes) if modes else ''))
-        elif kind == 'tmpfs':
-            options = []
-            tmp = vol.get('tmpfs') or {}
-            if tmp.get('size'):
-                options.append('size=%s' % tmp['size'])
-            if tmp.get('mode'):
-                options.append('mode=%o' % int(tmp['mode']) if isinstance(tmp['mode'], int) else 'mode=%s' % tmp['mode'])
-            tmpfs.append(target + (':' + ','.join(options) if options else ''))
-        else:
-            fail(project, name, key + '.type', 'volume type %r is not supported.' % kind)
-    return binds, tmpfs
-
-
-def _files(project, name, service, kind):
-    """Secrets and configs with file sources: read-only binds, where Compose mounts them."""
-    out = []
-    top = project.get(kind) or {}
-    for index, ref in enumerate(service.get(kind) or []):
-        key = '%s[%d]' % (kind, index)
-        source = ref.get('source')
-        definition = top.get(source)
-        if definition is None:
-            fail(project, name, key, 'there is no top-level %s %s.' % (kind[:-1], source))
-        if not definition.get('file'):
-            fail(project, name, key, 'only file-based %s are supported (%s has no file:).' % (kind, source))
-        for extra in ('uid', 'gid', 'mode'):
-            if ref.get(extra) is not None:
-                fail(project, name, '%s.%s' % (key, extra), 'not supported for file-based %s.' % kind)
-        target = ref.get('target')
-        if kind == 'secrets':
-            target = target or source
-            if not target.startswith('/'):
-                target = '/run/secrets/' + target
-        else:
-            target = target or '/' + source
-        out.append('%s:%s:ro' % (definition['file'], target))
-    return out
-
-
-def _restart(project, name, service):
+def restart_policy(service: dict) -> tuple:
+    """(policy, retries) from ``restart`` or ``deploy.restart_policy``; (None, None) when neither is set."""
     policy = service.get('restart')
     if policy:
         base, _sep, retries = str(policy).partition(':')
@@ -336,182 +243,6 @@ def _restart(project, name, service):
     return None, None
 
 
-def _networks(project, name, service, container, network_names):
-    entries = []
-    raw = service.get('networks') or {}
-    ordered = sorted(raw.items(), key=lambda item: (-int((item[1] or {}).get('priority') or 0), item[0]))
-    for key, spec in ordered:
-        spec = spec or {}
-        for extra in ('mac_address', 'link_local_ips', 'driver_opts', 'gw_priority', 'interface_name'):
-            if spec.get(extra):
-                fail(project, name, 'networks.%s.%s' % (key, extra), 'not supported yet.')
-        aliases = [container, name] + list(spec.get('aliases') or [])  # as Compose: no de-duplication
-        entry = dict(name=network_names.get(key, key), aliases=aliases)
-        if spec.get('ipv4_address'):
-            entry['ipv4_address'] = spec['ipv4_address']
-        if spec.get('ipv6_address'):
-            entry['ipv6_address'] = spec['ipv6_address']
-        entries.append(entry)
-    links = []
-    for link in service.get('links') or []:
-        target, _sep, alias = link.partition(':')
-        other = (project.get('services') or {}).get(target)
-        target_name = n.container_name(project['name'], target, other, 1) if other is not None else target
-        links.append('%s:%s' % (target_name, alias or target))
-    if links and entries:
-        entries[0]['links'] = links
-    return entries
-
-
-def service_params(project: dict, name: str, number: int, image_id: str | None = None) -> dict:
-    """The container module's params for container ``number`` of service ``name``."""
-    service = project['services'][name]
-    pname = project['name']
-    container = n.container_name(pname, name, service, number)
-    network_names = dict((k, n.resource_name(pname, k, d)) for k, d in (project.get('networks') or {}).items())
-    volume_names = dict((k, n.resource_name(pname, k, d)) for k, d in (project.get('volumes') or {}).items())
-    params = dict(name=container, image=service.get('image'), state='started')
-    if not service.get('image'):
-        fail(project, name, 'image', 'the service has no image.')
-    for key, option in (('command', 'command'), ('entrypoint', 'entrypoint')):
-        if service.get(key) is not None:
-            params[option] = list(service[key]) if isinstance(service[key], list) else service[key]
-    env = dict((k, '' if val is None else str(val)) for k, val in (service.get('environment') or {}).items()
-               if val is not None)
-    if env:
-        params['env'] = env
-    for key, option in (('hostname', 'hostname'), ('domainname', 'domainname'), ('user', 'user'),
-                        ('working_dir', 'working_dir'), ('stop_signal', 'stop_signal'), ('pid', 'pid_mode'),
-                        ('ipc', 'ipc_mode'), ('cpuset', 'cpuset_cpus')):
-        if service.get(key):
-            params[option] = str(service[key])
-    for key, option in (('tty', 'tty'), ('stdin_open', 'interactive'), ('privileged', 'privileged'),
-                        ('init', 'init'), ('read_only', 'read_only')):
-        if service.get(key) is not None:
-            params[option] = bool(service[key])
-    ports = _ports(project, name, service)
-    if ports:
-        params['ports'] = ports
-    if service.get('expose'):
-        params['exposed_ports'] = [str(p) for p in service['expose']]
-    binds, tmpfs = _volumes(project, name, service, volume_names)
-    binds += _files(project, name, service, 'secrets') + _files(project, name, service, 'configs')
-    if binds:
-        params['volumes'] = binds
-    tmpfs += [str(t) for t in service.get('tmpfs') or []]
-    if tmpfs:
-        params['tmpfs'] = tmpfs
-    if service.get('volumes_from'):
-        out = []
-        for entry in service['volumes_from']:
-            kind, _sep, rest = entry.partition(':')
-            if kind == 'container':
-                out.append(rest)
-                continue
-            svc, _sep, mode = entry.partition(':')
-            other = (project.get('services') or {}).get(svc)
-            target = n.container_name(pname, svc, other, 1) if other is not None else svc
-            out.append(target + (':' + mode if mode else ''))
-        params['volumes_from'] = out
-    mode = service.get('network_mode')
-    if mode:
-        if mode.startswith('service:'):
-            other = mode[len('service:'):]
-            if other not in (project.get('services') or {}):
-                fail(project, name, 'network_mode', 'there is no service %s.' % other)
-            mode = 'container:' + n.container_name(pname, other, project['services'][other], 1)
-        params['network_mode'] = mode
-    else:
-        entries = _networks(project, name, service, container, network_names)
-        if entries:
-            params['networks'] = entries
-    health = service.get('healthcheck')
-    if health:
-        if health.get('disable'):
-            params['healthcheck'] = dict(disable=True)
-        else:
-            keys = ('test', 'interval', 'timeout', 'retries', 'start_period', 'start_interval')
-            params['healthcheck'] = dict((k, health[k]) for k in keys if health.get(k) is not None)
-    policy, retries = _restart(project, name, service)
-    if policy:
-        params['restart_policy'] = policy
-        if retries is not None:
-            params['restart_retries'] = int(retries)
-    logging = service.get('logging') or {}
-    if logging.get('driver'):
-        params['log_driver'] = logging['driver']
-    if logging.get('options'):
-        params['log_options'] = dict((k, str(val)) for k, val in logging['options'].items())
-    resources = (service.get('deploy') or {}).get('resources') or {}
-    limits, reservations = resources.get('limits') or {}, resources.get('reservations') or {}
-    if reservations.get('devices') or reservations.get('generic_resources'):
-        fail(project, name, 'deploy.resources.reservations.devices', 'not supported yet.')
-    memory = service.get('mem_limit') or limits.get('memory')
-    if memory:
-        params['memory'] = _size_bytes(memory)
-    reservation = service.get('mem_reservation') or reservations.get('memory')
-    if reservation:
-        params['memory_reservation'] = _size_bytes(reservation)
-    if service.get('memswap_limit'):
-        params['memory_swap'] = _size_bytes(service['memswap_limit'])
-    cpus = service.get('cpus') or limits.get('cpus')
-    if cpus:
-        params['cpus'] = float(cpus)
-    if service.get('cpu_shares'):
-        params['cpu_shares'] = int(service['cpu_shares'])
-    pids = service.get('pids_limit') or limits.get('pids')
-    if pids:
-        params['pids_limit'] = int(pids)
-    if service.get('shm_size'):
-        params['shm_size'] = _size_bytes(service['shm_size'])
-    for key, option in (('cap_add', 'cap_add'), ('cap_drop', 'cap_drop'), ('security_opt', 'security_opts'),
-                        ('group_add', 'group_add'), ('dns', 'dns_servers'), ('dns_search', 'dns_search_domains'),
-                        ('dns_opt', 'dns_opts')):
-        if service.get(key):
-            value = service[key]
-            params[option] = [str(x) for x in (value if isinstance(value, list) else [value])]
-    if service.get('devices'):
-        params['devices'] = [d if isinstance(d, str) else '%s:%s:%s' % (
-            d['source'], d.get('target') or d['source'], d.get('permissions') or 'rwm') for d in service['devices']]
-    if service.get('extra_hosts'):
-        hosts = {}
-        entries = service['extra_hosts']
-        items = entries.items() if isinstance(entries, dict) else [re.split(r'[=:]', e, 1) if '=' in e or ':' in e
-                                                                   else (e, '') for e in entries]
-        for host, address in items:
-            hosts[host] = (address[0] if isinstance(address, list) else str(address)).strip('[]')
-        params['etc_hosts'] = hosts
-    if service.get('ulimits'):
-        params['ulimits'] = [dict(name=k, soft=val, hard=val) if not isinstance(val, dict)
-                             else dict(name=k, soft=val.get('soft'), hard=val.get('hard')) for k, val in
-                             sorted(service['ulimits'].items())]
-    if service.get('sysctls'):
-        sysctls = service['sysctls']
-        if isinstance(sysctls, list):
-            sysctls = dict(item.split('=', 1) for item in sysctls)
-        params['sysctls'] = dict((k, str(val)) for k, val in sysctls.items())
-    if service.get('stop_grace_period') is not None:
-        params['stop_timeout'] = _seconds(project, name, 'stop_grace_period', service['stop_grace_period'])
-    labels = dict((k, str(val)) for k, val in (service.get('labels') or {}).items())
-    labels.update(compose_labels(project, name, number, image_id))
-    params['labels'] = labels
-    params['comparisons'] = {'*': 'ignore'}
-    return params
-
-
-def compose_labels(project: dict, name: str, number: int, image_id: str | None) -> dict:
-    service = project['services'][name]
-    labels = {
-        n.PROJECT: project['name'], n.SERVICE: name, n.NUMBER: str(number), n.ONEOFF: 'False',
-        n.WORKING_DIR: project.get('x-fleet-working-dir') or '', n.CONFIG_HASH: n.config_hash(service),
-        n.KEY_HASHES: n.key_hashes(service), n.DEPENDS_ON: n.depends_on_label(service),
-        n.CONFIG_FILES: ','.join(project.get('x-fleet-files') or []),
-    }
-    if image_id:
-        labels[n.IMAGE] = image_id
-    return labels
-
-
 # ------------------------------------------------------------------------------------ the plan
 
 def _number(container) -> int:
@@ -521,7 +252,7 @@ def _number(container) -> int:
         return 0
 
 
-def _name(container) -> str:
+def entry_name(container) -> str:
     return ((container.get('Names') or ['/' + container.get('Id', '')])[0]).lstrip('/')
 
 
@@ -537,7 +268,7 @@ def is_one_shot(project: dict, name: str) -> bool:
         dep = (other.get('depends_on') or {}).get(name)
         if dep and (dep.get('condition') == 'service_completed_successfully'):
             return True
-    policy, _retries = _restart(project, name, services[name])
+    policy, _retries = restart_policy(services[name])
     return policy in (None, 'no')
 
 
@@ -582,10 +313,10 @@ def plan_project(project: dict, snapshot: Snapshot, state: str = 'present', serv
     for container in orphan_containers:
         if remove_orphans:
             plan.removals.append(Step(service=(container.get('Labels') or {}).get(n.SERVICE) or '?',
-                                      name=_name(container), number=_number(container), action='remove',
+                                      name=entry_name(container), number=_number(container), action='remove',
                                       reasons=['orphan: its service is not in the project'], container=container))
         else:
-            plan.orphans.append(_name(container))
+            plan.orphans.append(entry_name(container))
     if plan.orphans:
         plan.warnings.append('Found orphan containers (%s) for project %s; set remove_orphans to remove them.'
                              % (', '.join(sorted(plan.orphans)), pname))
@@ -598,7 +329,7 @@ def _service_steps(project, svc, containers, snapshot, state, scale, recreate, p
     by_number = sorted(containers, key=_number)
     keep, extra = by_number[:count], by_number[count:]
     for container in reversed(extra):   # highest numbers go first
-        plan.removals.append(Step(service=svc, name=_name(container), number=_number(container), action='remove',
+        plan.removals.append(Step(service=svc, name=entry_name(container), number=_number(container), action='remove',
                                   reasons=['scale: %d wanted' % count], container=container))
     taken = set(_number(c) for c in keep)
     numbers = [_number(c) for c in keep]
@@ -615,8 +346,7 @@ def _service_steps(project, svc, containers, snapshot, state, scale, recreate, p
     steps = []
     for number in numbers:
         container = next((c for c in keep if _number(c) == number), None)
-        params = service_params(project, svc, number, image_id)
-        name = params['name']
+        name = n.container_name(project['name'], svc, service, number)
         if container is None:
             holder = snapshot.names_taken.get(name)
             if holder is not None:
@@ -624,7 +354,8 @@ def _service_steps(project, svc, containers, snapshot, state, scale, recreate, p
                      'the container name %s is already used by %s.' % (
                          name, 'project %s' % holder if holder else 'a container outside any compose project'))
             action = 'create' if state != 'absent' else 'none'
-            steps.append(Step(svc, name, number, action, ['new'] if action == 'create' else [], None, params))
+            steps.append(Step(svc, name, number, action, ['new'] if action == 'create' else [],
+                              config_hash=want_hash if action == 'create' else None))
             continue
         labels = container.get('Labels') or {}
         running = container.get('State') == 'running'
@@ -650,16 +381,17 @@ def _service_steps(project, svc, containers, snapshot, state, scale, recreate, p
             action, reasons = 'restart', ['state: restarted']
         else:
             action = 'none'
-        steps.append(Step(svc, name, number, action, reasons, container, params if action == 'recreate' else None))
+        steps.append(Step(svc, name, number, action, reasons, container,
+                          config_hash=want_hash if action == 'recreate' else None))
     return steps
 
 
 def plan_removal(project_name: str, snapshot: Snapshot) -> ProjectPlan:
     """state=absent: every container of the project goes, highest numbers first."""
     plan = ProjectPlan(name=project_name, state='absent')
-    for container in sorted(snapshot.containers, key=lambda c: (-_number(c), _name(c))):
+    for container in sorted(snapshot.containers, key=lambda c: (-_number(c), entry_name(c))):
         plan.removals.append(Step(service=(container.get('Labels') or {}).get(n.SERVICE) or '?',
-                                  name=_name(container), number=_number(container), action='remove',
+                                  name=entry_name(container), number=_number(container), action='remove',
                                   reasons=['state: absent'], container=container))
     return plan
 
@@ -692,7 +424,7 @@ def diff(plan: ProjectPlan) -> dict:
         if step.action == 'none':
             after.setdefault(step.service, {})[step.name] = before[step.service][step.name]
             continue
-        new_hash = ((step.params or {}).get('labels') or {}).get(n.CONFIG_HASH, labels.get(n.CONFIG_HASH))
+        new_hash = step.config_hash or labels.get(n.CONFIG_HASH)
         after.setdefault(step.service, {})[step.name] = dict(
             state=_AFTER.get(step.action, was), config_hash=None if step.action == 'remove' else new_hash,
             why=list(step.reasons))

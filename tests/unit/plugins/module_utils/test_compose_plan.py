@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
+from ansible_collections.fleet.docker.plugins.module_utils.compose.spec import compose_labels
 
 
 def project(**services):
@@ -18,7 +19,7 @@ def svc(**keys):
 
 
 def listed(proj, service, number, state='running', status='Up 1 minute', **labels):
-    base = p.compose_labels(proj, service, number, 'sha256:img')
+    base = compose_labels(proj, service, number, 'sha256:img')
     base.update(labels)
     return {'Id': '%s%d' % (service, number) * 8, 'Names': ['/shop-%s-%d' % (service, number)], 'State': state,
             'Status': status, 'Labels': base}
@@ -89,24 +90,27 @@ def test_bad_projects_name_file_service_and_key(services, words):
         assert word in info.value.msg
 
 
-def test_service_params_map_onto_container_options():
-    proj = project(web=svc(container_name=None, environment={'A': '1', 'UNSET': None}, restart='on-failure:3',
-                           ports=[{'target': 80, 'published': '8080', 'host_ip': '127.0.0.1', 'protocol': 'tcp'}],
-                           volumes=[{'type': 'volume', 'source': 'data', 'target': '/data'},
-                                    {'type': 'bind', 'source': '/srv/x', 'target': '/x', 'read_only': True},
-                                    {'type': 'volume', 'target': '/anon'}],
-                           secrets=[{'source': 'pw', 'target': '/run/secrets/pw'}], stop_grace_period='1m30s'))
-    proj['volumes'] = {'data': {'name': 'shop_data'}}
-    proj['secrets'] = {'pw': {'file': '/srv/pw.txt'}}
-    params = p.service_params(proj, 'web', 1)
-    assert params['name'] == 'shop-web-1'
-    assert params['env'] == {'A': '1'}
-    assert (params['restart_policy'], params['restart_retries']) == ('on-failure', 3)
-    assert params['ports'] == ['127.0.0.1:8080:80/tcp']
-    assert params['volumes'] == ['shop_data:/data', '/srv/x:/x:ro', '/anon', '/srv/pw.txt:/run/secrets/pw:ro']
-    assert params['networks'] == [dict(name='shop_default', aliases=['shop-web-1', 'web'])]
-    assert params['stop_timeout'] == 90
-    assert params['labels'][n.PROJECT] == 'shop' and params['labels'][n.NUMBER] == '1'
+def test_plan_diff_and_report_show_the_new_hash_and_every_action():
+    proj = project(web=svc(), db=svc())
+    current = [listed(proj, 'db', 1)]
+    proj['services']['db']['environment'] = {'A': '2'}
+    plan = p.plan_project(proj, snapshot(proj, *current))
+    diff = p.diff(plan)
+    assert diff['before']['web'] == {'shop-web-1': dict(state='absent', config_hash=None)}
+    assert diff['after']['db']['shop-db-1']['config_hash'] == n.config_hash(proj['services']['db'])
+    assert diff['after']['db']['shop-db-1']['config_hash'] != current[0]['Labels'][n.CONFIG_HASH]
+    report = p.report(plan)
+    assert report['actions'] == ['recreate shop-db-1 (changed: environment)', 'create shop-web-1 (new)']
+    assert plan.steps['web'][0].params is None and plan.steps['web'][0].spec is None  # built by apply, once
+
+
+def test_restart_policy_and_one_shot():
+    assert p.restart_policy({'restart': 'on-failure:3'}) == ('on-failure', 3)
+    assert p.restart_policy({'deploy': {'restart_policy': {'condition': 'none'}}}) == ('no', None)
+    assert p.restart_policy({}) == (None, None)
+    proj = project(init=svc(restart='always'), web=svc(restart='always', depends_on={'init': {
+        'condition': 'service_completed_successfully'}}), job=svc())
+    assert p.is_one_shot(proj, 'init') and p.is_one_shot(proj, 'job') and not p.is_one_shot(proj, 'web')
 
 
 def test_changed_keys_and_labels():
