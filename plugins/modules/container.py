@@ -166,6 +166,7 @@ options:
       - The image's C(EXPOSE) ports and the published O(ports) are exposed too and are not drift.
     type: list
     elements: str
+    aliases: [exposed, expose]
   tmpfs:
     description:
       - tmpfs mounts as C(PATH[:OPTIONS]), like C(docker run --tmpfs /run:size=64m,mode=1777).
@@ -246,6 +247,7 @@ options:
   log_options:
     description: Logging driver options, like C(docker run --log-opt); values become strings.
     type: dict
+    aliases: [log_opt]
   etc_hosts:
     description: Extra C(/etc/hosts) entries as C(host -> IP address) (or V(host-gateway)), like C(--add-host).
     type: dict
@@ -339,9 +341,10 @@ options:
     description:
       - V(missing) pulls the image only when it is not on the host, V(always) pulls every time (a new image under the
         same tag then recreates the container), V(never) fails when the image is not on the host.
-    type: str
+      - V(true) and V(false) mean V(always) and V(missing), as in community.docker.docker_container.
+    type: raw
     default: missing
-    choices: [missing, always, never]
+    choices: [missing, always, never, true, false]
   stop_timeout:
     description: Seconds to wait for the process to stop before it is killed; the engine's default is 10.
     type: int

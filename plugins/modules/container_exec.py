@@ -31,6 +31,7 @@ options:
   working_dir:
     description: Absolute working directory for the command.
     type: str
+    aliases: [chdir]
   env:
     description: Extra environment variables; numbers and booleans are turned into strings.
     type: dict

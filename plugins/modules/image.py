@@ -41,8 +41,12 @@ options:
     description:
       - V(missing) pulls only when no local image matches the reference.
       - V(always) pulls every time and reports a change only when the local image ID for the reference changed.
+      - V(not_present) is community.docker.docker_image_pull's name for V(missing) and means the same.
+      - The default differs from community.docker.docker_image_pull (V(always)) and agrees with
+        community.docker.docker_image, whose O(state=present) pulls a missing image only. This module stands for
+        both, and V(always) asks the registry on every run. Set V(always) for docker_image_pull's behaviour.
     type: str
-    choices: [missing, always]
+    choices: [missing, always, not_present]
     default: missing
   platform:
     description:
@@ -163,7 +167,7 @@ ARGS = dict(
     name=dict(type='str', required=True),
     tag=dict(type='str', default='latest'),
     state=dict(type='str', default='present', choices=['present', 'absent']),
-    pull=dict(type='str', default='missing', choices=['missing', 'always']),
+    pull=dict(type='str', default='missing', choices=['missing', 'always', 'not_present']),
     platform=dict(type='str'),
     force=dict(type='bool', default=False),
 )

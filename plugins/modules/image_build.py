@@ -72,14 +72,21 @@ options:
   platform:
     description:
       - Platform to build for, C(os/arch[/variant]).
-    type: str
+      - A list is accepted, as in community.docker.docker_image_build, but it must hold one platform; the classic
+        builder builds one platform per image (multi-platform builds need buildx).
+    type: list
+    elements: str
   rebuild:
     description:
       - V(changed) builds only when the inputs changed or the image is missing.
       - V(always) builds every run; the layer cache still applies, so an unchanged build gives the same image
         and reports no change.
+      - V(never) builds only when the image is missing, as community.docker.docker_image_build's default; an image
+        on the host is kept even when its inputs changed (no inputs are read, no base image is pulled).
+      - The default differs from community.docker (V(never)) because the inputs digest makes a rebuild on
+        change as cheap as a no-op run; set V(never) to keep community.docker's behaviour.
     type: str
-    choices: [changed, always]
+    choices: [changed, always, never]
     default: changed
 extends_documentation_fragment:
   - fleet.docker.docker
@@ -129,12 +136,17 @@ reason:
   type: str
   sample: the build inputs changed
 inputs_digest:
-  description: The digest of the build inputs, as stored in the C(fleet.docker.build-inputs) label.
+  description:
+    - The digest of the build inputs, as stored in the C(fleet.docker.build-inputs) label.
+    - With O(rebuild=never) and the image on the host, the digest the image carries (null if none); the inputs
+      are not read.
   returned: always
   type: str
   sample: sha256:0d5c3f1b2c9a5e7e4b4a2f1c2b1a5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e
 inputs:
-  description: What went into the digest; the base image IDs and the names of the build args (not their values).
+  description:
+    - What went into the digest; the base image IDs and the names of the build args (not their values).
+    - Null with O(rebuild=never) when the image is on the host.
   returned: always
   type: dict
   sample: {context_entries: 5, bases: {"fleet-seed/nginx-base:bookworm": "sha256:1e2f..."}, args: [RELEASE], target: null}
@@ -184,8 +196,8 @@ ARGS = dict(
     cache_from=dict(type='list', elements='str'),
     nocache=dict(type='bool', default=False),
     pull=dict(type='bool', default=False),
-    platform=dict(type='str'),
-    rebuild=dict(type='str', default='changed', choices=['changed', 'always']),
+    platform=dict(type='list', elements='str'),
+    rebuild=dict(type='str', default='changed', choices=['changed', 'always', 'never']),
 )
 
 

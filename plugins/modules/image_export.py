@@ -21,6 +21,7 @@ options:
     type: list
     elements: str
     required: true
+    aliases: [name]
   path:
     description:
       - The archive file on the managed host. Its directory must exist.
@@ -91,7 +92,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
 from ansible_collections.fleet.docker.plugins.module_utils.images.archives import run_image_export
 
 ARGS = dict(
-    names=dict(type='list', elements='str', required=True),
+    names=dict(type='list', elements='str', required=True, aliases=['name']),
     path=dict(type='path', required=True),
     mode=dict(type='str', default='0644'),
     force=dict(type='bool', default=False),

@@ -12,17 +12,20 @@ version_added: 0.1.0
 description:
   - Read-only facts about images on a Docker engine, like C(docker images NAME), C(docker image inspect)
     and C(docker history) together.
-  - A name without a tag lists every tag of that repository present on the host.
+  - A name without a tag means its C(latest) tag, as in community.docker.docker_image_info; C(REPOSITORY:*) lists
+    every tag of that repository present on the host.
   - A missing image gives an empty list, not a failure.
 options:
   name:
     description:
-      - Image names. Each is a reference with a tag (one image), a reference with a digest,
-        a repository without a tag (every tag of it), or an image ID or unique ID prefix.
+      - Image names. Each is a reference with a tag (one image), a reference with a digest, a repository without
+        a tag (its C(latest) tag), C(REPOSITORY:*) (every tag of the repository, like C(docker images REPOSITORY)),
+        or an image ID or unique ID prefix.
       - Each image is returned once, in the order first asked for.
+      - When not given (or empty), every image on the host, as in community.docker.docker_image_info.
+      - Before fleet.docker 0.3.0 a repository without a tag meant every tag of it; write C(REPOSITORY:*) for that.
     type: list
     elements: str
-    required: true
   history:
     description:
       - Add each image's layer history, newest first, like C(docker history).
@@ -40,7 +43,7 @@ seealso:
 EXAMPLES = r"""
 - name: Every tag of nginx on the host
   fleet.docker.image_info:
-    name: [nginx]
+    name: ["nginx:*"]
   register: nginx
 
 - name: Show tags and sizes
@@ -106,7 +109,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
 from ansible_collections.fleet.docker.plugins.module_utils.images.ops import run_image_info
 
 ARGS = dict(
-    name=dict(type='list', elements='str', required=True),
+    name=dict(type='list', elements='str'),
     history=dict(type='bool', default=False),
 )
 

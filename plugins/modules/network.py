@@ -33,6 +33,7 @@ options:
     description: Network name, matched exactly.
     type: str
     required: true
+    aliases: [network_name]
   state:
     description: V(present) creates or recreates the network as needed; V(absent) removes it.
     type: str
@@ -90,7 +91,10 @@ options:
     description: Let standalone containers attach (matters for swarm networks).
     type: bool
   labels:
-    description: Labels; compared exactly when set.
+    description:
+      - Labels. Only the labels named here are compared, as in community.docker.docker_network; a label another
+        tool added to the network is no reason to recreate it. A recreated network gets exactly these labels.
+      - Before fleet.docker 0.3.0 the whole label set was compared.
     type: dict
   force:
     description:

@@ -22,6 +22,7 @@ options:
     description: Volume name.
     type: str
     required: true
+    aliases: [volume_name]
   state:
     description: V(present) creates the volume when missing; V(absent) removes it.
     type: str
@@ -33,11 +34,16 @@ options:
     default: local
   driver_options:
     description:
-      - Driver options, like C(docker volume create -o); compared only when set.
+      - Driver options, like C(docker volume create -o). Only the options named here are compared, as in
+        community.docker.docker_volume.
       - For the V(local) driver, C(type), C(device) and C(o) as for C(mount).
     type: dict
   labels:
-    description: Labels; compared only when set.
+    description:
+      - Labels. Only the labels named here are compared, as in community.docker.docker_volume, so a label another
+        tool added never makes O(recreate=options-changed) wipe the volume. A recreated volume gets exactly these
+        labels.
+      - Before fleet.docker 0.3.0 the whole label set was compared.
     type: dict
   recreate:
     description:

@@ -17,6 +17,7 @@ options:
   name:
     description: The volume to inspect; all volumes when not set.
     type: str
+    aliases: [volume_name]
 extends_documentation_fragment:
   - fleet.docker.docker
   - fleet.docker.attributes.info_module
@@ -69,7 +70,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.volumes.ops import vo
 
 
 def main():
-    module = AnsibleDockerModule(argument_spec=dict(name=dict(type='str')), supports_check_mode=True)
+    module = AnsibleDockerModule(argument_spec=dict(name=dict(type='str', aliases=['volume_name'])), supports_check_mode=True)
     module.run(lambda m: volume_info(m.client, m.params['name']))
 
 

@@ -45,3 +45,16 @@ def test_image_tag_existing_images_keep_and_overwrite(engine, janitor, site):
     over = run_module('image_tag', dict(name=site['repo'], tag='1', repository=[target], existing_images='overwrite'))
     assert over.changed and over['moved'] == [target], over
     assert engine.inspect_image(target)['Id'] == site['one']
+
+
+def test_image_info_bare_name_is_latest_and_no_name_lists_all(engine, site):
+    # community.docker.docker_image_info: a name without tag is name:latest. The old image_info
+    # returned every tag of the repository here (now spelled REPOSITORY:*).
+    bare = run_module('image_info', dict(name=[site['repo']]))
+    assert [i['id'] for i in bare['images']] == [site['latest']], bare
+    every = run_module('image_info', dict(name=[site['repo'] + ':*']))
+    assert sorted(i['id'] for i in every['images']) == sorted([site['one'], site['latest']]), every
+    everything = run_module('image_info', dict())
+    assert {site['one'], site['latest']} <= {i['id'] for i in everything['images']}, everything
+    bad = run_module('image_info', dict(name=[site['repo'] + ':1:*']))
+    assert bad.failed and ':*' in bad['msg'], bad

@@ -6,12 +6,12 @@ from fleet_testlib import WEB, run_module
 def test_every_tag_of_demo_web(engine):
     for tag in ('1.0', 'stable', 'latest'):
         engine.pull(WEB, tag=tag)
-    first = run_module('image_info', {'name': [WEB]})
+    first = run_module('image_info', {'name': [WEB + ':*']})
     assert not first.changed
     tags = {t for image in first['images'] for t in image['repo_tags'] if t.startswith(WEB + ':')}
     assert tags >= {WEB + ':1.0', WEB + ':stable', WEB + ':latest'}, first
     assert len({i['id'] for i in first['images']}) == len(first['images'])  # each image once
-    again = run_module('image_info', {'name': [WEB]}, check=True)
+    again = run_module('image_info', {'name': [WEB + ':*']}, check=True)
     assert not again.changed and [i['id'] for i in again['images']] == [i['id'] for i in first['images']]
 
 

@@ -13,7 +13,7 @@ EXEC_OPTIONS = dict(
     container=dict(type='str', required=True),
     command=dict(type='raw', required=True),
     user=dict(type='str'),
-    working_dir=dict(type='str'),
+    working_dir=dict(type='str', aliases=['chdir']),  # chdir: community.docker's name
     env=dict(type='dict'),
     tty=dict(type='bool', default=False),
     report_changed=dict(type='bool', default=False),

@@ -40,7 +40,7 @@ REPLACEMENT_LABEL = 'fleet.docker.replacement-for'
 
 # image_build: the label holding the digest of an image's build inputs, and when to rebuild.
 BUILD_INPUTS_LABEL = 'fleet.docker.build-inputs'
-REBUILD_POLICIES = ('changed', 'always')
+REBUILD_POLICIES = ('changed', 'always', 'never')
 
 # Anonymous volumes (docker run -v /data, --mount without a source): the engine names them with
 # 64 hex digits. Since API 1.42 (Docker 23) it also labels them, and its volume prune removes only

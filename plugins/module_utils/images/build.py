@@ -276,7 +276,17 @@ def build_spec(params: dict) -> dict:
     return dict(ref=ref, path=path, dockerfile=dockerfile, dockerfile_path=dockerfile_path,
                 dockerfile_text=dockerfile_bytes.decode('utf-8', 'replace'), args=args, labels=labels,
                 target=params.get('target') or None, cache_from=cache_from, nocache=bool(params.get('nocache')),
-                pull=bool(params.get('pull')), platform=check_platform(params.get('platform')), rebuild=rebuild)
+                pull=bool(params.get('pull')), platform=one_platform(params.get('platform')), rebuild=rebuild)
+
+
+def one_platform(value):
+    """The one platform of ``value`` (a string, or a list as community.docker takes it), or None (pure)."""
+    if isinstance(value, (list, tuple)):
+        if len(value) > 1:
+            raise BuildError('platform: the classic builder builds one platform per image, got %d (%s); '
+                             'build each platform under its own tag.' % (len(value), ', '.join(map(str, value))))
+        value = value[0] if value else None
+    return check_platform(value)
 
 
 def resolve_bases(client, spec: dict, check_mode: bool) -> dict:
@@ -303,6 +313,13 @@ def resolve_bases(client, spec: dict, check_mode: bool) -> dict:
 
 def plan_build(client, spec: dict, check_mode: bool) -> dict:
     """What a run would do: dict(build, reason, digest, before, inputs)."""
+    if spec['rebuild'] == 'never':
+        # community.docker's default: an image on the host is kept; its inputs are not even read.
+        before = find_local_image(client, spec['ref'])
+        if before is not None:
+            before_digest = (((before.get('Config') or {}).get('Labels')) or {}).get(BUILD_INPUTS_LABEL)
+            return dict(build=False, reason='the image is on the host and rebuild is never', digest=before_digest,
+                        before=before, before_digest=before_digest, inputs=None)
     files, count = context_digest(spec['path'], spec['dockerfile'])
     bases = resolve_bases(client, spec, check_mode)
     parts = dict(context=files, dockerfile=hashlib.sha256(spec['dockerfile_text'].encode('utf-8')).hexdigest(),

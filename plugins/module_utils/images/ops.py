@@ -9,7 +9,7 @@ import datetime
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError, NotFound
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
-    ImageRefError, is_image_id, looks_like_id_prefix, normalize_id, parse_reference, registry_path, split_registry,
+    DEFAULT_TAG, ImageRefError, is_image_id, looks_like_id_prefix, normalize_id, parse_reference, registry_path, split_registry,
 )
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import check_platform
 from ansible_collections.fleet.docker.plugins.module_utils.images.pull import (
@@ -120,9 +120,16 @@ def image_history(client, image_id):
             for entry in client.history(image_id)]
 
 
+# image_info: REPOSITORY:* names every tag of a repository (``docker images REPOSITORY``); a bare
+# REPOSITORY is REPOSITORY:latest, as in community.docker.docker_image_info and `docker image inspect`.
+EVERY_TAG = ':*'
+
+
 def lookup_images(client, name):
-    """Local images (inspect dicts) a name means: a tagged or digest reference, every tag of a bare
-    repository name (like ``docker images NAME``), or an image ID or ID prefix. [] when none."""
+    """Local images (inspect dicts) a name means: a tagged or digest reference (a bare repository is
+    its ``latest``), every tag of ``REPOSITORY:*``, or an image ID or ID prefix. [] when none."""
+    if isinstance(name, str) and name.strip().endswith(EVERY_TAG):
+        return every_tag(client, parse_reference(name.strip()[:-len(EVERY_TAG)]))
     if isinstance(name, str) and is_image_id(name.strip()):
         found = inspect_image(client, normalize_id(name.strip()))
         return [found] if found else []
@@ -134,20 +141,28 @@ def lookup_images(client, name):
             found = inspect_image(client, name.strip())
             return [found] if found else []
         raise
-    if ref.tag or ref.digest:
-        found = find_local_image(client, ref)
-        return [found] if found else []
+    found = find_local_image(client, ref if ref.tag or ref.digest else ref.with_tag(DEFAULT_TAG))
+    if found is None and not (ref.tag or ref.digest) and looks_like_id_prefix(name.strip()):
+        found = inspect_image(client, name.strip())
+        if found and not found['Id'].startswith(normalize_id(name.strip())):
+            found = None
+    return [found] if found else []
+
+
+def every_tag(client, ref=None):
+    """Every local image of ``ref``'s repository, or every local image when ``ref`` is None; newest first.
+
+    Sorted like `docker images`: the engine's own order varies between images built in the same
+    second, and a rerun must report the same list.
+    """
+    if ref is not None and (ref.tag or ref.digest):
+        raise ImageRefError('%s%s: give a repository without tag or digest before %s.'
+                            % (ref.familiar, EVERY_TAG, EVERY_TAG))
     images = []
-    for summary in client.images(name=ref.repository):
+    for summary in client.images(name=ref.repository) if ref is not None else client.images():
         found = inspect_image(client, summary['Id'])
         if found:
             images.append(found)
-    if not images and looks_like_id_prefix(name.strip()):
-        found = inspect_image(client, name.strip())
-        if found and found['Id'].startswith(normalize_id(name.strip())):
-            images.append(found)
-    # Newest first, like `docker images`; the engine's own order varies between images built in
-    # the same second, and a rerun must report the same list.
     return sorted(images, key=lambda image: (image.get('Created') or '', image['Id']), reverse=True)
 
 
@@ -155,12 +170,14 @@ def image_info(client, names, history=False):
     """Summaries of every local image the names mean, each image once, in the order asked."""
     for name in names:
         # Validate everything before asking the engine: bad input fails as a whole, with one message.
-        if not (isinstance(name, str) and (is_image_id(name.strip()) or looks_like_id_prefix(name.strip()))):
+        if isinstance(name, str) and name.strip().endswith(EVERY_TAG):
+            parse_reference(name.strip()[:-len(EVERY_TAG)])
+        elif not (isinstance(name, str) and (is_image_id(name.strip()) or looks_like_id_prefix(name.strip()))):
             parse_reference(name)
     seen = set()
     images = []
-    for name in names:
-        for image in lookup_images(client, name):
+    for found in ([lookup_images(client, name) for name in names] if names else [every_tag(client)]):
+        for image in found:
             if image['Id'] in seen:
                 continue
             seen.add(image['Id'])
@@ -293,6 +310,7 @@ def run_image(module):
 
 def run_image_info(module):
     """fleet.docker.image_info: read-only."""
+    # No name (or an empty list) lists every image, as in community.docker.docker_image_info.
     names = module.params['name'] or []
     return dict(changed=False, images=image_info(module.client, names, history=module.params['history']))
 

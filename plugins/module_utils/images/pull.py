@@ -16,6 +16,20 @@ from ansible_collections.fleet.docker.plugins.module_utils.images.references imp
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import PULL_POLICIES
 
 
+# community.docker's spellings of the same policies: docker_container's booleans (before its
+# never/missing/always) and docker_image_pull's not_present.
+_PULL_SYNONYMS = {True: 'always', False: 'missing', 'not_present': 'missing'}
+
+
+def pull_policy(value):
+    """``value`` as one of PULL_POLICIES; raise for anything else (pure)."""
+    if isinstance(value, bool) or value == 'not_present':
+        return _PULL_SYNONYMS[value]
+    if value not in PULL_POLICIES:
+        raise FleetDockerError('pull must be one of %s, got %r.' % (', '.join(PULL_POLICIES), value))
+    return value
+
+
 def inspect_image(client, name):
     """Image inspect for a name, reference or ID; None when the engine has no such image."""
     try:
@@ -129,8 +143,7 @@ def ensure_image(client, reference, pull='missing', check_mode=False, platform=N
     that a pull does not import the registry's HTTP client.
     """
     ref = reference if not isinstance(reference, str) else parse_reference(reference, default_tag='latest')
-    if pull not in PULL_POLICIES:
-        raise FleetDockerError('pull must be one of %s, got %r.' % (', '.join(PULL_POLICIES), pull))
+    pull = pull_policy(pull)
     before = find_local_image(client, ref)
     before_id = before['Id'] if before else None
     result = dict(image=before, before_id=before_id, after_id=before_id, pulled=False, changed=False,

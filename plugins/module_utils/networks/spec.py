@@ -25,7 +25,7 @@ IPAM_ENTRY_OPTIONS = dict(
 )
 
 NETWORK_OPTIONS = dict(
-    name=dict(type='str', required=True),
+    name=dict(type='str', required=True, aliases=['network_name']),  # community.docker's alias
     state=dict(type='str', default='present', choices=['present', 'absent']),
     driver=dict(type='str', default='bridge'),
     driver_options=dict(type='dict'),
@@ -228,7 +228,7 @@ def ipam_differs(wanted: List[Dict[str, Any]], actual: List[Dict[str, Any]]) -> 
 def compare_network(spec: Dict[str, Any], current: Dict[str, Any]) -> List[Dict[str, Any]]:
     """Differences between the task and the engine's normalised network, only for what the task set (pure).
 
-    driver_options and ipam_driver_options compare the keys the task names: the engine may add its own.
+    driver_options, ipam_driver_options and labels compare the keys the task names: the engine may add its own.
     """
     diffs = []
 
@@ -250,8 +250,11 @@ def compare_network(spec: Dict[str, Any], current: Dict[str, Any]) -> List[Dict[
     for flag in OPTIONAL_FLAGS:
         if spec.get(flag) is not None and bool(spec[flag]) != current[flag]:
             add(flag, current[flag], spec[flag])
-    if spec.get('labels') is not None and spec['labels'] != current['labels']:
-        add('labels', current['labels'], spec['labels'])
+    # Labels compare the keys the task names, as in community.docker.docker_network: a label another
+    # tool added is no reason to recreate the network.
+    labels = spec.get('labels')
+    if labels is not None and any(current['labels'].get(key) != value for key, value in labels.items()):
+        add('labels', current['labels'], labels)
     return diffs
 
 

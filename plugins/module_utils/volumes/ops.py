@@ -20,7 +20,7 @@ NEVER, OPTIONS_CHANGED, ALWAYS = 'never', 'options-changed', 'always'
 RECREATE_POLICIES = (NEVER, OPTIONS_CHANGED, ALWAYS)
 
 VOLUME_OPTIONS = dict(
-    name=dict(type='str', required=True),
+    name=dict(type='str', required=True, aliases=['volume_name']),  # community.docker's name
     state=dict(type='str', default='present', choices=['present', 'absent']),
     driver=dict(type='str', default='local'),
     driver_options=dict(type='dict'),
@@ -79,7 +79,11 @@ def summarize_volume(volume, users):
 
 
 def compare_volume(params, volume):
-    """Differences the user asked for; options and labels are compared only when set (pure)."""
+    """Differences the user asked for (pure): driver_options and labels compare the keys the task names.
+
+    As community.docker.docker_volume does: a label or option another tool added is not a difference,
+    which matters because a difference can recreate the volume and lose its data.
+    """
     diffs = []
     if params.get('driver') and params['driver'] != volume.get('Driver'):
         diffs.append(dict(option='driver', before=volume.get('Driver'), after=params['driver']))
@@ -87,7 +91,7 @@ def compare_volume(params, volume):
         if params.get(option) is not None:
             desired = _strings(option, params[option])
             actual = volume.get(key) or {}
-            if desired != actual:
+            if any(actual.get(name) != value for name, value in desired.items()):
                 diffs.append(dict(option=option, before=actual, after=desired))
     return diffs
 

@@ -134,13 +134,16 @@ def test_pools_of_a_family_the_task_does_not_name_are_the_engines():
     assert diffs(dict(enable_ipv6=False), net) == ['enable_ipv6']
 
 
-def test_options_compare_the_keys_the_task_names_labels_exactly():
+def test_options_and_labels_compare_the_keys_the_task_names():
     net = engine_net(Options={'com.docker.network.bridge.name': 'br-x', 'added.by.engine': '1'},
                      Labels={'a': '1', 'b': '2'})
     assert diffs(dict(driver_options={'com.docker.network.bridge.name': 'br-x'}), net) == []
     assert diffs(dict(driver_options={'com.docker.network.bridge.name': 'br-y'}), net) == ['driver_options']
     assert diffs(dict(labels={'b': 2, 'a': '1'}), net) == []
-    assert diffs(dict(labels={'a': '1'}), net) == ['labels']
+    # As community.docker.docker_network: a label the task does not name (another tool's) is no difference.
+    assert diffs(dict(labels={'a': '1'}), net) == []
+    assert diffs(dict(labels={'a': '2'}), net) == ['labels']
+    assert diffs(dict(labels={'c': '3'}), net) == ['labels']
     assert diffs(dict(internal=True, attachable=False), net) == ['internal']
     assert diffs(dict(driver='macvlan'), net) == ['driver']
     assert diffs(dict(ipam_driver='default'), net) == []

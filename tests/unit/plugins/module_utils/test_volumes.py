@@ -47,8 +47,13 @@ def test_compare_volume_only_what_the_task_sets():
     volume = dict(Driver='local', Options={'type': 'tmpfs'}, Labels={'a': '1'})
     assert compare_volume(dict(driver='local', driver_options=None, labels=None), volume) == []
     assert compare_volume(dict(driver='local', labels={'a': 1}), volume) == []
-    assert [d['option'] for d in compare_volume(dict(driver='other', driver_options={}, labels={'a': 2}), volume)] \
-        == ['driver', 'driver_options', 'labels']
+    assert [d['option'] for d in compare_volume(dict(driver='other', driver_options={'type': 'none'}, labels={'a': 2}),
+                                                volume)] == ['driver', 'driver_options', 'labels']
+    # The keys the task names, as community.docker.docker_volume compares them: extra labels and options
+    # (another tool's) are no difference, so recreate=options-changed does not wipe the volume for them.
+    assert compare_volume(dict(driver='local', driver_options={}, labels={}), volume) == []
+    more = dict(Driver='local', Options={'type': 'tmpfs', 'device': 'tmpfs'}, Labels={'a': '1', 'com.example': 'x'})
+    assert compare_volume(dict(driver='local', driver_options={'type': 'tmpfs'}, labels={'a': '1'}), more) == []
 
 
 class NoEngine:

@@ -1,0 +1,100 @@
+"""Options that share a name with a community.docker option take its values (docs/migration.md), pure parts."""
+
+import docker.errors
+import pytest
+
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.images.build import one_platform, plan_build
+from ansible_collections.fleet.docker.plugins.module_utils.images.pull import pull_policy
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
+
+
+@pytest.mark.parametrize('value, policy', [
+    (True, 'always'), (False, 'missing'),            # docker_container before never/missing/always
+    ('not_present', 'missing'),                      # docker_image_pull
+    ('missing', 'missing'), ('always', 'always'), ('never', 'never'),
+])
+def test_pull_policy_takes_community_docker_spellings(value, policy):
+    assert pull_policy(value) == policy
+
+
+@pytest.mark.parametrize('value', ['yes', 'policy', 1, None])
+def test_pull_policy_refuses_the_rest(value):
+    with pytest.raises(FleetDockerError, match='pull must be one of'):
+        pull_policy(value)
+
+
+def test_platform_list_of_one_as_in_community_docker():
+    assert one_platform(['linux/amd64']) == 'linux/amd64'
+    assert one_platform('linux/arm64') == 'linux/arm64'
+    assert one_platform([]) is None and one_platform(None) is None
+    with pytest.raises(FleetDockerError, match='one platform per image, got 2'):
+        one_platform(['linux/amd64', 'linux/arm64'])
+
+
+class OneImage:
+    def __init__(self, image):
+        self.image = image
+
+    def inspect_image(self, name):
+        if self.image is None:
+            raise docker.errors.NotFound('no such image')
+        return self.image
+
+
+def test_rebuild_never_keeps_an_image_on_the_host_without_reading_inputs(tmp_path):
+    # The context does not even exist: with the image present, never reads nothing.
+    spec = dict(rebuild='never', ref=parse_reference('acme/site:1'), path=str(tmp_path / 'gone'))
+    plan = plan_build(OneImage({'Id': 'sha256:' + '1' * 64, 'Config': {'Labels': None}}), spec, check_mode=False)
+    assert plan['build'] is False and 'rebuild is never' in plan['reason'], plan
+
+
+def test_rebuild_never_builds_a_missing_image(tmp_path):
+    (tmp_path / 'Dockerfile').write_text('FROM scratch\n')
+    spec = dict(rebuild='never', ref=parse_reference('acme/site:1'), path=str(tmp_path), dockerfile='Dockerfile',
+                dockerfile_text='FROM scratch\n', args={}, target=None, labels={}, platform=None, pull=False)
+    plan = plan_build(OneImage(None), spec, check_mode=True)
+    assert plan['build'] is True and plan['reason'] == 'the image is not on the host', plan
+
+
+# community.docker option names (and aliases) our argument specs accept for the same option.
+def _argspec(module):
+    import importlib
+    return importlib.import_module('ansible_collections.fleet.docker.plugins.modules.%s' % module)
+
+
+@pytest.mark.parametrize('spec, given, option', [
+    ('network', 'network_name', 'name'),
+    ('volume', 'volume_name', 'name'),
+    ('volume_info', 'volume_name', 'name'),
+    ('image_export', 'name', 'names'),
+    ('container_exec', 'chdir', 'working_dir'),
+    ('container', 'expose', 'exposed_ports'),
+    ('container', 'exposed', 'exposed_ports'),
+    ('container', 'log_opt', 'log_options'),
+    ('registry_login', 'registry_url', 'registry'),
+])
+def test_community_docker_names_are_accepted(spec, given, option):
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.fleet.docker.plugins.module_utils.containers.exec import EXEC_OPTIONS
+    from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS
+    from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import NETWORK_OPTIONS
+    from ansible_collections.fleet.docker.plugins.module_utils.volumes.ops import VOLUME_OPTIONS
+    specs = dict(network=NETWORK_OPTIONS, volume=VOLUME_OPTIONS, container_exec=EXEC_OPTIONS,
+                 container=CONTAINER_OPTIONS, volume_info=dict(name=dict(type='str', aliases=['volume_name'])))
+    argspec = specs.get(spec) or _argspec(spec).ARGS
+    found = [o for o in argspec.values() if given in (o.get('aliases') or [])]
+    assert argspec[option].get('aliases') and given in argspec[option]['aliases'], (spec, given)
+    assert len(found) == 1
+    value = {'name': ['x'], 'log_opt': {'max-size': '1m'}}.get(given, ['80'] if option == 'exposed_ports' else 'x')
+    result = ArgumentSpecValidator(dict((k, dict(v, required=False)) for k, v in argspec.items())).validate(
+        {given: value})
+    assert not result.error_messages and result.validated_parameters[option] == value, result.error_messages
+
+
+@pytest.mark.parametrize('value, policy', [(True, 'always'), (False, 'missing'), ('never', 'never')])
+def test_container_pull_takes_booleans(value, policy):
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS
+    result = ArgumentSpecValidator(dict(pull=CONTAINER_OPTIONS['pull'])).validate({'pull': value})
+    assert not result.error_messages and pull_policy(result.validated_parameters['pull']) == policy
