@@ -431,7 +431,7 @@ OPTIONS = (
     Option('tmpfs', dict(type='list', elements='str'), _param('tmpfs', v.parse_tmpfs),
            lambda c, i: v.normalize_tmpfs((c.get('HostConfig') or {}).get('Tmpfs')), _put('host', 'Tmpfs'),
            kind='dict'),
-    Option('volumes_from', dict(type='list', elements='str'), _param('volumes_from', v.parse_volumes_from),
+    Option('volumes_from', dict(type='list', elements='str'), _param('volumes_from', v.volumes_from_entries),
            lambda c, i: v.normalize_volumes_from((c.get('HostConfig') or {}).get('VolumesFrom')),
            _put('host', 'VolumesFrom'),
            kind='set'),

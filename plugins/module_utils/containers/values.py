@@ -34,13 +34,17 @@ def is_port_number(text):
 
 def port_bindings(values):
     """The ``ports`` option (``-p`` strings) -> ``{'80/tcp': [[host_ip, host_port], ...]}`` with sorted bindings."""
+    return bindings_of(mapping for value in values or [] for mapping in parse_port(value))
+
+
+def bindings_of(mappings):
+    """PortMappings (engine/values.parse_port or port_mapping) -> the ports option's form."""
     bindings = {}
-    for value in values or []:
-        for port, proto, host_ip, host_port in parse_port(value):
-            key = '%d/%s' % (port, proto)
-            entry = [host_ip, host_port]
-            if entry not in bindings.setdefault(key, []):
-                bindings[key].append(entry)
+    for port, proto, host_ip, host_port in mappings:
+        key = '%d/%s' % (port, proto)
+        entry = [host_ip, host_port]
+        if entry not in bindings.setdefault(key, []):
+            bindings[key].append(entry)
     return dict((key, sorted(entries)) for key, entries in bindings.items())
 
 
@@ -543,7 +547,7 @@ def parse_mode(option: str, value, plain=()) -> str:
     raise ContainerSpecError('Invalid %s %r: use %s or container:NAME.' % (option, text[:100], ', '.join(plain)))
 
 
-def parse_volumes_from(values) -> list:
+def volumes_from_entries(values) -> list:
     out = []
     for text in parse_strings('volumes_from', values):
         name, _sep, mode = text.partition(':')

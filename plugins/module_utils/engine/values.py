@@ -156,6 +156,23 @@ def parse_port(value: Any) -> List[PortMapping]:
     return [PortMapping(c_low + i, proto, host_ip, str(h_low + i)) for i in range(c_high - c_low + 1)]
 
 
+def port_mapping(target: Any, published: Any = None, host_ip: Any = None, protocol: Any = None) -> PortMapping:
+    """One port in long form (Compose's long ``ports`` syntax, a service's endpoint spec) -> the PortMapping
+    that parse_port gives for the same port, checked by the same rules."""
+    proto = str(protocol or 'tcp').lower()
+    ip = str(host_ip or '').strip()
+    pub = '' if published is None else str(published).strip()
+    ip = '[%s]' % ip.strip('[]') if ':' in ip else ip
+    short = '%s%s%s/%s' % (ip + ':' if ip else '', pub + ':' if pub or ip else '', target, proto)
+    if isinstance(target, bool) or not isinstance(target, (int, str)) or not ASCII_DIGITS.match(str(target)):
+        raise PortSpecError('Invalid port %r: the container port %r is not a number (ASCII digits 0-9).'
+                            % (short, target))
+    mappings = parse_port(short)
+    if len(mappings) != 1:
+        raise PortSpecError('Invalid port %r: one container port, not a range, in the long form.' % short)
+    return mappings[0]
+
+
 # -------------------------------------------------------------------------------------- volumes
 
 RW_MODES = ('ro', 'rw')
@@ -168,6 +185,7 @@ _MODE_CLASS = dict([(m, 'ro or rw') for m in RW_MODES] + [(m, 'z or Z') for m in
 
 
 def container_path(path: str, spec: Any, option: str) -> str:
+    """An absolute path inside the container, normalised; not '/' (the engine refuses to mount over it)."""
     if not path:
         raise VolumeSpecError('Invalid %s entry %r: the container path is missing.' % (option, spec))
     if not path.startswith('/'):
@@ -191,7 +209,7 @@ def _volume_modes(vol: dict, mode: str, spec: str, option: str, compose: bool) -
     only on a bind. Compose reads the same words but lets the last one of a kind win.
     """
     seen: Dict[str, str] = {}
-    for word in mode.split(','):
+    for word in mode.split(',') if mode else []:
         kind = _MODE_CLASS.get(word)
         if kind is None:
             raise VolumeSpecError('Invalid %s entry %r: mode %r is not valid (use ro or rw, optionally with z or Z, '
@@ -256,10 +274,7 @@ def parse_volume(value: Any, option: str = 'volumes', compose: bool = False) -> 
                                   'name (a volume name is at least 2 characters: a letter or digit, then letters, '
                                   'digits, _ . -).' % (option, spec, source))
     vol = dict(type=kind, source=source, target=target)
-    if mode and not compose and not source:
-        raise VolumeSpecError('Invalid %s entry %r: an anonymous volume takes no mode.' % (option, spec))
-    _volume_modes(vol, mode, spec, option, compose) if mode else vol.update(
-        read_only=False, selinux='', propagation='', nocopy=False, consistency='')
+    _volume_modes(vol, mode, spec, option, compose)
     return vol
 
 

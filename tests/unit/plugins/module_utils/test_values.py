@@ -7,7 +7,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
 from ansible_collections.fleet.docker.plugins.module_utils.engine.values import (
     EnvSpecError, PortMapping, PortSpecError, ValueSpecError, VolumeSpecError, env_list_to_dict, format_duration,
     parse_command, parse_duration, parse_env, parse_env_file, parse_mount, parse_port, parse_size, parse_ulimits,
-    parse_volume, scalar_string, volume_flags)
+    parse_volume, port_mapping, scalar_string, volume_flags)
 
 
 # ---------------------------------------------------------------------------------------- ports
@@ -273,3 +273,27 @@ def test_env_file_is_read_literally(monkeypatch):
     assert parse_env_file(text) == {'A': '"quoted"', 'B': '${HOME}', 'FROM_HOST': 'yes'}
     with pytest.raises(EnvSpecError, match='line 1'):
         parse_env_file('BAD KEY=1\n', '/x')
+
+
+# ------------------------------------------------------------------------------ long port form
+
+@pytest.mark.parametrize('kw, short', [
+    (dict(target=80), '80'),
+    (dict(target=80, published='8080'), '8080:80'),
+    (dict(target='80', published=8080, host_ip='127.0.0.1', protocol='UDP'), '127.0.0.1:8080:80/udp'),
+    (dict(target=80, published='8000-8010'), '8000-8010:80'),
+    (dict(target=80, published='', host_ip='::1'), '[::1]::80'),
+    (dict(target=80, published='8080', host_ip='[::1]'), '[::1]:8080:80'),
+])
+def test_long_port_form_is_the_short_forms_record(kw, short):
+    assert [port_mapping(**kw)] == parse_port(short)
+
+
+@pytest.mark.parametrize('kw, fragment', [
+    (dict(target=None), 'not a number'), (dict(target=True), 'not a number'), (dict(target='80-81'), 'not a number'),
+    (dict(target=0), 'out of range'), (dict(target=80, published='70000'), 'out of range'),
+    (dict(target=80, protocol='icmp'), 'protocol'), (dict(target=80, host_ip='nothost'), 'not an IPv4'), (dict(target=80, host_ip='fe80::zz'), 'not an IPv6'),
+])
+def test_long_port_form_invalid(kw, fragment):
+    with pytest.raises(PortSpecError, match=fragment):
+        port_mapping(**kw)
