@@ -11,6 +11,7 @@ import pytest
 from fleet_testlib import REGISTRY, TEST_LABEL, WEB, engine_http_get, exec_sh, free_port, run_module, unique
 
 IMAGE = WEB + ':1.0'
+# Older versions labelled the replacement; a container must not carry this label after a recreate.
 REPLACEMENT_LABEL = 'fleet.docker.replacement-for'
 
 
@@ -29,7 +30,10 @@ def _serving(engine, name, port):
 
 
 def _leftovers(engine, name):
-    return engine.containers(all=True, filters={'label': '%s=%s' % (REPLACEMENT_LABEL, name)})
+    """Replacements of ``name`` still under their temporary name, ``NAME-fleet-next-XXXXXXXX``."""
+    prefix = '/%s-fleet-next-' % name
+    return [c for c in engine.containers(all=True, filters={'name': name})
+            if any(n.startswith(prefix) and len(n) == len(prefix) + 8 for n in c['Names'])]
 
 
 def _names_with(engine, name):
@@ -76,10 +80,36 @@ def test_recreate_creates_the_replacement_before_the_old_one_is_stopped(jengine,
         ('rename', new['Id'])))
     assert (index[('create', new['Id'])] < index[('die', old['Id'])] < index[('start', new['Id'])]
             < index[('destroy', old['Id'])] < index[('rename', new['Id'])]), order
-    # The bookkeeping label names the container; it is not drift.
-    assert new['Config']['Labels'][REPLACEMENT_LABEL] == name
+    # No bookkeeping label is left on the new container (#25).
+    assert REPLACEMENT_LABEL not in new['Config']['Labels']
     rerun = run_module('container', _args(engine.janitor, name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '2'}))
     assert not rerun.changed and not rerun.failed, rerun
+
+
+def test_recreated_container_has_the_labels_of_a_fresh_one(jengine, name):
+    """#25: after a recreate the labels are exactly the task's plus the image's, as after a create;
+    no bookkeeping label of the transaction is left on the container."""
+    engine = jengine
+    fresh = name + '-fresh'
+    labels = {TEST_LABEL: engine.janitor.tag, 'a': 'b'}
+    assert run_module('container', _args(engine.janitor, name, labels=labels, env={'GEN': '1'})).changed
+    recreated = run_module('container', _args(engine.janitor, name, labels=labels, env={'GEN': '2'}))
+    assert recreated.changed and 'recreated' in recreated['actions'], recreated
+    created = run_module('container', _args(engine.janitor, fresh, labels=labels, env={'GEN': '2'}))
+    assert created.changed and created['actions'] == ['created', 'started'], created
+    want = engine.inspect_container(fresh)['Config']['Labels']
+    assert set(labels) <= set(want)
+    assert engine.inspect_container(name)['Config']['Labels'] == want
+    assert recreated['container']['labels'] == created['container']['labels'] == want
+    # Also when the task names no image (the container's own is kept), and through the batch module.
+    assert run_module('container', dict(name=name, labels=labels, env={'GEN': '3'})).changed
+    assert engine.inspect_container(name)['Config']['Labels'] == want
+    batch = run_module('containers', dict(containers=[_args(engine.janitor, name, labels=labels, env={'GEN': '4'})]))
+    assert batch.changed and batch['results'][0]['actions'] == ['recreated', 'started'], batch
+    assert engine.inspect_container(name)['Config']['Labels'] == want
+    info = run_module('container_info', dict(name=name))
+    assert info['container']['labels'] == want, info
+    assert not run_module('container', _args(engine.janitor, name, labels=labels, env={'GEN': '4'})).changed
 
 
 @pytest.mark.parametrize('change, fragment', [
@@ -198,19 +228,21 @@ def test_anonymous_volume_of_the_task_survives_a_recreate(jengine, name):
 
 # ------------------------------------------------------------------ leftovers of an interrupted run
 
-def _leftover(engine, name, running=False):
-    """What a run killed between the replacement's create and the old one's removal leaves."""
+def _leftover(engine, name, running=False, labelled=False):
+    """What a run killed between the replacement's create and the old one's removal leaves
+    (``labelled``: as older versions left it, with the replacement label)."""
     temp = '%s-fleet-next-%s' % (name, unique('x')[-8:])
     engine.janitor.container(temp)
-    created = engine.create_container(IMAGE, name=temp,
-                                      labels={REPLACEMENT_LABEL: name, TEST_LABEL: engine.janitor.tag},
-                                      environment={'GEN': '2'})
+    labels = {TEST_LABEL: engine.janitor.tag}
+    if labelled:
+        labels[REPLACEMENT_LABEL] = name
+    created = engine.create_container(IMAGE, name=temp, labels=labels, environment={'GEN': '2'})
     if running:
         engine.start(created['Id'])
     return created['Id']
 
 
-def test_leftover_replacement_is_found_by_its_label_and_removed(jengine, name):
+def test_leftover_replacement_is_found_by_its_name_and_removed(jengine, name):
     engine = jengine
     port = free_port()
     old = _serving(engine, name, port)
@@ -241,7 +273,7 @@ def test_batch_finds_each_items_leftovers_from_one_list(jengine, name):
     kept, gone = name + '-kept', name + '-gone'
     old = _serving(engine, kept, port)
     _leftover(engine, kept)
-    adopted = _leftover(engine, gone, running=True)
+    adopted = _leftover(engine, gone, running=True, labelled=True)  # as an older version left it
     items = [_args(engine.janitor, kept, ports=['127.0.0.1:%d:80' % port], env={'GEN': '1'}),
              _args(engine.janitor, gone, env={'GEN': '2'})]
     checked = run_module('containers', dict(containers=items), check=True)

@@ -328,11 +328,11 @@ def _marker(client, container):
     return client.exec_start(exec_id).decode().strip()
 
 
-REPLACEMENT_LABEL = 'fleet.docker.replacement-for'
-
-
 def _replacements(client, name):
-    return client.containers(all=True, filters={'label': '%s=%s' % (REPLACEMENT_LABEL, name)})
+    """The replacements of ``name`` under their temporary name NAME-fleet-next-XXXXXXXX (no label marks them)."""
+    prefix = '/%s-fleet-next-' % name
+    return [c for c in client.containers(all=True, filters={'name': name})
+            if any(n.startswith(prefix) and len(n) == len(prefix) + 8 for n in c['Names'])]
 
 
 def test_recreate_interrupted_after_the_old_container_was_removed_is_completed_by_rerun(lab_up):
@@ -348,7 +348,7 @@ def test_recreate_interrupted_after_the_old_container_was_removed_is_completed_b
         exec_id = client.exec_create(name, ['sh', '-c', 'echo %s > /data/marker' % volume])
         client.exec_start(exec_id)
         # Exactly the module's steps up to the crash: create the replacement, start it, remove the old one.
-        new = client.create_container(_web(lab), name=temp, environment=['GEN=2'], labels={REPLACEMENT_LABEL: name},
+        new = client.create_container(_web(lab), name=temp, environment=['GEN=2'],
                                       host_config=client.create_host_config(binds=['%s:/data' % volume]))
         client.stop(name, timeout=5)
         client.start(new['Id'])

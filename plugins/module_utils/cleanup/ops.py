@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.fleet.docker.plugins.module_utils.cleanup.ancestry import (
     build_plan, normalize_container, normalize_image, parse_ancestors, reclaimable_bytes, summarize)
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
+    list_entries, lookup_container, remove_container, stop_container)
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     MAX_POOL_SIZE, APIError, FleetDockerError, NotFound, daemon_of, describe_error)
 
@@ -39,7 +41,7 @@ def gather(client):
               for i in listed if inspected[i['Id']] is not None]
     top = {i['id'] for i in images}
     all_images = images + [normalize_image(i) for i in listed_all if i['Id'] not in top]
-    containers = [normalize_container(c) for c in client.containers(all=True)]
+    containers = [normalize_container(c) for c in list_entries(client)]
     return images, all_images, containers
 
 
@@ -47,7 +49,7 @@ def _container_sizes(client, ids):
     """Writable-layer sizes of the given containers (size=1 is slow, so only for these)."""
     if not ids:
         return {}
-    listed = client.containers(all=True, size=True, filters={'id': list(ids)})
+    listed = list_entries(client, {'id': list(ids)}, size=True)
     return {c['Id']: max(c.get('SizeRw') or 0, 0) for c in listed}
 
 
@@ -55,9 +57,8 @@ def _named_volumes(client, container_ids):
     """Named volumes mounted by the containers: {volume name: [container names]}."""
     found = {}
     for cid in container_ids:
-        try:
-            info = client.inspect_container(cid)
-        except NotFound:
+        info = lookup_container(client, cid)
+        if info is None:
             continue
         for mount in info.get('Mounts') or []:
             if mount.get('Type') == 'volume' and mount.get('Name') and not _anonymous(mount['Name']):
@@ -81,9 +82,9 @@ def _remove_containers(module, plan, stop_timeout, volumes):
     def stop_and_remove(container):
         try:
             if container['action'] == 'stopped_and_removed':
-                client.stop(container['id'], timeout=stop_timeout)
-            # force: a restart policy or a slow stop must not leave it behind.
-            client.remove_container(container['id'], v=volumes, force=True)
+                stop_container(client, container['id'], stop_timeout)
+            # force: a restart policy or a slow stop must not leave it behind; gone already is fine.
+            remove_container(client, container['id'], volumes=volumes)
         except NotFound:
             return None  # already gone: the goal is met
         except Exception as exc:  # pylint: disable=broad-except

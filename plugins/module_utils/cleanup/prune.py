@@ -15,6 +15,7 @@ import time
 
 from ansible_collections.fleet.docker.plugins.module_utils.cleanup.ancestry import human_size
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import list_entries, prune_containers
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import (
     PREDEFINED_NETWORKS, PRUNE_ANONYMOUS_ONLY_API, is_anonymous_volume)
 
@@ -215,12 +216,11 @@ def _plan(client, kinds, filters, images_all, volumes_all=False):
     df = client.df() if any(k in kinds for k in ('images', 'volumes', 'builder_cache')) else {}
     out = {}
     if 'containers' in kinds:
-        listed = client.containers(all=True, size=True, filters=_list_labels(filters['containers'],
-                                                                             status=list(STOPPED_STATES)))
+        listed = list_entries(client, _list_labels(filters['containers'], status=list(STOPPED_STATES)), size=True)
         out['containers'] = container_candidates(listed, filters['containers'])
     if 'images' in kinds:
         images = client.images(filters=_list_labels(filters['images']))
-        out['images'] = image_candidates(images, client.images(all=True), client.containers(all=True),
+        out['images'] = image_candidates(images, client.images(all=True), list_entries(client),
                                          filters['images'], not images_all,
                                          {i['Id']: i for i in df.get('Images') or []})
     if 'volumes' in kinds:
@@ -286,7 +286,7 @@ def _prune_volumes(client, filters: dict, volumes_all: bool) -> dict:
 def _prune(client, kinds, filters, images_all, volumes_all=False):
     out = {}
     if 'containers' in kinds:
-        res = client.prune_containers(filters=api_filters(filters['containers']))
+        res = prune_containers(client, api_filters(filters['containers']))
         out['containers'] = dict(items=[dict(id=i) for i in res.get('ContainersDeleted') or []],
                                  space=res.get('SpaceReclaimed') or 0)
     if 'images' in kinds:

@@ -10,8 +10,12 @@ still reports it. A recreate goes through the create-before-destroy transaction 
 from __future__ import annotations
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, EngineStepError, RequestException
+from ansible_collections.fleet.docker.plugins.module_utils.containers.body import (
+    create_config, endpoint_steps, post_create_endpoints, update_body)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
-    create_container, lookup_container, remove_container, stop_container, update_in_place)
+    connect_network, create_container, disconnect_network, lookup_container, remove_container, rename_container,
+    restart_container, start_container, stop_container, update_container)
+from ansible_collections.fleet.docker.plugins.module_utils.containers.options import RECONNECT
 from ansible_collections.fleet.docker.plugins.module_utils.containers.plan import Plan
 from ansible_collections.fleet.docker.plugins.module_utils.containers.recreate import recreate
 
@@ -25,7 +29,7 @@ def apply(client, p: Plan, result: dict) -> str | None:
         remove_container(client, leftover['Id'], volumes=False)
         result['changed'] = True
     if p.adopt is not None:
-        client.rename(p.adopt['Id'], p.name)
+        rename_container(client, p.adopt['Id'], p.name)
         result['changed'] = True
         container = lookup_container(client, p.adopt['Id'])
     steps = p.steps
@@ -38,7 +42,8 @@ def apply(client, p: Plan, result: dict) -> str | None:
         return None
     changed_before = result['changed']
     if 'created' in steps:
-        container_id = create_container(client, p.spec, p.params, p.network_mode)
+        config = create_config(p.spec, p.params, network_mode=p.network_mode)
+        container_id = create_container(client, config, p.name, post_create_endpoints(p.spec, config))
         result['changed'] = True
     elif 'recreated' in steps:
         container_id = recreate(client, container, p.spec, p.params, result, network_mode=p.network_mode,
@@ -50,8 +55,7 @@ def apply(client, p: Plan, result: dict) -> str | None:
     if 'started' in steps and 'recreated' not in steps:
         _start(client, container_id, p.name, 'created' in steps, result, changed_before)
     elif 'restarted' in steps:
-        # The SDK's restart has its own default of 10 s; only pass ours when the task sets one.
-        client.restart(container_id, **({} if timeout is None else dict(timeout=timeout)))
+        restart_container(client, container_id, timeout)
         result['changed'] = True
     elif 'stopped' in steps:
         stop_container(client, container_id, timeout)
@@ -62,7 +66,7 @@ def apply(client, p: Plan, result: dict) -> str | None:
 def _start(client, container_id, name, created, result, changed_before):
     """Start a container; one we just created is removed again when it cannot start."""
     try:
-        client.start(container_id)
+        start_container(client, container_id)
     except (APIError, RequestException) as exc:
         if not created:
             raise
@@ -71,3 +75,18 @@ def _start(client, container_id, name, created, result, changed_before):
         raise EngineStepError('Container %s could not start' % name, exc,
                               'The container was created and removed again, so nothing was changed.', **result)
     result['changed'] = True
+
+
+def update_in_place(client, container: dict, diffs: list) -> None:
+    """Apply the differences the engine changes on a live container: resources and restart policy
+    in one ``docker update``, network endpoints by reconnecting. The container ID stays."""
+    body = update_body(diffs, container)
+    if body:
+        update_container(client, container['Id'], body)
+    for entry in diffs:
+        if entry['how'] == RECONNECT:
+            for action, network, endpoint in endpoint_steps(container, entry['engine']):
+                if action == 'disconnect':
+                    disconnect_network(client, container['Id'], network)
+                else:
+                    connect_network(client, container['Id'], network, endpoint)

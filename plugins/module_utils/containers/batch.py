@@ -17,6 +17,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
     FleetDockerError, daemon_of, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.engine.parallel import run_parallel
 from ansible_collections.fleet.docker.plugins.module_utils.containers.converge import ImageCache, converge_container
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import list_by_label
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS, build_spec
 from ansible_collections.fleet.docker.plugins.module_utils.containers.recreate import LeftoverIndex
 
@@ -41,7 +42,8 @@ def merge_item(defaults, item, project=None):
 
 
 def validate_items(items, defaults=None, project=None):
-    """Validate every item like the container module validates its task; return the params list.
+    """Validate every item like the container module validates its task; return ``(params, spec)``
+    per item, the spec canonical (``build_spec``), so converging parses nothing again.
 
     Raises BatchInputError listing every bad item, so bad input changes nothing.
     """
@@ -71,7 +73,7 @@ def validate_items(items, defaults=None, project=None):
             continue
         params = result.validated_parameters
         try:
-            build_spec(params)
+            spec = build_spec(params)
         except FleetDockerError as exc:
             errors.append('%s: %s' % (where, exc.msg))
             continue
@@ -80,16 +82,16 @@ def validate_items(items, defaults=None, project=None):
             errors.append('%s: the name %s is already used by containers[%d].' % (where, key, seen[key]))
             continue
         seen[key] = index
-        validated.append(params)
+        validated.append((params, spec))
     if errors:
         raise BatchInputError('Invalid containers, nothing was changed: ' + ' '.join(errors),
                               errors=errors)
     return validated
 
 
-def _run_one(client, params, check_mode, diff, cache, leftovers=None):
+def _run_one(client, params, check_mode, diff, cache, leftovers=None, spec=None):
     try:
-        result = converge_container(client, params, check_mode, diff, cache, leftovers)
+        result = converge_container(client, params, check_mode, diff, cache, leftovers, spec=spec)
         result['failed'] = False
     except FleetDockerError as exc:
         # The one place a batch item's error becomes words, naming the daemon like the module does.
@@ -105,11 +107,8 @@ def _run_one(client, params, check_mode, diff, cache, leftovers=None):
 
 def purge_candidates(client, project, keep):
     """Names of the containers that carry this project's label and are not in ``keep``."""
-    listed = client.containers(all=True, filters={'label': '%s=%s' % (PROJECT_LABEL, project)})
     names = []
-    for container in listed:
-        if (container.get('Labels') or {}).get(PROJECT_LABEL) != project:
-            continue  # belt and braces: only exactly this project's label
+    for container in list_by_label(client, PROJECT_LABEL, project):
         name = ((container.get('Names') or ['/' + container['Id']])[0]).lstrip('/')
         if name not in keep:
             names.append(name)
@@ -147,12 +146,12 @@ def converge_batch(client, items, defaults=None, parallel=4, project=None, purge
     except Exception as exc:  # pylint: disable=broad-except
         raise FleetDockerError('Listing the replacement containers failed, nothing was changed: %s'
                                % describe_error(exc, daemon_of(client)))
-    results = run_parallel(lambda params: _run_one(client, params, check_mode, diff, cache, leftovers), validated,
-                           parallel)
+    results = run_parallel(lambda item: _run_one(client, item[0], check_mode, diff, cache, leftovers, item[1]),
+                           validated, parallel)
 
     purged_results = []
     if purge:
-        keep = set(p['name'].lstrip('/') for p in validated)
+        keep = set(params['name'].lstrip('/') for params, dummy in validated)
         try:
             names = purge_candidates(client, project, keep)
         except Exception as exc:  # pylint: disable=broad-except

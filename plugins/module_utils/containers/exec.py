@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import exec_in_container, lookup_container
 from ansible_collections.fleet.docker.plugins.module_utils.engine.values import parse_command, parse_env
 
 
@@ -31,9 +32,8 @@ def run_exec(client, params, check_mode=False):
     env = parse_env(params.get('env'))
     if params.get('working_dir') and not params['working_dir'].startswith('/'):
         raise FleetDockerError('working_dir %r must be an absolute path.' % params['working_dir'])
-    try:
-        container = client.inspect_container(params['container'])
-    except NotFound:
+    container = lookup_container(client, params['container'])
+    if container is None:
         raise FleetDockerError('There is no container %s.' % params['container'])
     if not (container.get('State') or {}).get('Running'):
         raise FleetDockerError('Container %s is not running (%s); exec needs a running container.'
@@ -42,11 +42,9 @@ def run_exec(client, params, check_mode=False):
     if check_mode:
         # The command may change anything, so it cannot be simulated: report what the task declares.
         return dict(changed=changed, skipped=True, msg='Not run in check mode.', command=command)
-    exec_id = client.exec_create(container['Id'], command, user=params.get('user') or '', environment=env or None,
-                                 workdir=params.get('working_dir'), tty=params.get('tty', False))
-    output = client.exec_start(exec_id, tty=params.get('tty', False), demux=True)
-    stdout, stderr = output if isinstance(output, tuple) else (output, b'')
-    rc = client.exec_inspect(exec_id).get('ExitCode')
+    rc, stdout, stderr = exec_in_container(client, container['Id'], command, user=params.get('user') or '',
+                                           environment=env or None, workdir=params.get('working_dir'),
+                                           tty=params.get('tty', False))
     result = dict(changed=changed, rc=rc, stdout=_text(stdout), stderr=_text(stderr), command=command)
     result['stdout_lines'] = result['stdout'].splitlines()
     result['stderr_lines'] = result['stderr'].splitlines()

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import list_entries, lookup_container
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     is_image_id, looks_like_id_prefix, parse_reference)
 from ansible_collections.fleet.docker.plugins.module_utils.images.pull import inspect_image
@@ -86,7 +87,7 @@ def list_containers(client, filters=None, all_containers=False):
         if not image_ids:
             return []
         engine_filters['ancestor'] = sorted(image_ids)
-    entries = client.containers(all=all_containers, filters=engine_filters or None)
+    entries = list_entries(client, engine_filters, all_containers)
     # The engine's ancestor filter also matches images built on top of these; keep only exact ones.
     if image_ids is not None:
         entries = [e for e in entries if e.get('ImageID') in image_ids]
@@ -95,11 +96,10 @@ def list_containers(client, filters=None, all_containers=False):
 
 def container_info(client, name=None, filters=None, all_containers=False):
     if name:
-        try:
-            found = client.inspect_container(name)
-        except NotFound:
+        found = lookup_container(client, name)
+        if found is None:
             return dict(changed=False, exists=False, container=None, containers=[])
-        rows = [ps_row(e) for e in client.containers(all=True, filters={'id': found['Id']})]
+        rows = [ps_row(e) for e in list_entries(client, {'id': found['Id']})]
         row = rows[0] if rows else None
         return dict(changed=False, exists=row is not None, container=row, containers=rows)
     rows = list_containers(client, filters, all_containers)

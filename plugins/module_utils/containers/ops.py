@@ -1,22 +1,27 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleet.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One container on the engine: look it up, summarise it, create, remove, stop, update, wait.
+"""The one place the collection calls the engine for containers.
 
-The single steps every converge and the recreate transaction are built from. Engine errors
-go up untranslated; the module (or batch item) that reports them puts them into words once.
+Lookups, lists, create, start, stop, restart, remove, rename, update, network endpoints, wait,
+logs, exec, archives and prune: every module_utils file that touches a container does it
+through here, so there is one seam to read, fake in a test, or change. It imports only
+``engine/``, so any domain can use it without a cycle; bodies come ready-made (``body.py``).
+Public docker SDK calls, plus ``engine_request`` for the two calls the SDK lacks. Engine
+errors go up untranslated; the module (or batch item) that reports them puts them into words once.
 """
 
 from __future__ import annotations
 
-from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, NotFound, RequestException
-from ansible_collections.fleet.docker.plugins.module_utils.containers.options import (
-    BY_NAME, RECONNECT, create_config, endpoint_config, update_body)
+from typing import Any
+
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
+    APIError, NotFound, RequestException, engine_request)
 
 
 # ---------------------------------------------------------------------------------- lookups
 
-def find_container(client, name):
+def find_container(client, name: str) -> dict | None:
     """Inspect of the container with exactly this name, or None (never an ID-prefix match)."""
     try:
         container = client.inspect_container(name)
@@ -27,12 +32,35 @@ def find_container(client, name):
     return container
 
 
-def lookup_container(client, name_or_id):
+def lookup_container(client, name_or_id: str) -> dict | None:
     """Inspect by name or ID prefix, or None."""
     try:
         return client.inspect_container(name_or_id)
     except NotFound:
         return None
+
+
+def list_entries(client, filters: dict | None = None, all_containers: bool = True, size: bool = False) -> list:
+    """The engine's list entries (``docker ps``), stopped ones too unless ``all_containers`` is false.
+
+    ``size`` adds the writable layer sizes, which makes the engine walk every layer: slow.
+    """
+    kwargs = dict(all=all_containers)
+    if filters:
+        kwargs['filters'] = filters
+    if size:
+        kwargs['size'] = True
+    return client.containers(**kwargs)
+
+
+def list_by_label(client, key: str, value: str | None = None, all_containers: bool = True) -> list:
+    """List entries carrying label ``key`` (with exactly ``value`` when given)."""
+    wanted = key if value is None else '%s=%s' % (key, value)
+    listed = list_entries(client, {'label': wanted}, all_containers)
+    if value is None:
+        return listed
+    # The engine's filter is exact on 20.10 and later; kept as a guard for what we remove by it.
+    return [c for c in listed if (c.get('Labels') or {}).get(key) == value]
 
 
 def _port_text(key, binding):
@@ -43,7 +71,7 @@ def _port_text(key, binding):
     return '%s:%s->%s' % (ip, binding.get('HostPort'), key)
 
 
-def summarize_container(container):
+def summarize_container(container: dict | None) -> dict | None:
     """The fields people read in `docker ps` and `docker inspect`, from an inspect dict."""
     if not container:
         return None
@@ -68,100 +96,130 @@ def summarize_container(container):
     )
 
 
-# ------------------------------------------------------------------------------ operations
+# ---------------------------------------------------------------------------------- lifecycle
 
-def create_container(client, spec, params, network_mode=None, name=None, image=None, inherited_volumes=(),
-                     extra_labels=None):
-    """Create (not start) the container; returns its ID. Extra networks are connected after create.
+def create_container(client, config: dict, name: str, endpoints=()) -> str:
+    """Create (not start) a container from a create body; returns its ID.
 
-    If connecting a network fails, the half-made container is removed before the error goes up.
+    ``endpoints`` are ``(network, endpoint body)`` pairs connected after the create. If one of
+    them fails, the half-made container is removed before the error goes up.
     """
-    config = create_config(spec, params, image=image, inherited_volumes=inherited_volumes,
-                           extra_labels=extra_labels)
-    if network_mode:
-        config['HostConfig']['NetworkMode'] = network_mode
-    created = client.create_container_from_config(config, name=name or spec['name'])
-    container_id = created['Id']
-    first = set(((config.get('NetworkingConfig') or {}).get('EndpointsConfig') or {}).keys())
+    container_id = client.create_container_from_config(config, name=name)['Id']
     try:
-        for entry in spec.get('networks') or []:
-            if entry['name'] not in first:
-                connect(client, container_id, entry)
+        for network, endpoint in endpoints:
+            connect_network(client, container_id, network, endpoint)
     except (APIError, RequestException):
         remove_container(client, container_id, volumes=True)
         raise
     return container_id
 
 
-def connect(client, container_id, entry):
-    """Connect to a network with the entry's aliases, addresses and links."""
-    endpoint = endpoint_config(entry)
+def connect_network(client, container_id: str, network: str, endpoint: dict | None = None) -> None:
+    """Connect to a network with the aliases, addresses and links of an EndpointSettings body
+    (``Aliases``, ``Links`` as ``name[:alias]``, ``IPAMConfig``)."""
+    endpoint = endpoint or {}
     ipam = endpoint.get('IPAMConfig') or {}
-    client.connect_container_to_network(container_id, entry['name'], aliases=endpoint.get('Aliases'),
-                                        links=endpoint.get('Links'), ipv4_address=ipam.get('IPv4Address'),
+    # The SDK takes links as (name, alias) pairs; it cannot unpack the engine's "name:alias" strings.
+    links = [link.partition(':')[::2] for link in endpoint.get('Links') or []]
+    links = [(name, alias or None) for name, alias in links]
+    client.connect_container_to_network(container_id, network, aliases=endpoint.get('Aliases') or None,
+                                        links=links or None, ipv4_address=ipam.get('IPv4Address'),
                                         ipv6_address=ipam.get('IPv6Address'))
 
 
-def remove_container(client, container_id, volumes=False):
-    """Remove, forcing a running one. ``volumes`` removes anonymous volumes only; named ones always stay."""
+def disconnect_network(client, container_id: str, network: str, force: bool = False) -> None:
+    client.disconnect_container_from_network(container_id, network, force=force)
+
+
+def start_container(client, container_id: str) -> None:
+    client.start(container_id)
+
+
+def stop_container(client, container_id: str, timeout: int | None = None) -> None:
+    """Stop; ``timeout`` None leaves the container's own stop timeout (or the engine's 10 s)."""
+    client.stop(container_id, timeout=timeout)
+
+
+def restart_container(client, container_id: str, timeout: int | None = None) -> None:
+    # The SDK's restart has its own default of 10 s; only pass ours when the task sets one.
+    client.restart(container_id, **({} if timeout is None else dict(timeout=timeout)))
+
+
+def remove_container(client, container_id: str, volumes: bool = False) -> None:
+    """Remove, forcing a running one; gone already is fine. ``volumes`` removes anonymous volumes
+    only; named ones always stay."""
     try:
         client.remove_container(container_id, force=True, v=volumes)
     except NotFound:
         pass
 
 
-def stop_container(client, container_id, timeout=None):
-    client.stop(container_id, timeout=timeout)
+def rename_container(client, container_id: str, name: str) -> None:
+    client.rename(container_id, name)
 
 
-def update_resources(client, container_id, body):
-    """POST /containers/{id}/update with the engine's field names (the SDK's helper lacks NanoCpus, PidsLimit)."""
-    url = client._url('/containers/{0}/update', container_id)  # pylint: disable=protected-access
-    return client._result(client._post_json(url, data=body), True)  # pylint: disable=protected-access
+def update_container(client, container_id: str, body: dict) -> dict:
+    """``docker update`` with the engine's field names: the SDK's ``update_container`` cannot send
+    NanoCpus or PidsLimit, so this goes through the documented ``engine_request``."""
+    return engine_request(client, 'POST', '/containers/{0}/update', container_id, body=body).json()
 
 
-def update_in_place(client, container, diffs):
-    """Apply the differences the engine changes on a live container: resources and restart policy
-    in one ``docker update``, network endpoints by reconnecting. The container ID stays."""
-    body = update_body(diffs)
-    if body:
-        host = container.get('HostConfig') or {}
-        # Like at create, an unset swap limit follows memory (the engine stored twice the old memory).
-        if 'Memory' in body and 'MemorySwap' not in body and host.get('MemorySwap', 0) > 0 \
-                and host.get('MemorySwap') == 2 * (host.get('Memory') or 0):
-            body['MemorySwap'] = 2 * body['Memory'] if body['Memory'] else 0
-        update_resources(client, container['Id'], body)
-    for entry in diffs:
-        if entry['how'] == RECONNECT:
-            reconnect(client, container, entry['engine'])
+def wait_container(client, container_id: str, timeout: float | None = None) -> dict:
+    """Block until the container stops; the engine's status dict (``StatusCode``).
+
+    ``timeout`` bounds the wait in seconds (the SDK raises a requests error when it passes).
+    """
+    return client.wait(container_id, timeout=timeout)
 
 
-def reconnect(client, container, wanted):
-    """Make the container's endpoints ``wanted``: connect new ones, disconnect dropped ones, and
-    reconnect those whose aliases, addresses or links differ."""
-    have = dict((e['name'], e) for e in _endpoints(container))
-    want = dict((e['name'], e) for e in wanted)
-    for name in sorted(set(have) - set(want)):
-        client.disconnect_container_from_network(container['Id'], name)
-    for name in sorted(want):
-        if name in have and _same_endpoint(have[name], want[name]):
-            continue
-        if name in have:
-            client.disconnect_container_from_network(container['Id'], name)
-        connect(client, container['Id'], want[name])
-
-
-def _endpoints(container):
-    return BY_NAME['networks'].read(container, None)
-
-
-def _same_endpoint(have, want):
-    return all(have.get(key) == want.get(key) for key in ('aliases', 'links', 'ipv4_address', 'ipv6_address'))
-
-
-def wait_for_exit(client, container_id):
-    """Block until the container exits; return (exit code, stdout, stderr)."""
-    status = client.wait(container_id, timeout=None)
+def container_output(client, container_id: str) -> tuple:
+    """(stdout, stderr) of the container so far, as text."""
     stdout = client.logs(container_id, stdout=True, stderr=False) or b''
     stderr = client.logs(container_id, stdout=False, stderr=True) or b''
-    return (status.get('StatusCode'), stdout.decode('utf-8', 'replace'), stderr.decode('utf-8', 'replace'))
+    return stdout.decode('utf-8', 'replace'), stderr.decode('utf-8', 'replace')
+
+
+def wait_for_exit(client, container_id: str) -> tuple:
+    """Block until the container exits; return (exit code, stdout, stderr)."""
+    status = wait_container(client, container_id)
+    stdout, stderr = container_output(client, container_id)
+    return status.get('StatusCode'), stdout, stderr
+
+
+def prune_containers(client, filters: dict | None = None) -> dict:
+    """``docker container prune`` with engine filters; the engine's report."""
+    return client.prune_containers(filters=filters or None)
+
+
+# ---------------------------------------------------------------------------------- exec
+
+def exec_in_container(client, container_id: str, command: list, user: str = '', environment: Any = None,
+                      workdir: str | None = None, tty: bool = False) -> tuple:
+    """Run a command in a running container; (exit code, stdout bytes, stderr bytes)."""
+    exec_id = client.exec_create(container_id, command, user=user or '', environment=environment,
+                                 workdir=workdir, tty=tty)
+    output = client.exec_start(exec_id, tty=tty, demux=True)
+    stdout, stderr = output if isinstance(output, tuple) else (output, b'')
+    return client.exec_inspect(exec_id).get('ExitCode'), stdout, stderr
+
+
+# ---------------------------------------------------------------------------------- archives
+
+def stat_path_response(client, container_id: str, path: str):
+    """The engine's answer to ``HEAD /containers/{id}/archive`` (a path's stat, no event).
+
+    Returned as is: the caller reads the status code (404: no such path) and the stat header.
+    """
+    return engine_request(client, 'HEAD', '/containers/{0}/archive', container_id, params={'path': path},
+                          check=False)
+
+
+def get_archive(client, container_id: str, path: str, chunk_size: int = 1024 * 1024):
+    """A tar stream of ``path`` in the container (chunks of ``chunk_size`` bytes)."""
+    stream, dummy = client.get_archive(container_id, path, chunk_size=chunk_size)
+    return stream
+
+
+def put_archive(client, container_id: str, path: str, data) -> None:
+    """Unpack a tar (bytes or a file object) into the existing directory ``path``."""
+    client.put_archive(container_id, path, data)

@@ -9,7 +9,8 @@ drift is applied (recreate, update in place, reconnect) and the minimum API vers
 option is one row here plus its documentation in the module.
 
 ``build_spec`` validates a task into canonical values (only the options the task set),
-``create_config`` writes them into the engine's create body, ``compare`` lists the drift.
+``compare`` lists the drift; ``body.py`` writes the engine's create and update bodies from
+the rows.
 """
 
 from __future__ import annotations
@@ -167,6 +168,8 @@ def _write_env(body, value):
 
 
 def _read_labels(container, image):
+    # Containers recreated by older versions of the collection kept the recreate's label; not drift
+    # (recreating them all on upgrade for it would be worse), and a recreate now leaves none.
     labels = (container.get('Config') or {}).get('Labels') or {}
     return dict((k, val) for k, val in labels.items() if k != REPLACEMENT_LABEL)
 
@@ -579,19 +582,22 @@ def parse_comparisons(value) -> dict:
     return out
 
 
-def build_spec(params: dict) -> dict:
+def build_spec(params: dict, parsed: dict | None = None) -> dict:
     """Validate one container's params; return the desired spec in canonical values.
 
     The spec holds only the options the task set, so comparison never invents drift from options
     nobody asked for. Raises ContainerSpecError (one sentence) for the first bad value.
+    ``parsed`` holds canonical values a caller built from structured input (compose's long
+    syntax), used as they are instead of parsing the option from ``params``.
     """
+    parsed = parsed or {}
     params = dict((k, params.get(k, s.get('default'))) for k, s in CONTAINER_OPTIONS.items())
     spec = dict(name=check_restricted_name('container', params['name']))
     if params['image'] is not None:
         spec['image_ref'] = parse_reference(params['image'], default_tag='latest')
         spec['image'] = params['image']
     for option in OPTIONS:
-        value = option.parse(params)
+        value = parsed[option.name] if option.name in parsed else option.parse(params)
         if value is not None:
             spec[option.name] = value
     targets = [b['target'] for b in spec.get('volumes', {}).get('binds', [])]
@@ -622,53 +628,6 @@ def check_api(spec: dict, api: tuple) -> None:
         if needed and tuple(api) < tuple(needed):
             raise ContainerSpecError('%s needs Docker API %d.%d or newer; this engine speaks %d.%d.'
                                      % (option.name, needed[0], needed[1], api[0], api[1]))
-
-
-# ------------------------------------------------------------------------------ create_config
-
-def create_config(spec, params, image=None, inherited_volumes=(), extra_labels=None) -> dict:
-    """The engine's create body for a spec: only what the task set, so the image fills the rest.
-
-    ``image`` stands in when the task names none (a recreate keeps the container's own image);
-    ``inherited_volumes`` are ``(volume name, target)`` pairs an old container's anonymous
-    volumes are carried over with; ``extra_labels`` are our own bookkeeping labels.
-    """
-    body = dict(config=dict(Image=image or spec['image']), host={})
-    for option in OPTIONS:
-        if option.name in spec:
-            option.write(body, spec[option.name])
-    config, host = body['config'], body['host']
-    if extra_labels:
-        config.setdefault('Labels', {}).update(extra_labels)
-    if inherited_volumes:
-        host.setdefault('Binds', []).extend('%s:%s' % pair for pair in inherited_volumes)
-    if params.get('stop_timeout') is not None:
-        config['StopTimeout'] = params['stop_timeout']
-    networks = spec.get('networks') or []
-    mode = spec.get('network_mode')
-    if mode:
-        host['NetworkMode'] = mode
-    elif networks:
-        host['NetworkMode'] = networks[0]['name']
-    first = [n for n in networks if n['name'] == host.get('NetworkMode')]
-    if first:
-        config['NetworkingConfig'] = dict(EndpointsConfig={first[0]['name']: endpoint_config(first[0])})
-    config['HostConfig'] = host
-    return config
-
-
-def endpoint_config(entry: dict) -> dict:
-    """A networks entry -> the engine's EndpointSettings (create and connect)."""
-    out = {}
-    if entry.get('aliases'):
-        out['Aliases'] = list(entry['aliases'])
-    if entry.get('links'):
-        out['Links'] = list(entry['links'])
-    ipam = dict((key, entry[name]) for name, key in (('ipv4_address', 'IPv4Address'),
-                                                     ('ipv6_address', 'IPv6Address')) if entry.get(name))
-    if ipam:
-        out['IPAMConfig'] = ipam
-    return out
 
 
 # ------------------------------------------------------------------------------------ compare
@@ -747,13 +706,3 @@ def diff_output(diffs, before_extra=None, after_extra=None) -> dict:
         before[entry['option']] = entry['before']
         after[entry['option']] = entry['after']
     return dict(before=before, after=after)
-
-
-def update_body(diffs) -> dict:
-    """One ``docker update`` body for every resource that drifted."""
-    body = {}
-    for entry in diffs:
-        option = BY_NAME.get(entry['option'])
-        if option is not None and entry['how'] == UPDATE and option.update:
-            body.update(option.update(entry['engine']))
-    return body

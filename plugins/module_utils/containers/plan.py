@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError, NotFound
-from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import find_container, lookup_container
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import find_container, list_entries, lookup_container
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import (
     RECONNECT, RECREATE, UPDATE, compare, needs_recreate)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.recreate import find_leftovers
@@ -181,7 +181,7 @@ def check_host_ports(client, spec, own_id=None):
         wanted.extend((int(port), proto, ip) for ip, port in entries if is_port_number(port))
     if not wanted:
         return
-    for other in client.containers():
+    for other in list_entries(client, all_containers=False):
         if other.get('Id') == own_id:
             continue
         for published in other.get('Ports') or []:

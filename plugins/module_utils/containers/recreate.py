@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Recreate a container as a transaction: create the replacement before the old one is destroyed.
 
-1. Create the replacement under a temporary name, labelled ``REPLACEMENT_LABEL=<name>``. A
-   create binds no ports, so the old container keeps serving. If the engine refuses, the old
-   container is untouched.
+1. Create the replacement under a temporary name, ``<name>-fleet-next-<8 hex>``, from the same
+   create body a fresh container gets (no label of ours: a recreated container is like a new
+   one). A create binds no ports, so the old container keeps serving. If the engine refuses,
+   the old container is untouched.
 2. Stop the old container, start the new one. If the start fails, the new one is removed and
    the old one started again when it was running.
 3. Only then the old container is removed (its volumes kept) and the new one renamed.
@@ -13,30 +14,55 @@
 Anonymous volumes of the old container (an image's ``VOLUME`` paths) are attached to the new one
 at the same paths, as ``docker compose`` does, so their data survives an image upgrade.
 
-If the engine dies midway, the next run finds the temporary container by its label
-(``find_leftovers``): the plan removes it, or, when the old container is already gone, renames it
-into place.
+If the engine dies midway, the next run finds the temporary container by its name (names are
+unique per engine; ``find_leftovers``): the plan removes it, or, when the old container is
+already gone, renames it into place.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from typing import Any
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     APIError, DockerException, EngineStepError, RequestException, describe_error)
+from ansible_collections.fleet.docker.plugins.module_utils.containers.body import (
+    create_config, post_create_endpoints)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
-    create_container, lookup_container, remove_container, stop_container)
+    create_container, list_entries, lookup_container, remove_container, rename_container, start_container,
+    stop_container)
 from ansible_collections.fleet.docker.plugins.module_utils.images.pull import inspect_image
-from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import (
-    ANONYMOUS_VOLUME_NAME, MAX_CONTAINER_NAME, REPLACEMENT_LABEL)
+from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import ANONYMOUS_VOLUME_NAME, MAX_CONTAINER_NAME
 
 _SUFFIX = '-fleet-next-'
+_TOKEN = 8
+# The longest name kept whole in a temporary name; a longer one is cut and its token is its hash.
+_PREFIX_MAX = MAX_CONTAINER_NAME - len(_SUFFIX) - _TOKEN
+_TEMPORARY = re.compile(r'^/?(?P<base>.+)%s(?P<token>[0-9a-f]{%d})$' % (re.escape(_SUFFIX), _TOKEN))
+
+
+def _name_digest(name: str) -> str:
+    return hashlib.sha256(name.encode('utf-8')).hexdigest()[:_TOKEN]
 
 
 def temporary_name(name: str) -> str:
-    token = uuid.uuid4().hex[:8]
-    return name[:MAX_CONTAINER_NAME - len(_SUFFIX) - len(token)] + _SUFFIX + token
+    """``<name>-fleet-next-<8 hex>``: random, unless the name must be cut to fit the engine's
+    limit; then the token is the full name's hash, so the leftover still names its container."""
+    if len(name) > _PREFIX_MAX:
+        return name[:_PREFIX_MAX] + _SUFFIX + _name_digest(name)
+    return name + _SUFFIX + uuid.uuid4().hex[:_TOKEN]
+
+
+def is_temporary_for(candidate: str, name: str) -> bool:
+    """Whether container name ``candidate`` is a temporary name ``temporary_name(name)`` gives."""
+    match = _TEMPORARY.match(candidate)
+    if not match:
+        return False
+    if len(name) > _PREFIX_MAX:
+        return match.group('base') == name[:_PREFIX_MAX] and match.group('token') == _name_digest(name)
+    return match.group('base') == name
 
 
 def _name(container: dict) -> str:
@@ -47,17 +73,23 @@ def _name(container: dict) -> str:
 
 
 def _leftovers_of(listed: list, name: str) -> list:
-    found = [c for c in listed if (c.get('Labels') or {}).get(REPLACEMENT_LABEL) == name and _name(c) != name]
+    found = [c for c in listed if is_temporary_for(_name(c), name)]
     return sorted(found, key=lambda c: c.get('Created') or 0, reverse=True)
+
+
+def _list_temporary(client) -> list:
+    # The engine's name filter is a regular expression search: this narrows the list to
+    # temporary names, and is_temporary_for matches them exactly.
+    return list_entries(client, {'name': _SUFFIX})
 
 
 def find_leftovers(client, name: str) -> list:
     """Replacements for ``name`` still under a temporary name, newest first."""
-    return _leftovers_of(client.containers(all=True, filters={'label': '%s=%s' % (REPLACEMENT_LABEL, name)}), name)
+    return _leftovers_of(_list_temporary(client), name)
 
 
 class LeftoverIndex:
-    """Every labelled replacement on the engine, from one list call.
+    """Every replacement on the engine still under a temporary name, from one list call.
 
     A batch asks it per item instead of listing once per container (a no-op of 30 containers
     made 30 list calls). Only converging a name creates a replacement for it, and each name is
@@ -65,7 +97,7 @@ class LeftoverIndex:
     """
 
     def __init__(self, client):
-        self._listed = client.containers(all=True, filters={'label': REPLACEMENT_LABEL})
+        self._listed = _list_temporary(client)
 
     def find(self, name: str) -> list:
         return _leftovers_of(self._listed, name)
@@ -118,9 +150,9 @@ def recreate(client, old: dict, spec: dict, params: dict, result: dict, *, netwo
     image = None if 'image' in spec else replacement_image(client, old)
     temp = temporary_name(name)
     try:
-        new_id = create_container(client, spec, params, network_mode, name=temp, image=image,
-                                  inherited_volumes=inherited_volumes(old, spec, new_image),
-                                  extra_labels={REPLACEMENT_LABEL: name})
+        config = create_config(spec, params, image=image, network_mode=network_mode,
+                               inherited_volumes=inherited_volumes(old, spec, new_image))
+        new_id = create_container(client, config, temp, post_create_endpoints(spec, config))
     except (APIError, DockerException, RequestException, OSError) as exc:
         _remove_quietly(client, temp)
         raise EngineStepError('Container %s: the engine refused to create its replacement' % name, exc,
@@ -137,7 +169,7 @@ def recreate(client, old: dict, spec: dict, params: dict, result: dict, *, netwo
                                   **result)
     if start:
         try:
-            client.start(new_id)
+            start_container(client, new_id)
         except (APIError, DockerException, RequestException, OSError) as exc:
             dropped = _drop_replacement(client, new_id, temp)
             if not was_running and dropped.startswith('The replacement was removed'):
@@ -147,7 +179,7 @@ def recreate(client, old: dict, spec: dict, params: dict, result: dict, *, netwo
 
     try:
         remove_container(client, old['Id'], volumes=False)
-        client.rename(new_id, name)
+        rename_container(client, new_id, name)
     except (APIError, DockerException, RequestException, OSError) as exc:
         result['changed'] = True
         raise EngineStepError('Container %s: finishing the replacement failed' % name, exc,
@@ -164,7 +196,7 @@ def _rollback(client, old: dict, was_running: bool) -> str:
         if lookup_container(client, old['Id']) is None:
             return ('The old container %s removed itself when stopped (auto_remove), so no container %s is left.'
                     % (short, _name(old)))
-        client.start(old['Id'])
+        start_container(client, old['Id'])
     except (APIError, DockerException, RequestException, OSError) as exc:
         return 'Starting the old container %s again failed too (%s), so it is stopped.' % (short, describe_error(exc))
     return 'The old container %s was started again.' % short

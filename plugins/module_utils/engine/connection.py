@@ -10,9 +10,11 @@ errors are turned into one clear message here, so no module shows a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import traceback
+from urllib.parse import quote
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -206,6 +208,29 @@ def describe_error(exc, docker_host=None):
             return 'Docker API version mismatch%s: %s' % (where, text)
         return 'Docker error%s: %s' % (where, text)
     return '%s: %s' % (type(exc).__name__, text)
+
+
+def engine_request(client, method: str, template: str, *args: str, params: dict | None = None,
+                   body: dict | None = None, check: bool = True):
+    """Call an engine endpoint the docker SDK has no public method for; return the response.
+
+    The one way around the SDK, used by ``containers/ops.py`` for ``POST /containers/{id}/update``
+    (the SDK's ``update_container`` cannot send NanoCpus or PidsLimit) and the stat of a container
+    path (``HEAD /containers/{id}/archive``, which the SDK lacks). ``template`` is an API path such
+    as ``/containers/{0}/update``, ``args`` are quoted into it like the SDK does, ``body`` goes as
+    JSON. With ``check`` an HTTP error raises the SDK's APIError, as its own calls do.
+    """
+    path = template.format(*[quote(str(arg), safe='/:') for arg in args])
+    kwargs = dict(params=params, timeout=client.timeout)
+    if body is not None:
+        kwargs.update(data=json.dumps(body), headers={'Content-Type': 'application/json'})
+    response = client.request(method, '%s/v%s%s' % (client.base_url, client.api_version, path), **kwargs)
+    if check:
+        try:
+            response.raise_for_status()
+        except requests.exceptions.HTTPError as exc:
+            raise docker.errors.create_api_error_from_http_exception(exc) from exc
+    return response
 
 
 def _version_tuple(version):

@@ -21,7 +21,8 @@ import tempfile
 from ansible_collections.fleet.docker.plugins.module_utils.files.archive import (
     DIR, FILE, LINK, ArchiveError, Entry, MemberChecker, StreamReader, build_archive, content_entry, differs,
     hash_stream, is_text, iter_archive, read_archive, scan_host, sha256_file)
-from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.containers import ops
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 
 
 STAT_HEADER = 'X-Docker-Container-Path-Stat'
@@ -36,10 +37,10 @@ MAX_LINKS = 40
 # ---------------------------------------------------------------- engine calls
 
 def inspect_container(client, name):
-    try:
-        return client.inspect_container(name)
-    except NotFound:
+    container = ops.lookup_container(client, name)
+    if container is None:
         raise FleetDockerError('No such container: %s' % name)
+    return container
 
 
 def stat_path(client, container_id, path):
@@ -47,7 +48,7 @@ def stat_path(client, container_id, path):
 
     Returns dict(name, size, mode, mtime, linkTarget, is_dir, is_link, perm).
     """
-    resp = client.head(client._url('/containers/{0}/archive', container_id), params={'path': path})
+    resp = ops.stat_path_response(client, container_id, path)
     if resp.status_code == 404:
         return None
     header = resp.headers.get(STAT_HEADER)
@@ -123,8 +124,7 @@ def clean_path(path):
 
 
 def get_archive(client, container_id, path):
-    stream, dummy = client.get_archive(container_id, path, chunk_size=1024 * 1024)
-    return StreamReader(stream)
+    return StreamReader(ops.get_archive(client, container_id, path, chunk_size=1024 * 1024))
 
 
 # ---------------------------------------------------------------- option parsing (pure)
@@ -305,7 +305,7 @@ def copy_into(module):
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_LIMIT) as tar:
         build_archive(items, tar)
         tar.seek(0)
-        client.put_archive(cid, base, tar)
+        ops.put_archive(client, cid, base, tar)
     result['changed_files'] = [path for path, dummy in parents] + result['changed_files']
     return result
 

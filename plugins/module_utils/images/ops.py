@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError, NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import list_entries
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     DEFAULT_TAG, ImageRefError, is_image_id, looks_like_id_prefix, normalize_id, parse_reference, registry_path, split_registry,
 )
@@ -46,7 +47,7 @@ def remote_state(ref, platform=None, registry_client=None):
 def _containers_using(client, image_id):
     """Names of the containers (any state) created from exactly this image ID."""
     names = []
-    for container in client.containers(all=True):
+    for container in list_entries(client):
         if container.get('ImageID') == image_id:
             names.append((container.get('Names') or [container['Id'][:12]])[0].lstrip('/'))
     return sorted(names)

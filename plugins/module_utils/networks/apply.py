@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import connect_network, disconnect_network
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     DockerException, FleetDockerError, RequestException, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.networks.info import attached, summarize_network
@@ -34,20 +35,22 @@ def gather(client, spec: Dict[str, Any]) -> Tuple[Optional[Dict], Optional[Dict]
     return raw, current, containers, others
 
 
-def _links(container: Dict[str, Any]) -> Optional[Dict[str, Optional[str]]]:
-    """Inspect shows links as "name:alias"; the SDK takes a mapping."""
-    out = {}
+def _links(container: Dict[str, Any]) -> List[str]:
+    """Inspect shows links as "/name:/me/alias"; connect takes "name:alias"."""
+    out = []
     for link in container.get('links') or []:
         target, _sep, alias = link.partition(':')
-        out[target.lstrip('/')] = alias.rsplit('/', 1)[-1] or None
-    return out or None
+        alias = alias.rsplit('/', 1)[-1]
+        out.append('%s:%s' % (target.lstrip('/'), alias) if alias else target.lstrip('/'))
+    return out
 
 
 def connect(client, container: Dict[str, Any], network_id: str) -> None:
-    client.connect_container_to_network(
-        container['id'], network_id, ipv4_address=container.get('ipv4_address'),
-        ipv6_address=container.get('ipv6_address'), aliases=container.get('aliases') or None,
-        links=_links(container))
+    """Connect a container again with the endpoint it had (addresses, aliases, links)."""
+    ipam = dict((key, container[name]) for name, key in (('ipv4_address', 'IPv4Address'),
+                                                        ('ipv6_address', 'IPv6Address')) if container.get(name))
+    connect_network(client, container['id'], network_id,
+                    dict(Aliases=container.get('aliases') or None, Links=_links(container), IPAMConfig=ipam))
 
 
 def _restore(client, name: str, old: Dict[str, Any], disconnected: List[Dict], removed: bool) -> str:
@@ -80,7 +83,7 @@ def apply_plan(client, name: str, plan: Dict[str, Any], current: Optional[Dict[s
     for step, arg in plan['steps']:
         try:
             if step == 'disconnect':
-                client.disconnect_container_from_network(arg['id'], network_id, force=True)
+                disconnect_network(client, arg['id'], network_id, force=True)
                 disconnected.append(arg)
             elif step == 'remove':
                 remove_network(client, network_id)

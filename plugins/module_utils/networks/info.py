@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import NotFound
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import list_entries, lookup_container
 from ansible_collections.fleet.docker.plugins.module_utils.networks.ops import (
     find_network, inspect_network as _inspect, list_networks)
 from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import normalise_network
@@ -26,13 +26,12 @@ def attached(client, network: Dict[str, Any]) -> List[Dict[str, Any]]:
     """
     endpoints = dict(network.get('Containers') or {})
     ids = set(endpoints)
-    ids.update(c['Id'] for c in client.containers(all=True, filters={'network': network['Name']}))
+    ids.update(c['Id'] for c in list_entries(client, {'network': network['Name']}))
     out = []
     for cid in sorted(ids):
         endpoint = endpoints.get(cid) or {}
-        try:
-            container = client.inspect_container(cid)
-        except NotFound:  # endpoints of swarm load balancers, or a container just removed
+        container = lookup_container(client, cid)
+        if container is None:  # endpoints of swarm load balancers, or a container just removed
             continue
         networks = (container.get('NetworkSettings') or {}).get('Networks') or {}
         settings = networks.get(network['Name'])

@@ -15,6 +15,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
     EngineStepError, FleetDockerError, NotFound)
 from ansible_collections.fleet.docker.plugins.module_utils.engine.values import scalar_string
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import check_restricted_name
+from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import list_entries
 
 NEVER, OPTIONS_CHANGED, ALWAYS = 'never', 'options-changed', 'always'
 RECREATE_POLICIES = (NEVER, OPTIONS_CHANGED, ALWAYS)
@@ -66,7 +67,7 @@ def find_volume(client, name):
 
 def volume_users(client, name):
     """Names of the containers (running or not) that use the volume."""
-    return sorted(n.lstrip('/') for c in client.containers(all=True, filters={'volume': name})
+    return sorted(n.lstrip('/') for c in list_entries(client, {'volume': name})
                   for n in (c.get('Names') or [])[:1])
 
 
@@ -205,7 +206,7 @@ def volume_info(client, name=None):
         info = summarize_volume(volume, volume_users(client, name))
         return dict(changed=False, exists=True, volume=info, volumes=[info])
     users = {}
-    for container in client.containers(all=True):
+    for container in list_entries(client):
         cname = (container.get('Names') or [container['Id'][:12]])[0].lstrip('/')
         for mount in container.get('Mounts') or []:
             if mount.get('Type') == 'volume' and mount.get('Name'):

@@ -26,9 +26,10 @@ def test_project_label_is_added_to_the_item_labels():
 
 
 def test_validation_fills_defaults_and_converts_types_like_the_single_module():
-    params = validate_items([dict(name='app', image='web:1', ports=[8080], restart='yes')])[0]
+    params, spec = validate_items([dict(name='app', image='web:1', ports=[8080], restart='yes')])[0]
     assert params['ports'] == ['8080'] and params['restart'] is True
     assert params['state'] == 'started' and params['pull'] == 'missing' and params['detach'] is True
+    assert list(spec['ports']) == ['8080/tcp'] and spec['image'] == 'web:1'  # the canonical spec, parsed once
 
 
 def test_every_bad_item_is_reported_at_once():
@@ -108,7 +109,8 @@ def test_purge_candidates_only_this_project_and_not_listed():
 def test_converge_batch_calls_converge_container_per_item_with_one_image_cache(monkeypatch):
     calls = []
 
-    def fake_converge(client, params, check_mode, diff, image_cache, leftovers):
+    def fake_converge(client, params, check_mode, diff, image_cache, leftovers, spec=None):
+        assert spec is None if params['state'] == 'absent' else spec['name'] == params['name']  # parsed once
         calls.append((params['name'], params['state'], check_mode, diff, id(image_cache), id(leftovers)))
         if params['name'] == 'bad':
             raise FleetDockerError('Host port 1/tcp is already published by container x; choose another port.')

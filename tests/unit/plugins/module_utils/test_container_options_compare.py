@@ -3,8 +3,9 @@ import copy
 import pytest
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import (
-    CONTAINER_OPTIONS, RECONNECT, RECREATE, UPDATE, build_spec, compare as compare_container, create_config, diff_output,
+    CONTAINER_OPTIONS, RECONNECT, RECREATE, UPDATE, build_spec, compare as compare_container, diff_output,
     needs_recreate)
+from ansible_collections.fleet.docker.plugins.module_utils.containers.body import create_config
 
 IMAGE_ID = 'sha256:' + 'a' * 64
 OTHER_ID = 'sha256:' + 'b' * 64

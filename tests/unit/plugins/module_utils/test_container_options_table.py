@@ -13,8 +13,8 @@ import copy
 import pytest
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import (
-    BY_NAME, CONTAINER_OPTIONS, OPTIONS, RECONNECT, RECREATE, UPDATE, build_spec, check_api, compare, create_config,
-    update_body)
+    BY_NAME, CONTAINER_OPTIONS, OPTIONS, RECONNECT, RECREATE, UPDATE, build_spec, check_api, compare)
+from ansible_collections.fleet.docker.plugins.module_utils.containers.body import create_config, endpoint_config, update_body
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import ContainerSpecError
 
 IMAGE_ID = 'sha256:' + 'a' * 64
@@ -99,7 +99,6 @@ def inspect_from_body(config: dict, spec: dict) -> dict:
     if mode not in ('host', 'none') and not mode.startswith('container:'):
         networks['bridge' if mode == 'default' else mode] = {}
     networks.update(endpoints)
-    from ansible_collections.fleet.docker.plugins.module_utils.containers.options import endpoint_config
     for entry in spec.get('networks') or []:
         if entry['name'] not in endpoints:
             networks[entry['name']] = endpoint_config(entry)

@@ -222,5 +222,5 @@ def test_engine_bodies():
     assert ipam_body(settings) == dict(Driver='default', Options={}, Config=[
         dict(Subnet='10.231.1.0/24', Gateway='10.231.1.1', AuxiliaryAddresses=dict(a='10.231.1.3'))])
     assert ipam_body(target_settings(parse_network(params()), None)) is None
-    assert _links(WORKER) == {'web': 'legacy'}
-    assert _links(dict(links=['/web:/worker/legacy', 'db'])) == {'web': 'legacy', 'db': None}
+    assert _links(WORKER) == ['web:legacy']
+    assert _links(dict(links=['/web:/worker/legacy', 'db'])) == ['web:legacy', 'db']
