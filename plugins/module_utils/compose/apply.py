@@ -16,7 +16,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.compose import build 
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
 from ansible_collections.fleet.docker.plugins.module_utils.compose.project import load
-from ansible_collections.fleet.docker.plugins.module_utils.compose.spec import container_spec
+from ansible_collections.fleet.docker.plugins.module_utils.compose.spec import container_spec, service_params
 from ansible_collections.fleet.docker.plugins.module_utils.containers.converge import (
     ImageCache, converge_container, wait_healthy)
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
@@ -94,10 +94,11 @@ def validate(project: dict, plan: p.ProjectPlan, snapshot: p.Snapshot) -> dict:
     for step in plan.all_steps():
         if step.action == 'remove':
             continue
-        image = project['services'][step.service].get('image')
-        params, spec = container_spec(project, step.service, step.number, snapshot.images.get(image))
+        image_id = snapshot.images.get(project['services'][step.service].get('image'))
         if step.action in ('create', 'recreate'):
-            step.params, step.spec = params, spec
+            step.params, step.spec = container_spec(project, step.service, step.number, image_id)
+        else:  # the container stays: the service's keys are still checked, the table's parse is not needed
+            service_params(project, step.service, step.number, image_id)
     settings = {}
     for item in plan.networks:
         if item['action'] != 'create':
