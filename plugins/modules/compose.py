@@ -102,6 +102,8 @@ options:
       - What to do with services that have C(build). Their image is the service's C(image), or
         C(<project>-<service>) when it has none, as Compose names it. Builds go through M(fleet.docker.image_build)'s
         logic on the host (the engine's classic builder); the context is a directory on the host.
+      - V(policy) (the default, as in community.docker.docker_compose_v2 and C(docker compose up)) builds an image
+        that is not on the host, and always checks the services with C(pull_policy) V(build).
       - V(never) builds nothing; a service that only builds and whose image is not on the host fails the task.
       - V(missing) builds the image when it is not on the host.
       - V(always) checks every build's inputs (context files, Dockerfile, args, target, labels, platform, base image
@@ -109,9 +111,10 @@ options:
         that image and recreates only the containers of its service. C(pull_policy) V(build) makes a service V(always).
       - Build keys the classic builder cannot honour (C(dockerfile_inline), C(additional_contexts), C(ssh),
         C(secrets), C(tags), C(network), ...) and remote contexts are refused before any change.
+      - Before fleet.docker 0.3.0 the default was V(never).
     type: str
-    default: never
-    choices: [never, missing, always]
+    default: policy
+    choices: [policy, never, missing, always]
   recreate:
     description: V(auto) recreates containers whose configuration hash or image changed, V(always) recreates all,
       V(never) only creates what is missing.
@@ -268,7 +271,7 @@ ARGS = dict(
     remove_volumes=dict(type='bool', default=False),
     remove_images=dict(type='str', choices=['all', 'local']),
     pull=dict(type='str', default='policy', choices=['missing', 'always', 'never', 'policy']),
-    build=dict(type='str', default='never', choices=['never', 'missing', 'always']),
+    build=dict(type='str', default='policy', choices=['policy', 'never', 'missing', 'always']),
     recreate=dict(type='str', default='auto', choices=['auto', 'always', 'never']),
     wait=dict(type='bool', default=False),
     wait_timeout=dict(type='int', default=120),

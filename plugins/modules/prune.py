@@ -35,7 +35,10 @@ options:
     type: bool
     default: false
   images_filters:
-    description: Only images matching these; keys V(until), V(label), V(label!) as for O(containers_filters).
+    description:
+      - Only images matching these; keys V(until), V(label), V(label!) as for O(containers_filters).
+      - V(dangling) is accepted as in community.docker.docker_prune, where it goes to the engine. V(dangling=false)
+        is O(images_all=true); V(dangling=true) is the default.
     type: dict
   volumes:
     description:
@@ -55,7 +58,10 @@ options:
     default: false
     version_added: 0.2.0
   volumes_filters:
-    description: Only volumes matching these; keys V(label) and V(label!) (volumes have no creation filter).
+    description:
+      - Only volumes matching these; keys V(label) and V(label!) (volumes have no creation filter).
+      - V(all) is accepted as in community.docker.docker_prune, where it goes to the engine (Docker 23 and later).
+        V(all=true) is O(volumes_all=true), on every engine.
     type: dict
   networks:
     description: Remove networks no container is attached to; the predefined ones always stay.

@@ -58,3 +58,27 @@ def test_image_info_bare_name_is_latest_and_no_name_lists_all(engine, site):
     assert {site['one'], site['latest']} <= {i['id'] for i in everything['images']}, everything
     bad = run_module('image_info', dict(name=[site['repo'] + ':1:*']))
     assert bad.failed and ':*' in bad['msg'], bad
+
+
+def test_compose_build_default_is_policy_and_builds_a_missing_image(engine, tmp_path):
+    # community.docker.docker_compose_v2's build defaults to policy, `docker compose up` without
+    # --build/--no-build: a missing image is built. The old default (never) failed the task here.
+    name = unique('fcd').lower()
+    (tmp_path / 'app').mkdir()
+    (tmp_path / 'app' / 'Dockerfile').write_text('FROM %s:1.0\nCOPY page.html /usr/share/nginx/html/page.html\n' % WEB)
+    (tmp_path / 'app' / 'page.html').write_text('built\n')
+    (tmp_path / 'compose.yaml').write_text('services:\n  app:\n    build: ./app\n    stop_grace_period: 1s\n')
+    engine.pull(WEB, tag='1.0')
+    args = dict(project_src=str(tmp_path), project_name=name)
+    try:
+        first = run_module('compose', args)
+        assert first.changed and not first.failed, first
+        assert first['built'] == ['%s-app' % name] or first['built'] == ['%s-app:latest' % name], first
+        running = engine.containers(filters={'label': 'com.docker.compose.project=%s' % name})
+        assert len(running) == 1 and running[0]['Image'].startswith('%s-app' % name), running
+        again = run_module('compose', args)
+        assert not again.changed and not again['built'], again
+    finally:
+        run_module('compose', dict(args, state='absent', remove_images='local', timeout=0))
+        for image in engine.images(name='%s-app' % name):
+            engine.remove_image(image['Id'], force=True)

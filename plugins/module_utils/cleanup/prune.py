@@ -30,6 +30,9 @@ ALLOWED_FILTERS = dict(
     builder_cache=('until',),
 )
 STOPPED_STATES = ('created', 'exited', 'dead')
+# community.docker hands its filters to the engine as they are; these two select what our own
+# options select: images {dangling: false} is images_all, volumes {all: true} (Docker 23+) volumes_all.
+_FILTER_OPTIONS = (('images', 'dangling', 'images_all', False), ('volumes', 'all', 'volumes_all', True))
 _DURATION = re.compile(r'^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$')
 _DURATION_PART = re.compile(r'(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)')
 _UNIT_SECONDS = {'ns': 1e-9, 'us': 1e-6, 'µs': 1e-6, 'ms': 1e-3, 's': 1, 'm': 60, 'h': 3600}
@@ -309,8 +312,30 @@ def _prune(client, kinds, filters, images_all, volumes_all=False):
     return out
 
 
+def community_filters(params: dict) -> dict:
+    """``params`` with community.docker's images_filters.dangling and volumes_filters.all turned into
+    images_all and volumes_all (pure); a value that contradicts the option is refused."""
+    out = dict(params)
+    for kind, key, option, selects_all in _FILTER_OPTIONS:
+        filters = dict(out.get('%s_filters' % kind) or {})
+        if key not in filters:
+            continue
+        value = filters.pop(key)
+        out['%s_filters' % kind] = filters
+        if not out.get(kind):
+            continue  # that kind is not pruned: its filters select nothing
+        text = str(value).strip().lower()
+        if text not in ('true', 'false', '1', '0'):
+            raise FleetDockerError('%s_filters: %s takes true or false, got %r.' % (kind, key, value))
+        wants_all = (text in ('true', '1')) == selects_all
+        if out.get(option) and not wants_all:
+            raise FleetDockerError('%s_filters: %s=%s contradicts %s=true.' % (kind, key, value, option))
+        out[option] = bool(out.get(option)) or wants_all
+    return out
+
+
 def run_prune(module):
-    params = module.params
+    params = community_filters(module.params)
     kinds = [k for k in KINDS if params[k]]
     # Validate every filter before the first engine call, so bad input changes nothing.
     filters = {k: normalize_filters(k, params['%s_filters' % k]) for k in KINDS}

@@ -26,9 +26,15 @@ IGNORED = ('provenance', 'sbom')
 
 
 def policy(service: dict, option: str) -> str:
-    """never | missing | always for one service; ``pull_policy: build`` means always."""
+    """never | missing | always for one service; ``pull_policy: build`` means always.
+
+    ``policy`` is community.docker's default and ``docker compose up`` without --build or --no-build:
+    a missing image is built.
+    """
     if service.get('pull_policy') == 'build':
         return 'always'
+    if option == 'policy':
+        return 'missing'
     return option or 'never'
 
 

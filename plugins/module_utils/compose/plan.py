@@ -21,7 +21,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
 STATES = ('present', 'absent', 'stopped', 'restarted')
 RECREATE_MODES = ('auto', 'always', 'never')
 PULL_MODES = ('missing', 'always', 'never', 'policy')
-BUILD_MODES = ('never', 'missing', 'always')
+BUILD_MODES = ('never', 'missing', 'always', 'policy')
 
 # Service keys the mapping understands; anything else is an error naming the key.
 SUPPORTED_KEYS = frozenset((

@@ -98,3 +98,35 @@ def test_container_pull_takes_booleans(value, policy):
     from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS
     result = ArgumentSpecValidator(dict(pull=CONTAINER_OPTIONS['pull'])).validate({'pull': value})
     assert not result.error_messages and pull_policy(result.validated_parameters['pull']) == policy
+
+
+@pytest.mark.parametrize('params, images_all, volumes_all', [
+    (dict(images_filters={'dangling': False}), True, False),
+    (dict(images_filters={'dangling': 'true', 'label': 'a'}), False, False),
+    (dict(volumes_filters={'all': True}), False, True),
+    (dict(volumes_filters={'all': 'false'}, volumes_all=False), False, False),
+    (dict(images_all=True, images_filters={'dangling': 'false'}), True, False),
+])
+def test_prune_takes_community_docker_engine_filters(params, images_all, volumes_all):
+    from ansible_collections.fleet.docker.plugins.module_utils.cleanup.prune import community_filters, normalize_filters
+    base = dict(images=True, volumes=True, images_all=False, volumes_all=False, images_filters=None, volumes_filters=None)
+    out = community_filters(dict(base, **params))
+    assert (out['images_all'], out['volumes_all']) == (images_all, volumes_all)
+    normalize_filters('images', out['images_filters'])  # what is left is ours
+    normalize_filters('volumes', out['volumes_filters'])
+
+
+@pytest.mark.parametrize('params, fragment', [
+    (dict(images_all=True, images_filters={'dangling': True}), 'contradicts images_all=true'),
+    (dict(volumes_filters={'all': 'maybe'}), 'all takes true or false'),
+])
+def test_prune_community_filters_refused(params, fragment):
+    from ansible_collections.fleet.docker.plugins.module_utils.cleanup.prune import community_filters
+    with pytest.raises(FleetDockerError, match=fragment):
+        community_filters(dict(dict(images=True, volumes=True, images_all=False, volumes_all=False), **params))
+
+
+def test_prune_community_filters_of_a_kind_not_pruned_are_dropped():
+    from ansible_collections.fleet.docker.plugins.module_utils.cleanup.prune import community_filters
+    out = community_filters(dict(images=False, images_all=False, images_filters={'dangling': False}))
+    assert out['images_all'] is False and out['images_filters'] == {}
