@@ -9,9 +9,10 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'lib'))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), '.cache', 'collections'))
 
+import fleet_fixtures  # noqa: E402
 from fleet_labguard import LAB_FILES, LabGuard  # noqa: E402
 from fleet_testlib import (DEFAULT_ENGINE, ENGINES, REGISTRY, ROOT, TEST_LABEL, WEB, WORKER,  # noqa: E402
-                           unique, use_engine)
+                           push_image, unique, use_engine)
 
 # Which engines each test file runs on (issue #22; README "Engines"). FLEET_ENGINES (make test
 # ENGINES=...) is `default`, `all`, or a comma list of engines (20.10,28.5 or 20,26,28).
@@ -145,6 +146,20 @@ class Janitor:
         self.images.append(name)
         return name
 
+    def container_args(self, name, **kw):
+        """The container module's args for a container of this test: demo/web:1.0, the test label; ``kw`` on top."""
+        args = dict(name=self.container(name), image=WEB + ':1.0', labels={TEST_LABEL: self.tag})
+        args.update(kw)
+        return args
+
+    def tmpdir(self, prefix='fleet-bind-'):
+        """A host directory (mode 0755, so a container's non-root user can read it), removed afterwards."""
+        import tempfile
+        path = tempfile.mkdtemp(prefix=prefix)
+        os.chmod(path, 0o755)
+        self.paths.append(path)
+        return path
+
     def cleanup(self):
         import shutil
         for name in self.containers:
@@ -192,6 +207,8 @@ SERIAL_FILES = LAB_FILES + ('test_host_info.py',)
 
 
 def pytest_configure(config):
+    # Shared fixtures (tests/lib/fleet_fixtures.py) for every test file.
+    config.pluginmanager.register(fleet_fixtures, 'fleet_fixtures')
     # The lab files share one lab and none takes it down; the guard leaves it as the session found it.
     config.pluginmanager.register(LabGuard(), 'fleet_labguard')
 
@@ -218,18 +235,12 @@ def web_repo(engine, janitor):
     for tag in ('1.0', 'stable', 'latest'):
         engine.pull(WEB, tag=tag)
         engine.tag('%s:%s' % (WEB, tag), repo, tag)
-        _push(engine, repo, tag)
+        push_image(engine, repo, tag)
     engine.pull(WORKER, tag='1.0')
     engine.tag(WORKER + ':1.0', worker, '1.0')
-    _push(engine, worker, '1.0')
+    push_image(engine, worker, '1.0')
     # Start each test with none of the copies on the host: the test pulls what it needs.
     for ref in ('%s:1.0' % repo, '%s:stable' % repo, '%s:latest' % repo, worker + ':1.0'):
         engine.remove_image(ref)
         janitor.image(ref)
     return dict(repo=repo, worker=worker, namespace=ns)
-
-
-def _push(engine, repo, tag):
-    for line in engine.push(repo, tag=tag, stream=True, decode=True):
-        if 'error' in line:
-            raise RuntimeError(line['error'])

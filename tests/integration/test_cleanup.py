@@ -6,27 +6,12 @@ layer, latest = stable), IDs nobody else has. Containers use network_mode none: 
 here has no docker0 bridge.
 """
 
-import io
 import time
 
 import docker
 import pytest
 
-from fleet_testlib import run_module, unique, WEB, TEST_LABEL
-
-
-def _build(engine, dockerfile, tag):
-    for line in engine.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True, forcerm=True,
-                             network_mode='none', decode=True):
-        if 'error' in line:
-            raise RuntimeError(line['error'])
-    return engine.inspect_image(tag)['Id']
-
-
-def _push(engine, repo, tag):
-    for line in engine.push(repo, tag=tag, stream=True, decode=True):
-        if 'error' in line:
-            raise RuntimeError(line['error'])
+from fleet_testlib import TEST_LABEL, WEB, build_image, labelled_state, push_image, run_module, unique
 
 
 @pytest.fixture
@@ -35,11 +20,11 @@ def unique_web(engine, web_repo, janitor):
     engine.pull(repo, tag='1.0')
     engine.pull(worker, tag='1.0')
     label = 'LABEL fleet.test.ns=%s %s=%s\n' % (ns, TEST_LABEL, janitor.tag)
-    ids = dict(v1=_build(engine, 'FROM %s:1.0\n%s' % (repo, label), repo + ':1.0'))
-    ids['stable'] = _build(engine, 'FROM %s:1.0\nRUN echo %s > /stable.txt\n' % (repo, ns), repo + ':stable')
+    ids = dict(v1=build_image(engine, 'FROM %s:1.0\n%s' % (repo, label), repo + ':1.0'))
+    ids['stable'] = build_image(engine, 'FROM %s:1.0\nRUN echo %s > /stable.txt\n' % (repo, ns), repo + ':stable')
     engine.tag(repo + ':stable', repo, 'latest')
-    ids['worker'] = _build(engine, 'FROM %s:1.0\n%s' % (worker, label), worker + ':1.0')
-    _push(engine, repo, '1.0')  # gives 1.0 a RepoDigest, for a container created by digest
+    ids['worker'] = build_image(engine, 'FROM %s:1.0\n%s' % (worker, label), worker + ':1.0')
+    push_image(engine, repo, '1.0')  # gives 1.0 a RepoDigest, for a container created by digest
     digest = [d for d in engine.inspect_image(repo + ':1.0')['RepoDigests'] if d.startswith(repo + '@')][0]
     for ref_id in ids.values():
         janitor.image(ref_id)
@@ -53,15 +38,6 @@ def _container(engine, janitor, image, start=True, command=None):
     if start:
         engine.start(name)
     return name
-
-
-def _state(engine, janitor, ns):
-    """Everything this test owns, to compare before and after."""
-    conts = sorted((c['Names'][0], c['State'], c['ImageID'])
-                   for c in engine.containers(all=True, filters={'label': TEST_LABEL + '=' + janitor.tag}))
-    imgs = sorted((i['Id'], tuple(sorted(i['RepoTags'] or []))) for i in engine.images()
-                  if any('/%s/' % ns in t for t in i['RepoTags'] or []))
-    return conts, imgs
 
 
 def _exists(engine, ref):
@@ -83,10 +59,10 @@ def test_cleanup_every_tag_keeps_worker_and_second_name(engine, janitor, unique_
     demo_before = {t: _exists(engine, '%s:%s' % (WEB, t)) for t in ('1.0', 'stable', 'latest')}
 
     # Check mode: lists everything, changes nothing.
-    before = _state(engine, janitor, ns)
+    before = labelled_state(engine, janitor.tag, ns)
     dry = run_module('cleanup', {'ancestor': repo, 'stop_timeout': 2}, check=True)
     assert not dry.failed and dry.changed, dry
-    assert _state(engine, janitor, ns) == before
+    assert labelled_state(engine, janitor.tag, ns) == before
     assert sorted(c['name'] for c in dry['containers']) == sorted(web_names)
     assert sorted(i['tag'] for i in dry['images']) == sorted(repo + ':' + t for t in ('1.0', 'stable', 'latest'))
     assert dry['summary'].startswith('Would remove 5 container(s) (4 running)')
@@ -153,7 +129,7 @@ def test_exclude_keeps_container_and_its_image(engine, janitor, unique_web):
 def test_descendants_and_their_containers(engine, janitor, unique_web):
     repo, ns = unique_web['repo'], unique_web['namespace']
     child = janitor.image('%s/%s/child:1' % (repo.rsplit('/', 2)[0], ns))
-    _build(engine, 'FROM %s:stable\nRUN echo child > /child.txt\n' % repo, child)
+    build_image(engine, 'FROM %s:stable\nRUN echo child > /child.txt\n' % repo, child)
     kid = _container(engine, janitor, child, start=False)
     plain = run_module('cleanup', {'ancestor': repo + ':1.0'}, check=True)
     assert kid not in [c['name'] for c in plain['containers']]
@@ -172,7 +148,7 @@ def _disk(engine):
 def test_space_reclaimed_matches_engine_disk_usage(engine, janitor, unique_web):
     repo, ns = unique_web['repo'], unique_web['namespace']
     big = janitor.image('%s/%s/big:1' % (repo.rsplit('/', 2)[0], ns))
-    _build(engine, 'FROM %s:1.0\nRUN head -c 20000000 /dev/urandom > /blob\n' % repo, big)
+    build_image(engine, 'FROM %s:1.0\nRUN head -c 20000000 /dev/urandom > /blob\n' % repo, big)
     name = _container(engine, janitor, big, command=['sh', '-c', 'head -c 3000000 /dev/urandom > /rw; sleep 600'])
     for _attempt in range(100):  # wait until the container has written its 3 MB
         probe = engine.exec_create(name, ['sh', '-c', 'wc -c < /rw 2>/dev/null || echo 0'])['Id']

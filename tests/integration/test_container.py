@@ -1,20 +1,13 @@
 """fleet.docker.container on the real engine: the reference deployment, idempotence, drift, check mode, bad input."""
 
 import os
-import tempfile
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, container_exists, converge_twice, engine_http_get, free_port, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, container_exists, container_state, converge_twice, engine_http_get, free_port, run_module, unique
 
 IMAGE = WEB + ':1.0'
 HTML = '/usr/share/nginx/html'
-
-
-def _args(janitor, name, **kw):
-    args = dict(name=janitor.container(name), image=IMAGE, labels={TEST_LABEL: janitor.tag})
-    args.update(kw)
-    return args
 
 
 def _converge(args, **kw):
@@ -24,17 +17,10 @@ def _converge(args, **kw):
     return first
 
 
-def _tmpdir(janitor):
-    path = tempfile.mkdtemp(prefix='fleet-bind-')
-    os.chmod(path, 0o755)
-    janitor.paths.append(path)
-    return path
-
-
 # ------------------------------------------------------------------- the reference deployment
 
 def test_without_ports_the_container_is_not_reachable(engine, janitor, name):
-    result = _converge(_args(janitor, name))
+    result = _converge(janitor.container_args(name))
     assert result['container']['ports'] == ['80/tcp']
     assert engine.inspect_container(name)['NetworkSettings']['Ports'] == {'80/tcp': None}
     status, body = engine_http_get(free_port(), attempts=2)
@@ -43,15 +29,15 @@ def test_without_ports_the_container_is_not_reachable(engine, janitor, name):
 
 def test_published_port_answers_http(engine, janitor, name):
     port = free_port()
-    result = _converge(_args(janitor, name, ports=['%d:80' % port]))
+    result = _converge(janitor.container_args(name, ports=['%d:80' % port]))
     assert '0.0.0.0:%d->80/tcp' % port in result['container']['ports']
     status, body = engine_http_get(port)
     assert status == 200, body
 
 
 def test_empty_bind_mount_hides_files_until_one_is_placed(engine, janitor, name):
-    port, html = free_port(), _tmpdir(janitor)
-    result = _converge(_args(janitor, name, ports=['127.0.0.1:%d:80' % port], volumes=['%s:%s' % (html, HTML)]))
+    port, html = free_port(), janitor.tmpdir()
+    result = _converge(janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], volumes=['%s:%s' % (html, HTML)]))
     assert result['container']['mounts'][0]['type'] == 'bind'
     status, body = engine_http_get(port)
     assert status == 404, body
@@ -63,7 +49,7 @@ def test_empty_bind_mount_hides_files_until_one_is_placed(engine, janitor, name)
 
 def test_named_volume_is_filled_from_image_and_serves_replaced_file(engine, janitor, name):
     port, volume = free_port(), janitor.volume(unique('vol'))
-    _converge(_args(janitor, name, ports=['127.0.0.1:%d:80' % port], volumes=['%s:%s' % (volume, HTML)]))
+    _converge(janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], volumes=['%s:%s' % (volume, HTML)]))
     mountpoint = engine.fleet_engine.host_path(engine.inspect_volume(volume)['Mountpoint'])
     assert sorted(os.listdir(mountpoint)) == ['50x.html', 'index.html']
     status, original = engine_http_get(port)
@@ -78,7 +64,7 @@ def test_named_volume_is_filled_from_image_and_serves_replaced_file(engine, jani
 
 def test_port_change_recreates_and_keeps_named_volume_data(engine, janitor, name):
     port, volume = free_port(), janitor.volume(unique('vol'))
-    args = _args(janitor, name, ports=['127.0.0.1:%d:80' % port], volumes=['%s:%s' % (volume, HTML)])
+    args = janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], volumes=['%s:%s' % (volume, HTML)])
     first = _converge(args)
     mountpoint = engine.fleet_engine.host_path(engine.inspect_volume(volume)['Mountpoint'])
     with open(os.path.join(mountpoint, 'marker.html'), 'w') as handle:
@@ -99,8 +85,8 @@ def test_port_change_recreates_and_keeps_named_volume_data(engine, janitor, name
 
 
 def test_restart_policy_change_keeps_container_id(engine, janitor, name):
-    first = _converge(_args(janitor, name, restart_policy='always'))
-    result = run_module('container', _args(janitor, name, restart_policy='unless-stopped'), diff=True)
+    first = _converge(janitor.container_args(name, restart_policy='always'))
+    result = run_module('container', janitor.container_args(name, restart_policy='unless-stopped'), diff=True)
     assert result.changed and result['actions'] == ['updated']
     assert result['container']['id'] == first['container']['id']
     assert result['diff']['after']['restart_policy'] == {'name': 'unless-stopped', 'maximum_retry_count': 0}
@@ -110,7 +96,7 @@ def test_restart_policy_change_keeps_container_id(engine, janitor, name):
 @pytest.mark.parametrize('policy, retries', [('no', None), ('always', None), ('unless-stopped', None),
                                              ('on-failure', None), ('on-failure', 3)])
 def test_each_restart_policy_appears_in_inspect(engine, janitor, name, policy, retries):
-    args = _args(janitor, name, restart_policy=policy)
+    args = janitor.container_args(name, restart_policy=policy)
     if retries is not None:
         args['restart_retries'] = retries
     _converge(args)
@@ -120,15 +106,15 @@ def test_each_restart_policy_appears_in_inspect(engine, janitor, name, policy, r
 
 
 def test_on_failure_retries_change_in_place(engine, janitor, name):
-    first = _converge(_args(janitor, name, restart_policy='on-failure', restart_retries=1))
-    result = run_module('container', _args(janitor, name, restart_policy='on-failure', restart_retries=4))
+    first = _converge(janitor.container_args(name, restart_policy='on-failure', restart_retries=1))
+    result = run_module('container', janitor.container_args(name, restart_policy='on-failure', restart_retries=4))
     assert result.changed and result['container']['id'] == first['container']['id']
     assert engine.inspect_container(name)['HostConfig']['RestartPolicy']['MaximumRetryCount'] == 4
 
 
 def test_other_image_tag_recreates(engine, janitor, name):
-    first = _converge(_args(janitor, name))
-    result = run_module('container', _args(janitor, name, image=WEB + ':stable'))
+    first = _converge(janitor.container_args(name))
+    result = run_module('container', janitor.container_args(name, image=WEB + ':stable'))
     assert result.changed and [c['option'] for c in result['changes']] == ['image']
     assert result['container']['id'] != first['container']['id']
     assert result['container']['image_id'] == engine.inspect_image(WEB + ':stable')['Id']
@@ -136,15 +122,15 @@ def test_other_image_tag_recreates(engine, janitor, name):
 
 def test_image_changed_under_same_tag_after_pull_is_drift(engine, janitor, name, web_repo):
     ref = web_repo['repo'] + ':1.0'
-    first = _converge(_args(janitor, name, image=ref))
+    first = _converge(janitor.container_args(name, image=ref))
     # Someone pushes a new image under the same tag.
     engine.pull(web_repo['repo'], tag='stable')
     engine.tag(web_repo['repo'] + ':stable', web_repo['repo'], '1.0')
     for line in engine.push(web_repo['repo'], tag='1.0', stream=True, decode=True):
         assert 'error' not in line, line
     engine.tag(IMAGE, web_repo['repo'], '1.0')  # the host still has the old image under the tag
-    assert run_module('container', _args(janitor, name, image=ref)).changed is False
-    result = run_module('container', _args(janitor, name, image=ref, pull='always'))
+    assert run_module('container', janitor.container_args(name, image=ref)).changed is False
+    result = run_module('container', janitor.container_args(name, image=ref, pull='always'))
     assert result.changed and result['actions'][:2] == ['pulled', 'recreated']
     assert result['container']['image_id'] == engine.inspect_image(web_repo['repo'] + ':stable')['Id']
     assert result['container']['id'] != first['container']['id']
@@ -152,7 +138,7 @@ def test_image_changed_under_same_tag_after_pull_is_drift(engine, janitor, name,
 
 def test_env_labels_and_command_from_image_are_not_drift(engine, janitor, name):
     labels = {TEST_LABEL: janitor.tag, 'tier': 'web'}
-    args = _args(janitor, name, env={'COUNT': 3, 'DEBUG': True, 'NAME': 'x'}, labels=labels)
+    args = janitor.container_args(name, env={'COUNT': 3, 'DEBUG': True, 'NAME': 'x'}, labels=labels)
     _converge(args)
     env = engine.inspect_container(name)['Config']['Env']
     assert 'COUNT=3' in env and 'DEBUG=true' in env and 'WEB_ROOT=/usr/share/nginx/html' in env
@@ -164,8 +150,8 @@ def test_env_labels_and_command_from_image_are_not_drift(engine, janitor, name):
 
 
 def test_env_change_recreates_with_diff(engine, janitor, name):
-    _converge(_args(janitor, name, env={'A': '1'}))
-    result = run_module('container', _args(janitor, name, env={'A': '2'}), diff=True)
+    _converge(janitor.container_args(name, env={'A': '1'}))
+    result = run_module('container', janitor.container_args(name, env={'A': '2'}), diff=True)
     assert result.changed
     assert result['diff']['before']['env'] == {'A': '1'} and result['diff']['after']['env'] == {'A': '2'}
 
@@ -173,53 +159,44 @@ def test_env_change_recreates_with_diff(engine, janitor, name):
 def test_env_file_on_managed_host(engine, janitor, name, tmp_path):
     env_file = tmp_path / 'app.env'
     env_file.write_text('# settings\nFROM_FILE=yes\nSHARED=file\n')
-    _converge(_args(janitor, name, env_file=str(env_file), env={'SHARED': 'task'}))
+    _converge(janitor.container_args(name, env_file=str(env_file), env={'SHARED': 'task'}))
     env = engine.inspect_container(name)['Config']['Env']
     assert 'FROM_FILE=yes' in env and 'SHARED=task' in env
 
 
 # ------------------------------------------------------------------------------- check mode
 
-def _state(engine, name):
-    try:
-        c = engine.inspect_container(name)
-    except Exception:  # pylint: disable=broad-except
-        return None
-    return (c['Id'], c['State']['Status'], c['HostConfig']['PortBindings'], c['HostConfig']['RestartPolicy'],
-            c['Config']['Env'], c['Image'])
-
-
 def test_check_mode_reports_drift_and_changes_nothing(engine, janitor, name):
     port = free_port()
-    _converge(_args(janitor, name, ports=['127.0.0.1:%d:80' % port], restart_policy='always'))
-    before = _state(engine, name)
-    args = _args(janitor, name, ports=['127.0.0.1:%d:80' % free_port()], restart_policy='no', env={'A': 1})
+    _converge(janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], restart_policy='always'))
+    before = container_state(engine, name)
+    args = janitor.container_args(name, ports=['127.0.0.1:%d:80' % free_port()], restart_policy='no', env={'A': 1})
     result = run_module('container', args, check=True, diff=True)
     assert result.changed and 'recreated' in result['actions']
     assert set(result['diff']['after']) == {'state', 'ports', 'env', 'restart_policy'}
     assert result['diff']['before']['restart_policy']['name'] == 'always'
-    assert _state(engine, name) == before
+    assert container_state(engine, name) == before
 
 
 def test_check_mode_create_creates_nothing(engine, janitor, name):
-    result = run_module('container', _args(janitor, name), check=True, diff=True)
+    result = run_module('container', janitor.container_args(name), check=True, diff=True)
     assert result.changed and result['actions'] == ['created', 'started']
     assert result['diff'] == {'before': {'state': 'absent'}, 'after': {'state': 'started'}}
     assert not container_exists(engine, name)
 
 
 def test_check_mode_absent_and_stop(engine, janitor, name):
-    _converge(_args(janitor, name))
-    before = _state(engine, name)
+    _converge(janitor.container_args(name))
+    before = container_state(engine, name)
     assert run_module('container', dict(name=name, state='stopped'), check=True).changed
     assert run_module('container', dict(name=name, state='absent'), check=True).changed
-    assert _state(engine, name) == before
+    assert container_state(engine, name) == before
 
 
 # ---------------------------------------------------------------------------- state changes
 
 def test_states_stopped_present_started_absent(engine, janitor, name):
-    args = _args(janitor, name, state='stopped')
+    args = janitor.container_args(name, state='stopped')
     _converge(args)
     assert engine.inspect_container(name)['State']['Status'] == 'created'
     assert run_module('container', dict(args, state='present')).changed is False
@@ -233,26 +210,26 @@ def test_states_stopped_present_started_absent(engine, janitor, name):
 
 
 def test_restart_restarts_a_running_container(engine, janitor, name):
-    first = _converge(_args(janitor, name))
+    first = _converge(janitor.container_args(name))
     started_at = engine.inspect_container(name)['State']['StartedAt']
-    result = run_module('container', _args(janitor, name, restart=True))
+    result = run_module('container', janitor.container_args(name, restart=True))
     assert result.changed and result['actions'] == ['restarted']
     assert result['container']['id'] == first['container']['id']
     assert engine.inspect_container(name)['State']['StartedAt'] != started_at
 
 
 def test_recreate_forces_a_new_container(engine, janitor, name):
-    first = _converge(_args(janitor, name))
-    result = run_module('container', _args(janitor, name, recreate=True))
+    first = _converge(janitor.container_args(name))
+    result = run_module('container', janitor.container_args(name, recreate=True))
     assert result.changed and result['container']['id'] != first['container']['id']
 
 
 def test_detach_false_returns_exit_code_and_output(engine, janitor, name):
-    args = _args(janitor, name, detach=False, command=['sh', '-c', 'echo out; echo err >&2'])
+    args = janitor.container_args(name, detach=False, command=['sh', '-c', 'echo out; echo err >&2'])
     result = run_module('container', args)
     assert not result.failed, result
     assert result['rc'] == 0 and result['stdout'] == 'out\n' and result['stderr'] == 'err\n'
-    failing = run_module('container', _args(janitor, unique(), detach=False, command='sh -c "exit 3"'))
+    failing = run_module('container', janitor.container_args(unique(), detach=False, command='sh -c "exit 3"'))
     assert failing.failed and failing['rc'] == 3 and 'exited with code 3' in failing['msg']
 
 
@@ -261,11 +238,11 @@ def test_networks_are_changed_in_place(engine, janitor, name):
     for net in nets:
         engine.create_network(net, labels={TEST_LABEL: janitor.tag})
     try:
-        first = _converge(_args(janitor, name, networks=nets[:1]))
-        result = run_module('container', _args(janitor, name, networks=nets))
+        first = _converge(janitor.container_args(name, networks=nets[:1]))
+        result = run_module('container', janitor.container_args(name, networks=nets))
         assert result.changed and result['container']['id'] == first['container']['id']
         assert sorted(engine.inspect_container(name)['NetworkSettings']['Networks']) == sorted(nets)
-        assert run_module('container', _args(janitor, name, networks=nets)).changed is False
+        assert run_module('container', janitor.container_args(name, networks=nets)).changed is False
     finally:
         engine.remove_container(name, force=True)
         for net in nets:
@@ -286,7 +263,7 @@ def test_networks_are_changed_in_place(engine, janitor, name):
     (dict(networks=['no-such-network-x1']), 'Network no-such-network-x1 does not exist'),
 ])
 def test_bad_input_fails_clearly_and_creates_nothing(engine, janitor, name, extra, fragment):
-    result = run_module('container', _args(janitor, name, **extra))
+    result = run_module('container', janitor.container_args(name, **extra))
     assert result.failed, result
     assert fragment in result['msg'], result['msg']
     assert '\n' not in result['msg'].strip()
@@ -295,8 +272,8 @@ def test_bad_input_fails_clearly_and_creates_nothing(engine, janitor, name, extr
 
 def test_host_port_taken_by_another_container_fails_without_leftover(engine, janitor, name):
     port = free_port()
-    _converge(_args(janitor, unique(), ports=['127.0.0.1:%d:80' % port]))
-    result = run_module('container', _args(janitor, name, ports=['127.0.0.1:%d:80' % port]))
+    _converge(janitor.container_args(unique(), ports=['127.0.0.1:%d:80' % port]))
+    result = run_module('container', janitor.container_args(name, ports=['127.0.0.1:%d:80' % port]))
     assert result.failed and 'already published by container' in result['msg'], result
     assert not container_exists(engine, name)
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, converge_twice, engine_http_get, free_port, put_tree, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, converge_twice, engine_http_get, ensure_image, free_port, put_tree, run_module, unique
 
 from ansible_collections.fleet.docker.plugins.module_utils.files.archive import read_archive
 
@@ -20,10 +20,7 @@ HTML = '/usr/share/nginx/html'
 @pytest.fixture
 def web(engine, janitor):
     """Factory: a demo/web container published on a free port, started unless asked not to."""
-    try:
-        engine.inspect_image(WEB + ':1.0')
-    except Exception:  # pylint: disable=broad-except
-        engine.pull(WEB, tag='1.0')
+    ensure_image(engine)
 
     def make(start=True):
         name = janitor.container(unique('cp'))

@@ -5,21 +5,15 @@ import os
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, converge_twice, put_tree, run_module, unique
+from fleet_testlib import converge_twice, put_tree, run_module
 
 HTML = '/usr/share/nginx/html'
 
 
 @pytest.fixture
-def box(engine, janitor):
+def box(stopped_web):
     """A stopped demo/web container with a small tree under /srv/app (files, subdir, symlink, hard link)."""
-    try:
-        engine.inspect_image(WEB + ':1.0')
-    except Exception:  # pylint: disable=broad-except
-        engine.pull(WEB, tag='1.0')
-    name = janitor.container(unique('fetch'))
-    engine.create_container(WEB + ':1.0', name=name, labels={TEST_LABEL: janitor.tag})
-    put_tree(engine, name, '/', [
+    return stopped_web('fetch', [
         ('srv/app', 'dir', None, 0o755),
         ('srv/app/app.conf', 'file', b'port=9000\n', 0o640),
         ('srv/app/logs', 'dir', None, 0o750),
@@ -27,7 +21,6 @@ def box(engine, janitor):
         ('srv/app/current.log', 'sym', 'logs/app.log', 0o777),
         ('srv/app/same.conf', 'hard', 'srv/app/app.conf', 0o640),
     ])
-    return name
 
 
 def tree(root):

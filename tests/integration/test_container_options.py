@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, WORKER, container_exists, converge_twice, exec_sh, run_module
+from fleet_testlib import WEB, WORKER, container_exists, container_state, converge_twice, exec_sh, run_module
 
 IMAGE = WEB + ':1.0'
 WORKER_IMAGE = WORKER + ':1.0'
@@ -17,9 +17,7 @@ CAP_NET_ADMIN, CAP_NET_RAW, CAP_CHOWN, CAP_SYS_TIME = 12, 13, 0, 25
 
 
 def _args(janitor, name, **kw):
-    args = dict(name=janitor.container(name), image=IMAGE, labels={TEST_LABEL: janitor.tag}, stop_timeout=1)
-    args.update(kw)
-    return args
+    return janitor.container_args(name, **dict(dict(stop_timeout=1), **kw))    # quick stops: options recreate often
 
 
 def _cap_eff(engine, name):
@@ -343,11 +341,6 @@ CASES = [
 ]
 
 
-def _snapshot(engine, name):
-    ins = engine.inspect_container(name)
-    return ins['Id'], ins['State'].get('StartedAt'), ins['Config'], ins['HostConfig']
-
-
 @pytest.mark.parametrize('option, a_value, spellings, b_value, how, extra, check, hostile, fragment', CASES,
                          ids=[case[0] for case in CASES])
 def test_option_set_rerun_hostile_change(engine, janitor, name, option, a_value, spellings, b_value, how, extra,
@@ -375,10 +368,10 @@ def test_option_set_rerun_hostile_change(engine, janitor, name, option, a_value,
         assert not again.failed and again.changed is False, (spelling, again)
 
     # A hostile value on the existing container: refused, the container untouched.
-    before = _snapshot(engine, name)
+    before = container_state(engine, name)
     bad = run_module('container', _args(janitor, name, **dict(extra, **{option: hostile})))
     assert bad.failed and fragment in bad['msg'] and not bad.changed, bad
-    assert _snapshot(engine, name) == before
+    assert container_state(engine, name) == before
 
     # Change to B: recreated (new ID) or updated in place (same ID, still running since the same start).
     changed = run_module('container', _args(janitor, name, **dict(extra, **{option: b_value})))

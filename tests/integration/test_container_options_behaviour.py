@@ -9,16 +9,15 @@ import time
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, WORKER, container_exists, converge_twice, exec_sh, run_module, unique
+from fleet_testlib import (TEST_LABEL, WEB, WORKER, container_exists, container_state, converge_twice, exec_sh, run_module,
+                           unique)
 
 IMAGE = WEB + ':1.0'
 WORKER_IMAGE = WORKER + ':1.0'
 
 
 def _args(janitor, name, **kw):
-    args = dict(name=janitor.container(name), image=IMAGE, labels={TEST_LABEL: janitor.tag}, stop_timeout=1)
-    args.update(kw)
-    return args
+    return janitor.container_args(name, **dict(dict(stop_timeout=1), **kw))    # quick stops: options recreate often
 
 
 @pytest.fixture
@@ -106,23 +105,17 @@ def test_static_ipv4_address_on_a_subnet_and_its_change_in_place(engine, janitor
     assert not again.failed and again.changed is False, again
 
 
-def _state(engine, name):
-    ins = engine.inspect_container(name)
-    return (ins['Id'], ins['State']['StartedAt'], ins['HostConfig'], ins['Config'],
-            dict((n, sorted(e.get('Aliases') or [])) for n, e in ins['NetworkSettings']['Networks'].items()))
-
-
 def test_check_mode_and_diff_for_an_update_in_place_and_a_reconnect(engine, janitor, network):
     net, _subnet = network()
     name = unique()
     converge_twice('container', _args(janitor, name, memory='512m', cpus=1,
                                       networks=[dict(name=net, aliases=['one'])]))
-    before = _state(engine, name)
+    before = container_state(engine, name)
 
     planned = run_module('container', _args(janitor, name, memory='1g', cpus=0.5,
                                             networks=[dict(name=net, aliases=['two'])]), check=True, diff=True)
     assert not planned.failed and planned.changed and planned['actions'] == ['updated', 'reconnected'], planned
-    assert _state(engine, name) == before
+    assert container_state(engine, name) == before
     diff = planned['diff']
     assert diff['before']['memory'] == 512 * 2 ** 20 and diff['after']['memory'] == 2 ** 30, diff
     assert diff['before']['cpus'] == 1 and diff['after']['cpus'] == 0.5, diff
@@ -135,7 +128,7 @@ def test_check_mode_and_diff_for_an_update_in_place_and_a_reconnect(engine, jani
     assert not done.failed and done['actions'] == ['updated', 'reconnected'], done
     assert done['diff'] == diff
     ins = engine.inspect_container(name)
-    assert (ins['Id'], ins['State']['StartedAt']) == before[:2] and ins['State']['Running']
+    assert (ins['Id'], ins['State']['StartedAt']) == (before['id'], before['started']) and ins['State']['Running']
     assert ins['HostConfig']['Memory'] == 2 ** 30 and ins['HostConfig']['NanoCpus'] == 5 * 10 ** 8
     assert 'two' in _aliases(engine, name, net)
 

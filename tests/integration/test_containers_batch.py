@@ -1,9 +1,8 @@
 """fleet.docker.containers on the real engine: the container module's cases, run through the batch path."""
 
 import os
-import tempfile
 
-from fleet_testlib import TEST_LABEL, WEB, container_exists, converge_twice, engine_http_get, free_port, run_module, unique
+from fleet_testlib import TEST_LABEL, WEB, container_exists, container_state, converge_twice, engine_http_get, free_port, run_module, unique
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers.batch import PROJECT_LABEL
 
@@ -28,19 +27,8 @@ def _converge(args, **kw):
     return first
 
 
-def _state(engine, name):
-    try:
-        c = engine.inspect_container(name)
-    except Exception:  # pylint: disable=broad-except
-        return None
-    return (c['Id'], c['State']['Status'], c['HostConfig']['PortBindings'], c['HostConfig']['RestartPolicy'],
-            c['Config']['Env'], c['Image'])
-
-
 def test_reference_set_converges_and_is_idempotent(engine, janitor):
-    html = tempfile.mkdtemp(prefix='fleet-bind-')
-    os.chmod(html, 0o755)
-    janitor.paths.append(html)
+    html = janitor.tmpdir()
     with open(os.path.join(html, 'index.html'), 'w') as handle:
         handle.write('batch')
     items = []
@@ -85,7 +73,7 @@ def test_check_mode_reports_drift_and_changes_nothing(engine, janitor):
              for _i in range(2)]
     args = _batch(janitor, items)
     _converge(args)
-    before = [_state(engine, i['name']) for i in items]
+    before = [container_state(engine, i['name']) for i in items]
     new_name = unique('batch')
     items[0].update(ports=['127.0.0.1:%d:80' % free_port()], env={'A': 1})
     items.append(dict(name=janitor.container(new_name)))
@@ -95,7 +83,7 @@ def test_check_mode_reports_drift_and_changes_nothing(engine, janitor):
     assert set(result['results'][0]['diff']['after']) == {'state', 'ports', 'env'}
     assert result['results'][1]['changed'] is False
     assert result['results'][2]['actions'] == ['created', 'started']
-    assert [_state(engine, i['name']) for i in items[:2]] == before
+    assert [container_state(engine, i['name']) for i in items[:2]] == before
     assert not container_exists(engine, new_name)
 
 

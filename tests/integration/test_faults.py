@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from fleet_testlib import COLLECTIONS, PYTHON, ROOT, run_module, run_playbook, unique
+from fleet_testlib import COLLECTIONS, PYTHON, ROOT, pids_in_namespace, run_module, run_playbook, unique
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -72,18 +72,7 @@ class Lab:
 
     def procs(self, n, comm):
         """PIDs named ``comm`` in node n's PID namespace."""
-        ino = os.stat('/proc/%d/ns/pid' % self.holder(n)).st_ino
-        found = []
-        for path in glob.glob('/proc/[0-9]*'):
-            try:
-                with open(path + '/comm') as handle:
-                    if handle.read().strip() != comm:
-                        continue
-                if os.stat(path + '/ns/pid').st_ino == ino:
-                    found.append(int(os.path.basename(path)))
-            except OSError:
-                continue
-        return found
+        return pids_in_namespace(comm, 'pid', os.stat('/proc/%d/ns/pid' % self.holder(n)).st_ino)
 
     def kill(self, n, comm, sig=signal.SIGKILL, wait=20):
         """Send ``sig`` to node n's ``comm`` processes (by pid) and wait until they are gone."""

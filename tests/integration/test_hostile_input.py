@@ -199,15 +199,8 @@ def test_hostile_option_fails_clearly_and_changes_nothing(engine, module, args, 
 
 
 @pytest.fixture
-def box(engine, janitor):
-    try:
-        engine.inspect_image(WEB + ':1.0')
-    except Exception:  # pylint: disable=broad-except
-        engine.pull(WEB, tag='1.0')
-    name = janitor.container(unique('hostile-box'))
-    engine.create_container(WEB + ':1.0', name=name, labels={TEST_LABEL: janitor.tag})
-    put_tree(engine, name, '/', [('srv/app', 'dir', None), ('srv/app/ok.txt', 'file', b'ok\n')])
-    return name
+def box(stopped_web):
+    return stopped_web('hostile-box', [('srv/app', 'dir', None), ('srv/app/ok.txt', 'file', b'ok\n')])
 
 
 def _listing(root):

@@ -14,7 +14,7 @@ import docker
 import pytest
 import yaml
 
-from fleet_testlib import ROOT, http_get, unique
+from fleet_testlib import ROOT, http_get, pids_in_namespace, unique
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -60,18 +60,7 @@ def ansible_ping():
 
 def node_pids(n, comm):
     """PIDs of processes named ``comm`` in lab node n's network namespace."""
-    ino = os.stat('/run/netns/fleetlab%d' % n).st_ino
-    found = []
-    for path in glob.glob('/proc/[0-9]*'):
-        try:
-            with open(path + '/comm') as fh:
-                if fh.read().strip() != comm:
-                    continue
-            if os.stat(path + '/ns/net').st_ino == ino:
-                found.append(int(os.path.basename(path)))
-        except OSError:
-            continue
-    return found
+    return pids_in_namespace(comm, 'net', os.stat('/run/netns/fleetlab%d' % n).st_ino)
 
 
 def node_engine(n):

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from fleet_testlib import COLLECTIONS, PYTHON, ROOT, TEST_LABEL, WEB, unique
+from fleet_testlib import COLLECTIONS, PYTHON, ROOT, TEST_LABEL, WEB, ensure_image, unique
 
 from test_faults import Lab, recap
 
@@ -45,10 +45,7 @@ def measured_module(name, args):
 
 @pytest.fixture
 def hundred(engine, janitor):
-    try:
-        engine.inspect_image(WEB + ':1.0')
-    except Exception:  # pylint: disable=broad-except
-        engine.pull(WEB, tag='1.0')
+    ensure_image(engine)
     tag = unique('load')
     names = [janitor.container('%s-%03d' % (tag, i)) for i in range(COUNT)]
     return tag, names

@@ -15,22 +15,13 @@ import subprocess
 import pytest
 import yaml
 
-from fleet_testlib import ROOT, http_get, run_playbook
+from fleet_testlib import ROOT, http_get, lab_node_client, play_recaps, run_playbook
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 INVENTORY = os.path.join(ROOT, '.lab', 'inventory.yml')
 REFERENCE = os.path.join(ROOT, 'examples', 'reference', 'group_vars', 'all', 'reference.yml')
 PORTS = (8080, 8081, 8082)
-
-
-def _recaps(stdout):
-    out = {}
-    for line in stdout.splitlines():
-        m = re.match(r'^(\S+)\s+:\s+(ok=.*)$', line)
-        if m:
-            out[m.group(1)] = dict(part.split('=') for part in m.group(2).split())
-    return out
 
 
 def _play(name, *extra):
@@ -49,15 +40,6 @@ def lab():
     return hosts
 
 
-def _node_client(host):
-    """docker.APIClient on a lab host's own engine, through its init's mount namespace."""
-    import docker
-    num = host.replace('lab', '')
-    with open(os.path.join(ROOT, '.lab', 'nodes', num, 'holder.pid')) as fh:
-        pid = fh.read().strip()
-    return docker.APIClient(base_url='unix:///proc/%s/root/run/docker.sock' % pid, version='auto', timeout=60)
-
-
 def test_deploy_serves_every_port_and_is_idempotent(lab):
     first = _play('deploy.yml')
     assert first.returncode == 0, first.stdout[-4000:]
@@ -69,7 +51,7 @@ def test_deploy_serves_every_port_and_is_idempotent(lab):
         assert 'nginx-volume on %s<' % host in http_get('http://%s:8082/' % addr)[1]
     again = _play('deploy.yml')
     assert again.returncode == 0, again.stdout[-4000:]
-    recaps = _recaps(again.stdout)
+    recaps = play_recaps(again.stdout)
     assert set(recaps) == set(lab)
     assert all(r['changed'] == '0' for r in recaps.values()), again.stdout[-4000:]
 
@@ -97,7 +79,7 @@ def test_report_renders_one_table_per_host(lab, tmp_path):
     for host in lab:
         block = dom.split('id="host-%s"' % host, 1)[1].split('</table>', 1)[0]
         # The mixed lab (20.10, 26.1, 28.5): each table shows its own host's engine and API.
-        version = _node_client(host).version()
+        version = lab_node_client(host).version()
         assert '%s (API %s)' % (version['Version'], version['ApiVersion']) in block, (host, version, block)
         assert 'containers running' in block and 'reclaimable' in block
     shot = tmp_path / 'report.png'
@@ -117,19 +99,19 @@ def test_rolling_deploy_stops_at_a_failed_health_check(lab, tmp_path):
     extra.write_text(json.dumps({'docker_app_containers': containers, 'docker_app_health_timeout': 4}))
     result = _play('deploy.yml', '-e', '@%s' % extra)
     assert result.returncode != 0
-    recaps = _recaps(result.stdout)
+    recaps = play_recaps(result.stdout)
     assert recaps[hosts[0]]['failed'] == '1', result.stdout[-4000:]
     for host in hosts[1:]:
         assert recaps.get(host, {}).get('changed', '0') == '0', result.stdout[-4000:]
     assert 'NO MORE HOSTS LEFT' in result.stdout
     # The first batch got the new container; later hosts were never touched.
-    assert _node_client(hosts[0]).containers(all=True, filters={'name': 'roll-probe'})
+    assert lab_node_client(hosts[0]).containers(all=True, filters={'name': 'roll-probe'})
     for host in hosts[1:]:
-        assert not _node_client(host).containers(all=True, filters={'name': 'roll-probe'})
+        assert not lab_node_client(host).containers(all=True, filters={'name': 'roll-probe'})
     # The normal deployment purges it again.
     fixed = _play('deploy.yml')
     assert fixed.returncode == 0, fixed.stdout[-4000:]
-    assert not _node_client(hosts[0]).containers(all=True, filters={'name': 'roll-probe'})
+    assert not lab_node_client(hosts[0]).containers(all=True, filters={'name': 'roll-probe'})
 
 
 def test_cleanup_removes_the_reference_image_everywhere_and_reports_space(lab):
@@ -140,11 +122,11 @@ def test_cleanup_removes_the_reference_image_everywhere_and_reports_space(lab):
     for host in lab:
         # The reference deployment runs three nginx containers on every host: at least those go.
         assert re.search(r'%s: Removed [1-9]\d* container' % host, result.stdout), result.stdout[-3000:]
-        client = _node_client(host)
+        client = lab_node_client(host)
         web = [c for c in client.containers(all=True) if '/demo/nginx' in c['Image']]
         assert not web, (host, web)
         tags = [t for img in client.images() for t in (img.get('RepoTags') or []) if '/demo/nginx' in t]
         assert not tags, (host, tags)
     again = _play('cleanup.yml', '-e', 'cleanup_ancestors=demo/nginx')
     assert again.returncode == 0
-    assert all(r['changed'] == '0' for r in _recaps(again.stdout).values())
+    assert all(r['changed'] == '0' for r in play_recaps(again.stdout).values())

@@ -4,24 +4,14 @@ The engine is shared with other tests running at the same time, so an unfiltered
 remove their objects; the module supports it, the tests never do it.
 """
 
-import io
-
 import docker
 import pytest
 
-from fleet_testlib import run_module, unique, WEB, TEST_LABEL
+from fleet_testlib import TEST_LABEL, WEB, build_image, run_module, unique
 
 
 def _mine(janitor):
     return {'label': '%s=%s' % (TEST_LABEL, janitor.tag)}
-
-
-def _build(engine, dockerfile, tag):
-    for line in engine.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True, forcerm=True,
-                             network_mode='none', decode=True):
-        if 'error' in line:
-            raise RuntimeError(line['error'])
-    return engine.inspect_image(tag)['Id']
 
 
 def _container(engine, janitor, labels=None, start=False, command=None, volumes=None):
@@ -70,8 +60,8 @@ def test_prune_dangling_images(engine, janitor):
     engine.pull(WEB, tag='1.0')
     tag = janitor.image('fleettest/%s:1' % unique('prune'))
     dockerfile = 'FROM %s:1.0\nLABEL %s=%s\nRUN echo %%s > /build.txt\n' % (WEB, TEST_LABEL, janitor.tag)
-    first = janitor.image(_build(engine, dockerfile % 'one', tag))
-    second = _build(engine, dockerfile % 'two', tag)  # the first build is now dangling
+    first = janitor.image(build_image(engine, dockerfile % 'one', tag))
+    second = build_image(engine, dockerfile % 'two', tag)  # the first build is now dangling
     assert first != second and not engine.inspect_image(first)['RepoTags']
 
     dry = run_module('prune', {'images': True, 'images_filters': _mine(janitor)}, check=True)
@@ -95,8 +85,8 @@ def test_prune_all_unused_images(engine, janitor):
     dockerfile = 'FROM %s:1.0\nLABEL %s=%s\nRUN echo %%s > /build.txt\n' % (WEB, TEST_LABEL, janitor.tag)
     unused = janitor.image('fleettest/%s:1' % unique('unused'))
     used = janitor.image('fleettest/%s:1' % unique('used'))
-    unused_id = _build(engine, dockerfile % 'unused', unused)
-    used_id = _build(engine, dockerfile % 'used', used)
+    unused_id = build_image(engine, dockerfile % 'unused', unused)
+    used_id = build_image(engine, dockerfile % 'used', used)
     name = janitor.container(unique('pr'))
     engine.create_container(used, name=name, labels={TEST_LABEL: janitor.tag})
     args = {'images': True, 'images_all': True, 'images_filters': _mine(janitor)}

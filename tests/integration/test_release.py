@@ -12,7 +12,7 @@ import subprocess
 import pytest
 import yaml
 
-from fleet_testlib import ROOT, http_get, run_playbook
+from fleet_testlib import ROOT, http_get, lab_node_client, play_recaps, run_playbook
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -23,15 +23,6 @@ def _play(name, *extra):
     return run_playbook(os.path.join(ROOT, 'playbooks', name), inventory=INVENTORY, extra_args=extra)
 
 
-def _recaps(stdout):
-    out = {}
-    for line in stdout.splitlines():
-        m = re.match(r'^(\S+)\s+:\s+(ok=.*)$', line)
-        if m:
-            out[m.group(1)] = dict(part.split('=') for part in m.group(2).split())
-    return out
-
-
 @pytest.fixture(scope='module')
 def lab():
     subprocess.run(['make', '-C', ROOT, 'lab'], check=True, stdout=subprocess.DEVNULL)
@@ -39,13 +30,6 @@ def lab():
         inv = yaml.safe_load(fh)
     return dict((name, spec['ansible_host']) for name, spec in inv['lab']['hosts'].items()), \
         inv['lab']['vars']['lab_registry']
-
-
-def _node_client(host):
-    import docker
-    with open(os.path.join(ROOT, '.lab', 'nodes', host.replace('lab', ''), 'holder.pid')) as fh:
-        pid = fh.read().strip()
-    return docker.APIClient(base_url='unix:///proc/%s/root/run/docker.sock' % pid, version='auto', timeout=120)
 
 
 def test_release_builds_once_and_every_host_runs_the_same_digest(lab):
@@ -60,13 +44,13 @@ def test_release_builds_once_and_every_host_runs_the_same_digest(lab):
     for host, addr in hosts.items():
         status, body = http_get('http://%s:8090/release.txt' % addr)
         assert status == 200 and body.strip() == '7', (host, status, body)
-        client = _node_client(host)
+        client = lab_node_client(host, timeout=120)
         running = client.inspect_container('release-site')
         image = client.inspect_image(running['Image'])
         assert '%s/demo/release-site@%s' % (registry, digest) in image['RepoDigests'], (host, image['RepoDigests'])
     again = _play('release.yml', '-e', 'release_version=7')
     assert again.returncode == 0, again.stdout[-4000:]
-    assert all(r['changed'] == '0' for r in _recaps(again.stdout).values()), again.stdout[-4000:]
+    assert all(r['changed'] == '0' for r in play_recaps(again.stdout).values()), again.stdout[-4000:]
 
 
 def test_distribute_reaches_a_host_without_registry_access(lab):
@@ -77,7 +61,7 @@ def test_distribute_reaches_a_host_without_registry_access(lab):
     rule = ['OUTPUT', '-p', 'tcp', '-d', bridge, '--dport', port, '-m', 'comment', '--comment', 'fleet-test-release',
             '-j', 'REJECT']
     assert _play('release.yml', '-e', 'release_version=7').returncode == 0
-    client = _node_client(target)
+    client = lab_node_client(target, timeout=120)
     ref = '%s/demo/release-site:7' % registry
     for container in client.containers(all=True, filters={'name': 'release-site'}):
         client.remove_container(container['Id'], force=True)
@@ -96,6 +80,6 @@ def test_distribute_reaches_a_host_without_registry_access(lab):
         assert client.inspect_container('release-site')['Image'] == client.inspect_image(ref)['Id']
         again = _play('distribute.yml', '-e', 'release_version=7', '-e', 'distribute_hosts=%s' % target)
         assert again.returncode == 0, again.stdout[-4000:]
-        assert all(r['changed'] == '0' for r in _recaps(again.stdout).values()), again.stdout[-4000:]
+        assert all(r['changed'] == '0' for r in play_recaps(again.stdout).values()), again.stdout[-4000:]
     finally:
         subprocess.run(['nsenter', '--net=%s' % netns, 'iptables', '-D'] + rule, check=False)

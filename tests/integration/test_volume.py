@@ -5,14 +5,7 @@ import tarfile
 
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, put_tree, run_module, unique
-
-
-def _web(engine):
-    try:
-        engine.inspect_image(WEB + ':1.0')
-    except Exception:  # pylint: disable=broad-except
-        engine.pull(WEB, tag='1.0')
+from fleet_testlib import TEST_LABEL, WEB, ensure_image, put_tree, run_module, unique
 
 
 def _with_volume(engine, janitor, volume, action):
@@ -20,7 +13,7 @@ def _with_volume(engine, janitor, volume, action):
 
     The container is removed afterwards, so the volume is not in use when the module runs.
     """
-    _web(engine)
+    ensure_image(engine)
     name = janitor.container(unique('volio'))
     engine.create_container(WEB + ':1.0', name=name, labels={TEST_LABEL: janitor.tag},
                             host_config=engine.create_host_config(binds=['%s:/data' % volume]))
@@ -165,7 +158,7 @@ def test_a_volume_in_use_is_never_recreated(engine, janitor, recreate):
     args = _args(janitor)
     run_module('volume', args)
     write_marker(engine, janitor, args['name'])
-    _web(engine)
+    ensure_image(engine)
     user = janitor.container(unique('voluser'))
     engine.create_container(WEB + ':1.0', name=user, labels={TEST_LABEL: janitor.tag},
                             host_config=engine.create_host_config(binds=['%s:/data' % args['name']]))

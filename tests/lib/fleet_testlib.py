@@ -151,21 +151,23 @@ def converge_twice(module, args, **kw):
     return first, second
 
 
-def put_tree(engine, container, path, members):
-    """Write entries into a container with one PUT archive, bypassing the modules under test.
+TAR_MODES = dict(sym=0o777, hard=0o644, dir=0o755, file=0o644)
 
-    ``members``: (name, kind, payload[, mode]) with kind file (payload bytes), dir, sym or hard
-    (payload the link target). Without a mode: 0777 links, 0755 dirs, 0644 files.
+
+def tar_bytes(members, fmt=None, modes=None):
+    """A tar archive (bytes) of ``members``: (name, kind, payload[, mode]) with kind file (payload
+    bytes), dir, sym or hard (payload the link target). Without a mode, ``modes[kind]`` (default
+    TAR_MODES: 0777 links, 0755 dirs, 0644 files). ``fmt``: a tarfile format (default tarfile's).
     """
     import io
     import tarfile
-    default_modes = dict(sym=0o777, hard=0o644, dir=0o755, file=0o644)
+    modes = dict(TAR_MODES, **(modes or {}))
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode='w') as tar:
+    with tarfile.open(fileobj=buf, mode='w', **({'format': fmt} if fmt is not None else {})) as tar:
         for member in members:
             name, kind, payload = member[:3]
             info = tarfile.TarInfo(name)
-            info.mode = member[3] if len(member) > 3 else default_modes[kind]
+            info.mode = member[3] if len(member) > 3 else modes[kind]
             if kind == 'file':
                 info.size = len(payload)
                 tar.addfile(info, io.BytesIO(payload))
@@ -173,7 +175,113 @@ def put_tree(engine, container, path, members):
             info.type = {'dir': tarfile.DIRTYPE, 'sym': tarfile.SYMTYPE, 'hard': tarfile.LNKTYPE}[kind]
             info.linkname = payload or ''
             tar.addfile(info)
-    assert engine.put_archive(container, path, buf.getvalue())
+    return buf.getvalue()
+
+
+def put_tree(engine, container, path, members):
+    """Write entries into a container with one PUT archive, bypassing the modules under test.
+
+    ``members``: as for tar_bytes (name, kind, payload[, mode]).
+    """
+    assert engine.put_archive(container, path, tar_bytes(members))
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine helpers the test files used to copy (issue #25).
+
+def ensure_image(engine, ref=None):
+    """Pull ``ref`` (default demo/web:1.0 from the test registry) unless the engine has it already."""
+    import docker
+    ref = ref or WEB + ':1.0'
+    try:
+        engine.inspect_image(ref)
+    except docker.errors.NotFound:
+        repo, _sep, tag = ref.rpartition(':')
+        if not repo or '/' in tag:
+            repo, tag = ref, 'latest'
+        engine.pull(repo, tag=tag)
+    return ref
+
+
+def container_state(engine, name):
+    """What a run could change on a container, to compare before and after (check mode changes
+    nothing), or None when there is no such container: ID, image ID, status, start time, Config,
+    HostConfig and each network's aliases."""
+    import docker
+    try:
+        info = engine.inspect_container(name)
+    except docker.errors.NotFound:
+        return None
+    networks = (info.get('NetworkSettings') or {}).get('Networks') or {}
+    return dict(id=info['Id'], image=info['Image'], status=info['State']['Status'],
+                started=info['State'].get('StartedAt'), config=info['Config'], host_config=info['HostConfig'],
+                networks=dict((net, sorted(ep.get('Aliases') or [])) for net, ep in networks.items()))
+
+
+def labelled_state(engine, tag, namespace=None):
+    """The containers labelled TEST_LABEL=tag (name, state, image ID) and, with ``namespace``, the
+    images with a tag in that registry namespace (ID, tags): what a test owns, to compare before and after."""
+    conts = sorted((c['Names'][0], c['State'], c['ImageID'])
+                   for c in engine.containers(all=True, filters={'label': '%s=%s' % (TEST_LABEL, tag)}))
+    if namespace is None:
+        return conts
+    imgs = sorted((i['Id'], tuple(sorted(i['RepoTags'] or []))) for i in engine.images()
+                  if any('/%s/' % namespace in t for t in i['RepoTags'] or []))
+    return conts, imgs
+
+
+def build_image(engine, dockerfile, tag):
+    """Build ``dockerfile`` (text, no context) as ``tag`` without network; returns the image ID."""
+    import io
+    for line in engine.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True, forcerm=True,
+                             network_mode='none', decode=True):
+        if 'error' in line:
+            raise RuntimeError(line['error'])
+    return engine.inspect_image(tag)['Id']
+
+
+def push_image(engine, repo, tag):
+    for line in engine.push(repo, tag=tag, stream=True, decode=True):
+        if 'error' in line:
+            raise RuntimeError(line['error'])
+
+
+# ---------------------------------------------------------------------------------------------
+# The lab fleet (docs/lab.md): playbook recaps and a host's own engine.
+
+def play_recaps(stdout):
+    """{host: {ok: '3', changed: '0', ...}} from an ansible-playbook run's PLAY RECAP."""
+    import re
+    out = {}
+    for line in stdout.splitlines():
+        m = re.match(r'^(\S+)\s+:\s+(ok=.*)$', line)
+        if m:
+            out[m.group(1)] = dict(part.split('=') for part in m.group(2).split())
+    return out
+
+
+def pids_in_namespace(comm, kind, inode):
+    """PIDs of processes named ``comm`` whose ``kind`` namespace (net, pid, ...) has this inode."""
+    import glob
+    found = []
+    for path in glob.glob('/proc/[0-9]*'):
+        try:
+            with open(path + '/comm') as fh:
+                if fh.read().strip() != comm:
+                    continue
+            if os.stat('%s/ns/%s' % (path, kind)).st_ino == inode:
+                found.append(int(os.path.basename(path)))
+        except OSError:
+            continue
+    return found
+
+
+def lab_node_client(host, timeout=60):
+    """docker.APIClient on lab host ``labN``'s own engine, through its init's root (no SSH)."""
+    import docker
+    with open(os.path.join(ROOT, '.lab', 'nodes', host.replace('lab', ''), 'holder.pid')) as fh:
+        pid = fh.read().strip()
+    return docker.APIClient(base_url='unix:///proc/%s/root/run/docker.sock' % pid, version='auto', timeout=timeout)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import os
 import tarfile
 
 import pytest
+from fleet_testlib import tar_bytes
 
 from ansible_collections.fleet.docker.plugins.module_utils.files.archive import (
     DIR, FILE, LINK, ArchiveError, Entry, MemberChecker, build_archive, content_entry, differs, iter_archive,
@@ -15,21 +16,8 @@ from ansible_collections.fleet.docker.plugins.module_utils.files.copy import (
 
 
 def crafted(*members):
-    """A tar from (name, kind, payload): kind 'file' (payload=bytes), 'dir', 'sym' or 'hard' (payload=linkname)."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode='w') as tar:
-        for name, kind, payload in members:
-            info = tarfile.TarInfo(name)
-            if kind == 'file':
-                info.size = len(payload)
-                tar.addfile(info, io.BytesIO(payload))
-                continue
-            info.type = {'dir': tarfile.DIRTYPE, 'sym': tarfile.SYMTYPE, 'hard': tarfile.LNKTYPE}[kind]
-            if kind in ('sym', 'hard'):
-                info.linkname = payload
-            tar.addfile(info)
-    buf.seek(0)
-    return buf
+    """A tar (file object) from (name, kind, payload): kind 'file' (payload=bytes), 'dir', 'sym' or 'hard' (payload=linkname)."""
+    return io.BytesIO(tar_bytes(members))
 
 
 def consume(buf, readlink=None):

@@ -7,6 +7,7 @@ import os
 import tarfile
 
 import pytest
+from fleet_testlib import tar_bytes
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ansible_collections.fleet.docker.plugins.module_utils.files.archive import ArchiveError
@@ -15,21 +16,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
 
 
 def build(members, fmt=tarfile.PAX_FORMAT):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode='w', format=fmt) as tar:
-        for name, kind, payload in members:
-            info = tarfile.TarInfo(name)
-            if kind == 'file':
-                info.size = len(payload)
-                tar.addfile(info, io.BytesIO(payload))
-                continue
-            info.type = {'dir': tarfile.DIRTYPE, 'sym': tarfile.SYMTYPE, 'hard': tarfile.LNKTYPE}[kind]
-            info.mode = 0o755
-            if kind in ('sym', 'hard'):
-                info.linkname = payload
-            tar.addfile(info)
-    buf.seek(0)
-    return buf
+    return io.BytesIO(tar_bytes(members, fmt, modes=dict(dir=0o755, sym=0o755, hard=0o755)))
 
 
 def apply(buf, dest):
