@@ -15,33 +15,25 @@ import subprocess
 import pytest
 import yaml
 
-from fleet_testlib import ROOT, http_get, lab_node_client, play_recaps, run_playbook
+from fleet_testlib import ROOT, http_get, lab_node_client, lab_play, lab_up, play_recaps
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
-INVENTORY = os.path.join(ROOT, '.lab', 'inventory.yml')
 REFERENCE = os.path.join(ROOT, 'examples', 'reference', 'group_vars', 'all', 'reference.yml')
 PORTS = (8080, 8081, 8082)
-
-
-def _play(name, *extra):
-    return run_playbook(os.path.join(ROOT, 'playbooks', name), inventory=INVENTORY, extra_args=extra)
 
 
 @pytest.fixture(scope='module')
 def lab():
     """The lab is up (idempotent) and provisioned; returns {host: address}. No teardown here: fleet_labguard."""
-    subprocess.run(['make', '-C', ROOT, 'lab'], check=True, stdout=subprocess.DEVNULL)
-    with open(INVENTORY) as fh:
-        inv = yaml.safe_load(fh)
-    hosts = {name: spec['ansible_host'] for name, spec in inv['lab']['hosts'].items()}
-    result = _play('provision.yml')
+    hosts = {name: spec['ansible_host'] for name, spec in lab_up()['hosts'].items()}
+    result = lab_play('provision.yml')
     assert result.returncode == 0, result.stdout[-4000:]
     return hosts
 
 
 def test_deploy_serves_every_port_and_is_idempotent(lab):
-    first = _play('deploy.yml')
+    first = lab_play('deploy.yml')
     assert first.returncode == 0, first.stdout[-4000:]
     for host, addr in lab.items():
         for port in PORTS:
@@ -49,7 +41,7 @@ def test_deploy_serves_every_port_and_is_idempotent(lab):
             assert status == 200, (host, port, body)
         assert 'nginx-bind-mounts on %s<' % host in http_get('http://%s:8081/' % addr)[1]
         assert 'nginx-volume on %s<' % host in http_get('http://%s:8082/' % addr)[1]
-    again = _play('deploy.yml')
+    again = lab_play('deploy.yml')
     assert again.returncode == 0, again.stdout[-4000:]
     recaps = play_recaps(again.stdout)
     assert set(recaps) == set(lab)
@@ -58,7 +50,7 @@ def test_deploy_serves_every_port_and_is_idempotent(lab):
 
 def test_report_renders_one_table_per_host(lab, tmp_path):
     out = tmp_path / 'report'
-    result = _play('report.yml', '-e', 'fleet_report_dir=%s' % out)
+    result = lab_play('report.yml', '-e', 'fleet_report_dir=%s' % out)
     assert result.returncode == 0, result.stdout[-4000:]
     assert str(out / 'fleet-report.html') in result.stdout
     markdown = (out / 'fleet-report.md').read_text()
@@ -97,7 +89,7 @@ def test_rolling_deploy_stops_at_a_failed_health_check(lab, tmp_path):
         'health': {'port': 8099}}]        # nothing publishes 8099: the check fails
     extra = tmp_path / 'broken.json'
     extra.write_text(json.dumps({'docker_app_containers': containers, 'docker_app_health_timeout': 4}))
-    result = _play('deploy.yml', '-e', '@%s' % extra)
+    result = lab_play('deploy.yml', '-e', '@%s' % extra)
     assert result.returncode != 0
     recaps = play_recaps(result.stdout)
     assert recaps[hosts[0]]['failed'] == '1', result.stdout[-4000:]
@@ -109,13 +101,13 @@ def test_rolling_deploy_stops_at_a_failed_health_check(lab, tmp_path):
     for host in hosts[1:]:
         assert not lab_node_client(host).containers(all=True, filters={'name': 'roll-probe'})
     # The normal deployment purges it again.
-    fixed = _play('deploy.yml')
+    fixed = lab_play('deploy.yml')
     assert fixed.returncode == 0, fixed.stdout[-4000:]
     assert not lab_node_client(hosts[0]).containers(all=True, filters={'name': 'roll-probe'})
 
 
 def test_cleanup_removes_the_reference_image_everywhere_and_reports_space(lab):
-    result = _play('cleanup.yml', '-e', 'cleanup_ancestors=demo/nginx')
+    result = lab_play('cleanup.yml', '-e', 'cleanup_ancestors=demo/nginx')
     assert result.returncode == 0, result.stdout[-4000:]
     assert re.search(r'"fleet": "[0-9.]+ [KMG]?B(ytes)? reclaimed on %d host\(s\)"' % len(lab), result.stdout), \
         result.stdout[-3000:]
@@ -127,6 +119,6 @@ def test_cleanup_removes_the_reference_image_everywhere_and_reports_space(lab):
         assert not web, (host, web)
         tags = [t for img in client.images() for t in (img.get('RepoTags') or []) if '/demo/nginx' in t]
         assert not tags, (host, tags)
-    again = _play('cleanup.yml', '-e', 'cleanup_ancestors=demo/nginx')
+    again = lab_play('cleanup.yml', '-e', 'cleanup_ancestors=demo/nginx')
     assert again.returncode == 0
     assert all(r['changed'] == '0' for r in play_recaps(again.stdout).values())

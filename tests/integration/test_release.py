@@ -5,36 +5,25 @@ everywhere, rerun unchanged. distribute: a host whose registry traffic is blocke
 network namespace) gets the image from an archive copied over SSH, and runs it.
 """
 
-import os
 import re
 import subprocess
 
 import pytest
-import yaml
 
-from fleet_testlib import ROOT, http_get, lab_node_client, play_recaps, run_playbook
+from fleet_testlib import http_get, lab_node_client, lab_play, lab_up, play_recaps
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
-
-INVENTORY = os.path.join(ROOT, '.lab', 'inventory.yml')
-
-
-def _play(name, *extra):
-    return run_playbook(os.path.join(ROOT, 'playbooks', name), inventory=INVENTORY, extra_args=extra)
 
 
 @pytest.fixture(scope='module')
 def lab():
-    subprocess.run(['make', '-C', ROOT, 'lab'], check=True, stdout=subprocess.DEVNULL)
-    with open(INVENTORY) as fh:
-        inv = yaml.safe_load(fh)
-    return dict((name, spec['ansible_host']) for name, spec in inv['lab']['hosts'].items()), \
-        inv['lab']['vars']['lab_registry']
+    inv = lab_up()
+    return dict((name, spec['ansible_host']) for name, spec in inv['hosts'].items()), inv['vars']['lab_registry']
 
 
 def test_release_builds_once_and_every_host_runs_the_same_digest(lab):
     hosts, registry = lab
-    first = _play('release.yml', '-e', 'release_version=7')
+    first = lab_play('release.yml', '-e', 'release_version=7')
     assert first.returncode == 0, first.stdout[-4000:]
     report = re.search(r'release_report: (\{.*?\})"', first.stdout)
     assert report, first.stdout[-3000:]
@@ -48,7 +37,7 @@ def test_release_builds_once_and_every_host_runs_the_same_digest(lab):
         running = client.inspect_container('release-site')
         image = client.inspect_image(running['Image'])
         assert '%s/demo/release-site@%s' % (registry, digest) in image['RepoDigests'], (host, image['RepoDigests'])
-    again = _play('release.yml', '-e', 'release_version=7')
+    again = lab_play('release.yml', '-e', 'release_version=7')
     assert again.returncode == 0, again.stdout[-4000:]
     assert all(r['changed'] == '0' for r in play_recaps(again.stdout).values()), again.stdout[-4000:]
 
@@ -60,7 +49,7 @@ def test_distribute_reaches_a_host_without_registry_access(lab):
     bridge, port = registry.split(':')
     rule = ['OUTPUT', '-p', 'tcp', '-d', bridge, '--dport', port, '-m', 'comment', '--comment', 'fleet-test-release',
             '-j', 'REJECT']
-    assert _play('release.yml', '-e', 'release_version=7').returncode == 0
+    assert lab_play('release.yml', '-e', 'release_version=7').returncode == 0
     client = lab_node_client(target, timeout=120)
     ref = '%s/demo/release-site:7' % registry
     for container in client.containers(all=True, filters={'name': 'release-site'}):
@@ -72,13 +61,13 @@ def test_distribute_reaches_a_host_without_registry_access(lab):
         # The registry is out of reach from that host: a pull fails there.
         with pytest.raises(Exception):
             client.pull('%s/demo/release-site' % registry, tag='7')
-        first = _play('distribute.yml', '-e', 'release_version=7', '-e', 'distribute_hosts=%s' % target)
+        first = lab_play('distribute.yml', '-e', 'release_version=7', '-e', 'distribute_hosts=%s' % target)
         assert first.returncode == 0, first.stdout[-4000:]
         assert "loaded ['%s']" % ref in first.stdout, first.stdout[-3000:]
         status, body = http_get('http://%s:8090/release.txt' % hosts[target])
         assert status == 200 and body.strip() == '7', (status, body)
         assert client.inspect_container('release-site')['Image'] == client.inspect_image(ref)['Id']
-        again = _play('distribute.yml', '-e', 'release_version=7', '-e', 'distribute_hosts=%s' % target)
+        again = lab_play('distribute.yml', '-e', 'release_version=7', '-e', 'distribute_hosts=%s' % target)
         assert again.returncode == 0, again.stdout[-4000:]
         assert all(r['changed'] == '0' for r in play_recaps(again.stdout).values()), again.stdout[-4000:]
     finally:

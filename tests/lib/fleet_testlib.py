@@ -249,6 +249,24 @@ def push_image(engine, repo, tag):
 # ---------------------------------------------------------------------------------------------
 # The lab fleet (docs/lab.md): playbook recaps and a host's own engine.
 
+LAB_INVENTORY = os.path.join(ROOT, '.lab', 'inventory.yml')
+
+
+def lab_up():
+    """Bring the lab up (make lab: idempotent, repairs); returns its inventory's ``lab`` group.
+
+    Nothing takes it down here: the session does, if it was not up before (fleet_labguard)."""
+    import yaml
+    subprocess.run(['make', '-C', ROOT, 'lab'], check=True, stdout=subprocess.DEVNULL)
+    with open(LAB_INVENTORY) as fh:
+        return yaml.safe_load(fh)['lab']
+
+
+def lab_play(name, *extra):
+    """Run the collection's playbooks/NAME on the lab fleet."""
+    return run_playbook(os.path.join(ROOT, 'playbooks', name), inventory=LAB_INVENTORY, extra_args=extra)
+
+
 def play_recaps(stdout):
     """{host: {ok: '3', changed: '0', ...}} from an ansible-playbook run's PLAY RECAP."""
     import re
