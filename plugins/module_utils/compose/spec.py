@@ -13,7 +13,6 @@ back into ``docker run`` strings. ``converge_container`` then takes the spec as 
 
 from __future__ import annotations
 
-import ipaddress
 import posixpath
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -21,9 +20,10 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS, build_spec
-from ansible_collections.fleet.docker.plugins.module_utils.containers.values import (
-    PROTOCOLS, ContainerSpecError, parse_duration, parse_tmpfs)
+from ansible_collections.fleet.docker.plugins.module_utils.containers.values import bindings_of, parse_tmpfs
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import (
+    ValueSpecError, container_path, parse_duration, port_mapping)
 
 _VALIDATOR = ArgumentSpecValidator(CONTAINER_OPTIONS)
 
@@ -60,43 +60,22 @@ def compose_labels(project: dict, name: str, number: int, image_id: str | None) 
 
 def port_bindings(project: dict, name: str, service: dict) -> dict:
     """Long-syntax ``ports`` -> ``{'80/tcp': [[host_ip, host_port], ...]}`` (the ports option's form)."""
-    bindings: dict = {}
+    mappings = []
     for index, port in enumerate(service.get('ports') or []):
-        key = 'ports[%d]' % index
-        proto = str(port.get('protocol') or 'tcp').lower()
-        if proto not in PROTOCOLS:
-            p.fail(project, name, key + '.protocol', 'must be tcp, udp or sctp, got %r.' % proto)
-        target = port.get('target')
-        if isinstance(target, bool) or not isinstance(target, int) or not 1 <= target <= 65535:
-            p.fail(project, name, key + '.target', 'port %r is out of range (1-65535).' % (target,))
-        host_ip = str(port.get('host_ip') or '').strip('[]')
-        if host_ip:
-            try:
-                ipaddress.ip_address(host_ip)
-            except ValueError:
-                p.fail(project, name, key + '.host_ip', '%r is not an IP address.' % host_ip)
-        entry = [host_ip, _published(project, name, key, port.get('published'))]
-        entries = bindings.setdefault('%d/%s' % (target, proto), [])
-        if entry not in entries:
-            entries.append(entry)
-    return dict((key, sorted(entries)) for key, entries in bindings.items())
-
-
-def _published(project, name, key, value) -> str:
-    """'' (the engine picks), '8080', or a host range '8000-8010' for one container port."""
-    text = str(value if value is not None else '')
-    if not text:
-        return ''
-    low, _sep, high = text.partition('-')
-    if not low.isdigit() or (high and not high.isdigit()) or not 0 < int(low) <= int(high or low) <= 65535:
-        p.fail(project, name, key + '.published', 'not a port or port range (1-65535): %r.' % text)
-    return str(int(low)) if int(high or low) == int(low) else '%d-%d' % (int(low), int(high))
+        try:
+            mappings.append(port_mapping(port.get('target'), port.get('published'), port.get('host_ip'),
+                                         port.get('protocol')))
+        except ValueSpecError as exc:
+            p.fail(project, name, 'ports[%d]' % index, exc.msg)
+    return bindings_of(mappings)
 
 
 def _container_path(project, name, key, path) -> str:
-    if not path or not str(path).startswith('/'):
-        p.fail(project, name, key, 'the container path %r must be absolute.' % (path,))
-    return posixpath.normpath(str(path))
+    try:
+        return container_path(str(path or ''), path, key)
+    except ValueSpecError as exc:
+        p.fail(project, name, key, exc.msg)
+    return ''
 
 
 def _bind(kind: str, source: str, target: str, read_only: bool, flags=()) -> dict:
@@ -146,7 +125,7 @@ def mounts(project: dict, name: str, service: dict, volume_names: dict) -> tuple
             if path in tmpfs:
                 p.fail(project, name, 'tmpfs', 'the container path %s is also a tmpfs volume.' % path)
             tmpfs[path] = options
-    except ContainerSpecError as exc:
+    except ValueSpecError as exc:
         p.fail(project, name, 'tmpfs', exc.msg)
     targets = [b['target'] for b in binds] + anonymous
     twice = sorted(set(t for t in targets if targets.count(t) > 1))
@@ -202,7 +181,7 @@ def devices(project: dict, name: str, service: dict) -> list:
 def _seconds(project, service, key, value) -> int:
     try:
         return int(round(parse_duration(key, value) / 10 ** 9))
-    except ContainerSpecError as exc:
+    except ValueSpecError as exc:
         p.fail(project, service, key, exc.msg)
     return 0
 

@@ -69,10 +69,11 @@ def test_the_spec_is_built_once_for_converge(monkeypatch):
 
 
 @pytest.mark.parametrize('web, words', [
-    (dict(ports=[{'target': 70000}]), ('service web', 'ports[0].target', 'out of range')),
-    (dict(ports=[{'target': 80, 'protocol': 'icmp'}]), ('ports[0].protocol', 'tcp, udp or sctp')),
-    (dict(ports=[{'target': 80, 'host_ip': 'localhost'}]), ('ports[0].host_ip', 'not an IP address')),
-    (dict(ports=[{'target': 80, 'published': '0'}]), ('ports[0].published',)),
+    (dict(ports=[{'target': 70000}]), ('service web: ports[0]', 'container port 70000 is out of range')),
+    (dict(ports=[{'target': 80, 'protocol': 'icmp'}]), ('ports[0]', 'tcp, udp or sctp')),
+    (dict(ports=[{'target': 80, 'host_ip': 'localhost'}]), ('ports[0]', "'localhost' is not an IPv4 address")),
+    (dict(ports=[{'target': 80, 'published': '0'}]), ('ports[0]', 'host port 0 is out of range')),
+    (dict(volumes=[{'type': 'volume', 'target': 'data'}]), ('volumes[0].target', 'must be absolute')),
     (dict(volumes=[{'type': 'bind', 'source': '/a', 'target': '/x'}, {'type': 'volume', 'target': '/x'}]),
      ('volumes', '/x is mounted twice')),
     (dict(volumes=[{'type': 'volume', 'source': 'data', 'target': '/d', 'volume': {'subpath': 'a'}}]),
