@@ -71,6 +71,8 @@ options:
       - V(present) creates, recreates and starts what the project describes.
       - V(stopped) creates and recreates as V(present) and stops the containers.
       - V(restarted) converges as V(present) and restarts the containers it did not just start.
+        community.docker.docker_compose_v2 runs C(docker compose restart), which restarts the existing containers
+        without creating or recreating any.
       - V(absent) removes the project's containers and networks (its volumes with O(remove_volumes), its images with
         O(remove_images)); it only needs O(project_name).
     type: str
@@ -126,7 +128,10 @@ options:
     type: bool
     default: false
   wait_timeout:
-    description: Seconds to wait for a C(depends_on) condition, and for O(wait).
+    description:
+      - Seconds to wait for a C(depends_on) condition, and for O(wait).
+      - community.docker.docker_compose_v2 has no default (C(docker compose up --wait) then waits without limit);
+        here a task never hangs, so the wait is bounded by default.
     type: int
     default: 120
   timeout:

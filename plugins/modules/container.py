@@ -51,7 +51,11 @@ options:
       - An empty list or string means the image's C(CMD), which is what the engine then runs.
     type: raw
   entrypoint:
-    description: Entrypoint, replacing the image's C(ENTRYPOINT); a string or a list, like O(command).
+    description:
+      - Entrypoint, replacing the image's C(ENTRYPOINT); a string or a list, like O(command).
+      - A string is split like a shell would split it. community.docker.docker_container types O(entrypoint) as a
+        list, so there a string becomes a one-item list (split at commas only); give a list to mean the same in
+        both.
     type: raw
   state:
     description:
@@ -59,7 +63,11 @@ options:
       - V(stopped) creates the container when needed and makes sure it does not run.
       - V(present) creates the container when needed and leaves it running or not; a recreated container is
         started again when the old one was running.
-      - V(absent) stops and removes it, with its anonymous volumes; named volumes are kept.
+      - V(absent) stops and removes it, with its anonymous volumes; named volumes are kept. This differs from
+        community.docker.docker_container, whose C(keep_volumes=true) default keeps anonymous volumes. An anonymous
+        volume is reachable only through its container, so keeping it would leak disk on every remove; keep data
+        in a named volume.
+      - community.docker's V(healthy) is V(started) with O(wait_healthy=true) here.
     type: str
     default: started
     choices: [started, stopped, present, absent]
@@ -81,6 +89,7 @@ options:
         are different settings, and changing one into the other recreates the container.
       - Port numbers are ASCII digits only.
       - An empty list removes every published port.
+      - community.docker.docker_container's V(all) entry is O(publish_all=true) here.
     type: list
     elements: str
   publish_all:
@@ -151,6 +160,9 @@ options:
       - Networks to connect the container to, as names or as dicts with C(name) and optionally C(aliases) (list),
         C(ipv4_address), C(ipv6_address) and C(links) (list of C(container:alias)), like C(docker network connect).
       - Drift is applied in place by connecting, disconnecting or reconnecting the container; its ID stays.
+      - Networks the container is on and the list does not name are disconnected (O(comparisons) V(strict), the
+        default). community.docker.docker_container leaves them connected unless C(networks=strict) is set in its
+        O(comparisons); set C(networks=allow_more_present) here for that.
       - Without O(network_mode), the first network, in the order given, is the container's network mode.
       - What an entry does not set (aliases, addresses, links) is not compared. The engine's own aliases (the
         container's name and short ID) are never drift.
@@ -227,7 +239,7 @@ options:
     description: Soft memory limit (V(256m), V(1g), bytes); updated in place.
     type: raw
   memory_swap:
-    description: Memory plus swap limit (V(1g), bytes), V(-1) for unlimited swap; updated in place.
+    description: Memory plus swap limit (V(1g), bytes), V(-1) or V(unlimited) for unlimited swap; updated in place.
     type: raw
   cpus:
     description: Number of CPUs, such as V(0.5) or V(2) (the engine's C(NanoCpus)); updated in place.
@@ -324,6 +336,11 @@ options:
       - How an option is compared with the container, per option name (and C(*) for every option).
       - V(strict) (the default) compares exactly; V(allow_more_present) accepts extra items the container has in a list
         or dict option (labels or env added by other tools); V(ignore) never compares it, so it never causes a change.
+      - The default differs from community.docker.docker_container, where list and dict options (O(env), O(labels),
+        O(volumes), O(mounts), O(networks), O(exposed_ports), O(etc_hosts), O(ulimits), O(sysctls), ...) default to
+        V(allow_more_present) and O(stop_timeout) to V(ignore). Here the task describes the whole container, so an
+        entry removed from the task is removed from the container. Values that come from the image are never
+        drift either way.
     type: dict
   network_mode:
     description: V(bridge), V(host), V(none), C(container:NAME) or a network name, like C(docker run --network).

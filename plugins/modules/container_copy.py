@@ -48,6 +48,9 @@ options:
       - Permissions of the regular files written, as an octal number such as V('0644').
       - Default is the mode of the host file, or V(0644) for O(content). Directories keep the mode of the host
         directory.
+      - A string is read as octal, an integer as is, like C(mode_parse=modern) of
+        community.docker.docker_container_copy_into. Its default, C(mode_parse=legacy), reads the string V('0644')
+        as the decimal number 644; that reading is not offered here.
     type: raw
   owner:
     description:
@@ -61,7 +64,10 @@ options:
   force:
     description:
       - Overwrite files that exist in the container and differ.
-      - When V(false), only paths missing from the container are written.
+      - When V(false), only paths missing from the container are written, as with community.docker.
+      - community.docker.docker_container_copy_into's V(true) writes on every run without comparing, and reports a
+        change each time; here files that are already the same are never written, so the default V(true) is
+        community.docker's unset O(force) (compare, then write what differs).
     type: bool
     default: true
 extends_documentation_fragment:

@@ -17,6 +17,8 @@ options:
     description:
       - Include disk usage per kind (images, containers, volumes, build cache) with reclaimable bytes.
       - Computing it walks every layer and volume, which can take time on a large host.
+      - The default differs from community.docker.docker_host_info (V(false)); disk usage is what this module is
+        for, the object lists being the C(*_info) modules. Set V(false) on a large host to skip the walk.
     type: bool
     default: true
 extends_documentation_fragment:

@@ -22,6 +22,13 @@ options:
     elements: str
     required: true
     aliases: [name]
+  tag:
+    description:
+      - Tag of the entries of O(names) that carry neither a tag nor an image ID, as in
+        community.docker.docker_image_export.
+    type: str
+    default: latest
+    version_added: 0.3.0
   path:
     description:
       - The archive file on the managed host. Its directory must exist.
@@ -93,6 +100,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.images.archives impor
 
 ARGS = dict(
     names=dict(type='list', elements='str', required=True, aliases=['name']),
+    tag=dict(type='str', default='latest'),
     path=dict(type='path', required=True),
     mode=dict(type='str', default='0644'),
     force=dict(type='bool', default=False),

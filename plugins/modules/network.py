@@ -35,7 +35,11 @@ options:
     required: true
     aliases: [network_name]
   state:
-    description: V(present) creates or recreates the network as needed; V(absent) removes it.
+    description:
+      - V(present) creates or recreates the network as needed; V(absent) removes it.
+      - Unlike community.docker.docker_network, V(present) never disconnects containers that are attached (it
+        has no C(connected) list; attach containers with O(fleet.docker.container#module:networks)),
+        and a network with containers attached is recreated or removed only with O(force=true).
     type: str
     default: present
     choices: [present, absent]
@@ -67,6 +71,8 @@ options:
       subnet:
         description:
           - The pool, as a CIDR (V(10.231.7.0/24), V(fd00:231:7::/64)). Host bits are ignored, as by the engine.
+          - Required here, optional in community.docker.docker_network; an entry without a subnet leaves the pool to
+            the engine, which is what leaving O(ipam_config) out does.
         type: str
         required: true
       gateway:
@@ -99,6 +105,9 @@ options:
   force:
     description:
       - Disconnect attached containers to recreate or remove the network; they are reconnected after a recreate.
+      - A network that matches the task is left alone. In community.docker.docker_network, V(true) removes and
+        creates the network on every run; here that would make the task never idempotent, so O(force) only
+        permits the disconnects a needed recreate or removal takes.
     type: bool
     default: false
 extends_documentation_fragment:

@@ -19,7 +19,11 @@ description:
   - Read-only; runs the same in check mode.
 options:
   name:
-    description: Network names, matched exactly; all networks when not set.
+    description:
+      - Network names, matched exactly; all networks when not set.
+      - community.docker.docker_network_info also takes an ID or ID prefix. Here IDs are not looked up, so that a
+        name that looks like an ID prefix never matches another network. One name (a string is a list of one)
+        gives RV(exists) and RV(network) as there.
     type: list
     elements: str
 extends_documentation_fragment:

@@ -47,6 +47,8 @@ options:
         (Docker 20.10 named volumes too, Docker 23 and later anonymous ones only, Docker 26.1 not those made by
         C(--mount)), so without O(volumes_all) the module lists the unused anonymous volumes and removes them
         itself, one by one; a volume that gets a user in the meantime stays.
+      - community.docker.docker_prune calls the engine's prune, so the same task removes unused named volumes
+        there on Docker 20.10 and not on Docker 23 and later; here it never does without O(volumes_all).
     type: bool
     default: false
   volumes_all:

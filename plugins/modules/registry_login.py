@@ -54,7 +54,9 @@ options:
   config_path:
     description:
       - The docker config file (or a directory holding C(config.json)).
-      - Defaults to E(DOCKER_CONFIG)/config.json, else C(~/.docker/config.json).
+      - Defaults to E(DOCKER_CONFIG)/config.json, else C(~/.docker/config.json). community.docker.docker_login
+        ignores E(DOCKER_CONFIG) and always defaults to C(~/.docker/config.json); the docker CLI and the engine
+        clients read E(DOCKER_CONFIG), so this module writes where they look.
     type: path
     aliases: [dockercfg_path]
 extends_documentation_fragment:

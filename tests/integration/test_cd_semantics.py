@@ -82,3 +82,16 @@ def test_compose_build_default_is_policy_and_builds_a_missing_image(engine, tmp_
         run_module('compose', dict(args, state='absent', remove_images='local', timeout=0))
         for image in engine.images(name='%s-app' % name):
             engine.remove_image(image['Id'], force=True)
+
+
+def test_image_export_tag_applies_to_names_without_one(site, tmp_path):
+    # community.docker.docker_image_export: tag (default latest) is the tag of names without one.
+    import json
+    import tarfile
+    path = str(tmp_path / 'site.tar')
+    result = run_module('image_export', dict(name=[site['repo']], tag='1', path=path))
+    assert result.changed and not result.failed, result
+    with tarfile.open(path) as tar:
+        manifest = json.load(tar.extractfile('manifest.json'))
+    assert [entry['RepoTags'] for entry in manifest] == [[site['repo'] + ':1']], manifest
+    assert not run_module('image_export', dict(names=[site['repo'] + ':1'], path=path)).changed

@@ -316,7 +316,7 @@ _SIZE_UNITS = dict([('', 1)] + [('kmgtp'[i], 1024 ** (i + 1)) for i in range(5)]
 def parse_size(what: str, value: Any, unlimited: bool = False) -> int:
     """``512m``, ``1g``, ``1.5GB``, ``1024`` or an int of bytes -> bytes, like ``docker run --memory``.
 
-    ``unlimited`` accepts -1 (memory_swap).
+    ``unlimited`` accepts -1 and, as community.docker does, the word ``unlimited`` (memory_swap).
     """
     if isinstance(value, bool) or value is None:
         raise ValueSpecError('Invalid %s %r: expected a size such as 512m or 1g.' % (what, value))
@@ -326,7 +326,7 @@ def parse_size(what: str, value: Any, unlimited: bool = False) -> int:
         number = int(value)
     else:
         text = str(value).strip()
-        if unlimited and text == '-1':
+        if unlimited and text in ('-1', 'unlimited'):
             return -1
         match = _SIZE.match(text)
         if not match:

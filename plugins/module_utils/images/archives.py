@@ -18,7 +18,7 @@ import tempfile
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
-    ImageRefError, is_image_id, normalize_id, parse_reference,
+    DEFAULT_TAG, ImageRefError, is_image_id, normalize_id, parse_reference,
 )
 from ansible_collections.fleet.docker.plugins.module_utils.images.pull import find_local_image, inspect_image
 
@@ -92,8 +92,11 @@ def _sha256_file(path: str) -> str:
 # image_export
 # ---------------------------------------------------------------------------------------------
 
-def export_targets(client, names: list) -> list:
-    """[dict(id, names, request)] for the images to save, in the order asked; missing ones raise."""
+def export_targets(client, names: list, tag: str = DEFAULT_TAG) -> list:
+    """[dict(id, names, request)] for the images to save, in the order asked; missing ones raise.
+
+    ``tag`` is the tag of the names that carry none, as in community.docker.docker_image_export.
+    """
     if not names:
         raise ImageRefError('names must list at least one image.')
     wanted = {}
@@ -105,7 +108,7 @@ def export_targets(client, names: list) -> list:
             tag = None
             request = normalize_id(text)
         else:
-            ref = parse_reference(text, default_tag='latest')
+            ref = parse_reference(text, default_tag=tag or DEFAULT_TAG)
             if ref.digest:
                 raise ImageRefError('names: %s is a digest reference; an archive records tags, give repository:tag.'
                                     % text)
@@ -163,7 +166,7 @@ def run_image_export(module) -> dict:
     if os.path.isdir(path):
         raise ArchiveError('path %s is a directory; give the archive file name.' % path)
     mode = int(params['mode'], 8) if params.get('mode') else 0o644
-    want = export_targets(module.client, params['names'])
+    want = export_targets(module.client, params['names'], params.get('tag') or DEFAULT_TAG)
     have = None
     if os.path.exists(path):
         try:

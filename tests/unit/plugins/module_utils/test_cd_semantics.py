@@ -130,3 +130,18 @@ def test_prune_community_filters_of_a_kind_not_pruned_are_dropped():
     from ansible_collections.fleet.docker.plugins.module_utils.cleanup.prune import community_filters
     out = community_filters(dict(images=False, images_all=False, images_filters={'dangling': False}))
     assert out['images_all'] is False and out['images_filters'] == {}
+
+
+@pytest.mark.parametrize('text, size', [('1G', 1 << 30), ('512M', 512 << 20), ('1GB', 1 << 30), ('1K', 1024),
+                                        ('1B', 1), ('1024', 1024), ('1.5G', 3 << 29), ('unlimited', -1), ('-1', -1)])
+def test_memory_swap_sizes_as_community_docker_reads_them(text, size):
+    # community.docker converts with human_to_bytes (binary units, B/K/M/G/T/P, optional B) and
+    # takes unlimited for memory_swap.
+    from ansible_collections.fleet.docker.plugins.module_utils.engine.values import parse_size
+    assert parse_size('memory_swap', text, unlimited=True) == size
+
+
+def test_unlimited_is_only_for_memory_swap():
+    from ansible_collections.fleet.docker.plugins.module_utils.engine.values import parse_size
+    with pytest.raises(FleetDockerError):
+        parse_size('memory', 'unlimited')
