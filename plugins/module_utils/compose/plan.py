@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import ValueSpecError, port_range
 
 STATES = ('present', 'absent', 'stopped', 'restarted')
 RECREATE_MODES = ('auto', 'always', 'never')
@@ -156,23 +157,23 @@ def _check_host_ports(project, scale):
             published = str(port.get('published') or '')
             if not published or count == 0:
                 continue
-            low, _sep, high = published.partition('-')
-            if not low.isdigit() or (high and not high.isdigit()):
-                fail(project, name, 'ports[%d].published' % index, 'not a port or port range: %r.' % published)
-            numbers = range(int(low), int(high or low) + 1)
-            if count > 1 and not high:
+            try:
+                number, high = port_range(published, published, 'host port')
+            except ValueSpecError as exc:
+                fail(project, name, 'ports[%d].published' % index, exc.msg)
+            if count > 1 and high == number:
                 fail(project, name, 'ports[%d].published' % index,
                      'host port %s cannot be published by %d replicas.' % (published, count))
             ip = port.get('host_ip') or ''
             proto = port.get('protocol') or 'tcp'
-            for number in numbers if not high else numbers[:1]:
-                for (other_ip, other_number, other_proto), (other, other_index) in seen.items():
-                    if other_number == number and other_proto == proto and (
-                            ip in ('', '0.0.0.0', '::') or other_ip in ('', '0.0.0.0', '::') or ip == other_ip):
-                        fail(project, name, 'ports[%d]' % index,
-                             'host port %d/%s is also published by service %s (ports[%d]).'
-                             % (number, proto, other, other_index))
-                seen[(ip, number, proto)] = (name, index)
+            # For a host range the engine picks a free port in it, so only its first one is checked.
+            for (other_ip, other_number, other_proto), (other, other_index) in seen.items():
+                if other_number == number and other_proto == proto and (
+                        ip in ('', '0.0.0.0', '::') or other_ip in ('', '0.0.0.0', '::') or ip == other_ip):
+                    fail(project, name, 'ports[%d]' % index,
+                         'host port %d/%s is also published by service %s (ports[%d]).'
+                         % (number, proto, other, other_index))
+            seen[(ip, number, proto)] = (name, index)
 
 
 def start_levels(project: dict, targets: list) -> list:
