@@ -101,6 +101,93 @@ NOTES = {
     ('docker_image', 'build'): (None, '`image_build`'),
     ('docker_image', 'repository'): (None, '`image_tag`'),
 }
+# Options with the same name whose meaning, type or default still differ on purpose:
+# (fleet.docker module, option, community.docker, fleet.docker, why). Each is also said in the option's
+# description in plugins/modules/<module>.py. Checked against community.docker 4.8.x's documentation and code.
+DIFFERENCES = [
+    ('container', 'comparisons', 'list and dict options (`env`, `labels`, `volumes`, `mounts`, `networks`, '
+     '`exposed_ports`, `etc_hosts`, `ulimits`, `sysctls`, ...) default to `allow_more_present`, `stop_timeout` to '
+     '`ignore`', 'every option defaults to `strict`',
+     'the task describes the whole container: an entry removed from the task is removed from the container. '
+     'Values from the image are never drift either way. Set `allow_more_present` per option for the old reading'),
+    ('container', 'networks', 'networks the list does not name stay connected (unless `comparisons: {networks: '
+     'strict}`)', 'they are disconnected', 'same rule as `comparisons`; `comparisons: {networks: allow_more_present}` '
+     'keeps them'),
+    ('container', 'state', '`absent` keeps anonymous volumes (`keep_volumes: true`); `healthy` waits for health',
+     '`absent` removes anonymous volumes, named ones stay; `healthy` is `started` with `wait_healthy: true`',
+     'an anonymous volume is reachable only through its container, so keeping it leaks disk on every remove; '
+     'data belongs in a named volume'),
+    ('container', 'entrypoint', 'type list: a string is one item (split at commas only)',
+     'a string is split like a shell would split it', 'the same rule as `command`; a list means the same in both'),
+    ('container', 'ports', 'also takes `all` (alias of `published_ports`)', '`all` is refused; use `publish_all`',
+     'one option per meaning'),
+    ('container', 'name', 'matches an existing container by name or ID', 'by name only',
+     'a name that looks like an ID prefix must never select another container'),
+    ('container', 'mounts[].type', 'also `npipe`, `cluster`, `image`', '`bind`, `volume`, `tmpfs`',
+     'the others need Windows, swarm or API 1.47; the modules support Docker 20.10'),
+    ('container_copy', 'force', '`true` writes on every run without comparing (always changed); unset compares',
+     '`true` (default) compares and writes what differs', 'a module never rewrites identical files; `false` '
+     'means the same in both (only missing paths are written)'),
+    ('container_copy', 'mode', '`mode_parse: legacy` (default) reads the string `"0644"` as decimal 644',
+     'a string is octal, an integer is taken as is (community.docker\'s `mode_parse: modern`)',
+     'the legacy reading sets unintended permissions'),
+    ('image', 'pull', '`docker_image_pull`: `always` (default) or `not_present`; `docker_image`: a dict '
+     '(`platform`)', '`missing` (default, `not_present` accepted) or `always`; the platform is `platform`',
+     'the module stands for docker_image too, whose `state: present` pulls only a missing image; set `always` for '
+     'docker_image_pull\'s default'),
+    ('image_build', 'rebuild', '`never` (default) or `always`', '`changed` (default), `always` or `never`',
+     'the inputs digest makes a rebuild on change as cheap as a no-op run; `never` is community.docker\'s behaviour'),
+    ('image_build', 'platform', 'a list of platforms (multi-platform with buildx)', 'a list of one platform (or a '
+     'string)', 'the engine\'s classic builder builds one platform per image'),
+    ('image_tag', 'existing_images', '`overwrite` (default) or `keep`', 'unset (default): a name of another image '
+     'fails the task unless `force: true`; `overwrite` and `keep` as there',
+     'a silent move can swap the image a running deployment pulls'),
+    ('registry_login', 'config_path', 'defaults to `~/.docker/config.json`', 'defaults to `$DOCKER_CONFIG/config.json`, '
+     'else `~/.docker/config.json`', 'the docker CLI and the engine clients read `DOCKER_CONFIG`'),
+    ('network', 'state', '`present` disconnects containers not in `connected` (default `[]`); `absent` disconnects '
+     'all', 'never disconnects on `present`; a network with containers is recreated or removed only with '
+     '`force: true`', 'there is no `connected` list: containers attach from their own side (`networks` of '
+     '`container`)'),
+    ('network', 'force', '`true` removes and creates the network on every run',
+     '`true` permits the disconnects a needed recreate or removal takes', 'a task must be idempotent'),
+    ('network', 'ipam_config[].subnet', 'optional', 'required',
+     'an entry without a subnet leaves the pool to the engine, as leaving `ipam_config` out does'),
+    ('network_info', 'name', 'one name, ID or ID prefix', 'names, matched exactly (a string is a list of one; '
+     'none lists every network)', 'a name that looks like an ID prefix must never match another network'),
+    ('prune', 'volumes', 'the engine\'s prune: named volumes too on Docker 20.10, anonymous only on 23 and later',
+     'anonymous volumes only on every engine; named ones with `volumes_all` (or `volumes_filters: {all: true}`)',
+     'the same task must do the same on every engine'),
+    ('prune', 'images_filters, containers_filters, networks_filters, volumes_filters, builder_cache_filters',
+     'passed to the engine as given', '`until`, `label`, `label!` (and `dangling` / `all`, which select '
+     '`images_all` / `volumes_all`); anything else is refused before any change',
+     'check mode applies the same filters to list candidates, so only filters it can apply are taken'),
+    ('host_info', 'disk_usage', '`false` (default)', '`true` (default)',
+     'disk usage is what this module is for; the object lists are the `*_info` modules'),
+    ('compose', 'wait_timeout', 'no default (`docker compose up --wait` waits without limit)', '120 seconds',
+     'a task never hangs'),
+    ('compose', 'state', '`restarted` runs `docker compose restart` (no create or recreate)',
+     '`restarted` converges as `present`, then restarts what it did not just start', 'the project is converged '
+     'in every state but `absent`'),
+]
+
+# Options changed in fleet.docker 0.3.0 to mean what community.docker's option of that name means.
+AGREED = [
+    ('image_tag', '`tag` applies to `name` too: `name: acme/site`, `tag: "1"` tags `acme/site:1` (was '
+     '`acme/site:latest`); `existing_images` added'),
+    ('image_info', 'a name without a tag is its `latest` (was every tag; write `REPOSITORY:*`); `name` is optional '
+     '(every image)'),
+    ('image_export', '`tag` added (the tag of names without one); `name` is an alias of `names`'),
+    ('image_build', '`rebuild: never` added; `platform` takes a list (of one)'),
+    ('image', '`pull: not_present` accepted'),
+    ('container, containers', '`pull: true/false` accepted; `memory_swap: unlimited`; aliases `expose`, `exposed`, '
+     '`log_opt`'),
+    ('compose', '`build` defaults to `policy` (a missing image is built, as `docker compose up` does; was `never`)'),
+    ('network, volume', '`labels` (and the volume\'s `driver_options`) compare only the keys the task names (was the '
+     'whole set, which could recreate a volume with `recreate: options-changed` over another tool\'s label); '
+     'aliases `network_name`, `volume_name`'),
+    ('prune', '`images_filters: {dangling: false}` and `volumes_filters: {all: true}` accepted'),
+    ('volume_info, container_exec', 'aliases `volume_name`, `chdir`'),
+]
 COMPOSE_FRAGMENT = ['project_src', 'project_name', 'files', 'definition', 'env_files', 'profiles', 'check_files_existing']
 
 
@@ -133,6 +220,22 @@ def main(cd_dir, out_path):
            '## Modules', '', '| community.docker | fleet.docker | note |', '| --- | --- | --- |']
     for theirs, mine, note in MODULES:
         out.append('| %s | `fleet.docker.%s` | %s |' % ('`community.docker.%s`' % theirs if theirs else '-', mine, note))
+    out += ['', '## Same name, different meaning', '',
+            'Every option that shares its name with a community.docker option was checked against community.docker '
+            '%s\'s' % version,
+            'documentation and code for meaning, type and default. These still differ on purpose; each is also said '
+            'in the',
+            "option's description. Where fleet.docker only accepts more (an ID prefix, a number of seconds, a list "
+            'where a',
+            'string was taken, numbers in `env`), nothing a community.docker task does changes, and it is not '
+            'listed.', '',
+            '| module | option | community.docker | fleet.docker | why |', '| --- | --- | --- | --- | --- |']
+    for module, option, theirs_text, ours_text, why in DIFFERENCES:
+        out.append('| `%s` | `%s` | %s | %s | %s |' % (module, option, theirs_text, ours_text, why))
+    out += ['', 'Changed in fleet.docker 0.3.0 to mean what community.docker means:', '']
+    for module, what in AGREED:
+        out.append('- `%s`: %s.' % (module, what) if ',' not in module else
+                   '- %s: %s.' % (', '.join('`%s`' % m.strip() for m in module.split(',')), what))
     for theirs, mine, note in MODULES:
         if not theirs or not ours.get(mine):
             continue
