@@ -43,6 +43,8 @@ options:
       - Image reference, C([registry[:port]/][owner/]name[:tag][@digest]); no tag means C(latest).
       - Required to create the container. When set on an existing container, a different image ID is drift, which
         includes a new image pulled under the same tag.
+      - An image ID (C(sha256:...)) is used as it is on the host and never pulled, whatever O(pull) says, as in
+        community.docker.docker_container.
     type: str
   command:
     description:

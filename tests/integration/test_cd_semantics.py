@@ -2,7 +2,7 @@
 
 import pytest
 
-from fleet_testlib import REGISTRY, WEB, run_module, unique
+from fleet_testlib import REGISTRY, TEST_LABEL, WEB, run_module, unique
 
 
 @pytest.fixture
@@ -95,3 +95,18 @@ def test_image_export_tag_applies_to_names_without_one(site, tmp_path):
         manifest = json.load(tar.extractfile('manifest.json'))
     assert [entry['RepoTags'] for entry in manifest] == [[site['repo'] + ':1']], manifest
     assert not run_module('image_export', dict(names=[site['repo'] + ':1'], path=path)).changed
+
+
+def test_container_image_id_is_never_pulled(engine, janitor):
+    # community.docker.docker_container: an image given by ID is local, pull is ignored. The old code
+    # tried to pull "sha256:<id>" with pull=always and failed.
+    engine.pull(WEB, tag='1.0')
+    image_id = engine.inspect_image(WEB + ':1.0')['Id']
+    args = dict(name=janitor.container(unique('cdid')), image=image_id, pull='always',
+                labels={TEST_LABEL: janitor.tag})
+    first = run_module('container', args)
+    assert first.changed and not first.failed, first
+    assert engine.inspect_container(args['name'])['Image'] == image_id
+    assert not run_module('container', args).changed
+    # pull=true is community.docker's older spelling of always; same answer.
+    assert not run_module('container', dict(args, pull=True)).changed

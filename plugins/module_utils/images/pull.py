@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError, NotFound
 from ansible_collections.fleet.docker.plugins.module_utils.images.auth import auth_config_for
-from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import is_image_id, parse_reference
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import PULL_POLICIES
 
 
@@ -28,6 +28,11 @@ def pull_policy(value):
     if value not in PULL_POLICIES:
         raise FleetDockerError('pull must be one of %s, got %r.' % (', '.join(PULL_POLICIES), value))
     return value
+
+
+def names_an_id(ref) -> bool:
+    """Whether a parsed reference is an image ID, ``sha256:<64 hex>`` (pure)."""
+    return ref.registry is None and ref.path == 'sha256' and not ref.digest and is_image_id('sha256:%s' % ref.tag)
 
 
 def inspect_image(client, name):
@@ -144,6 +149,14 @@ def ensure_image(client, reference, pull='missing', check_mode=False, platform=N
     """
     ref = reference if not isinstance(reference, str) else parse_reference(reference, default_tag='latest')
     pull = pull_policy(pull)
+    if names_an_id(ref):
+        # An image ID is local by definition and cannot be pulled; the policy does not apply, as in
+        # community.docker.docker_container.
+        image = find_local_image(client, ref)
+        if image is None:
+            raise FleetDockerError('Image %s is not on the host, and an image ID cannot be pulled.' % ref.tagged)
+        return dict(image=image, before_id=image['Id'], after_id=image['Id'], pulled=False, changed=False,
+                    layers=dict(total=0, downloaded=0, already_present=0))
     before = find_local_image(client, ref)
     before_id = before['Id'] if before else None
     result = dict(image=before, before_id=before_id, after_id=before_id, pulled=False, changed=False,

@@ -145,3 +145,15 @@ def test_unlimited_is_only_for_memory_swap():
     from ansible_collections.fleet.docker.plugins.module_utils.engine.values import parse_size
     with pytest.raises(FleetDockerError):
         parse_size('memory', 'unlimited')
+
+
+def test_an_image_id_is_never_pulled_whatever_the_policy():
+    # community.docker.docker_container: an image given by ID is assumed local; pull is ignored.
+    from ansible_collections.fleet.docker.plugins.module_utils.images.pull import ensure_image, names_an_id
+    image_id = 'sha256:' + 'c' * 64
+    assert names_an_id(parse_reference(image_id, default_tag='latest'))
+    assert not names_an_id(parse_reference('sha256/x:' + 'c' * 64))
+    out = ensure_image(OneImage({'Id': image_id}), image_id, pull='always')
+    assert out['pulled'] is False and out['changed'] is False and out['image']['Id'] == image_id
+    with pytest.raises(FleetDockerError, match='an image ID cannot be pulled'):
+        ensure_image(OneImage(None), image_id, pull=True)
