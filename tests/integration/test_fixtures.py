@@ -72,7 +72,7 @@ def test_probe():
 '''
 
 
-def _lab_session(tmp_path, does, before_hosts=None, marked=True):
+def _lab_session(tmp_path, does, before_hosts=None, marked=True, extra=()):
     """Run the probe session; returns (the stand-in lab.sh calls, whether the lab directory exists after)."""
     import os
     import subprocess
@@ -92,7 +92,7 @@ def _lab_session(tmp_path, does, before_hosts=None, marked=True):
     for key in ('PYTEST_XDIST_WORKER', 'PYTEST_XDIST_WORKER_COUNT', 'PYTEST_ADDOPTS'):
         env.pop(key, None)
     proc = subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-p', 'conftest',
-                           '--rootdir', str(tmp_path), '-c', str(tmp_path / 'pytest.ini'), str(tmp_path)],
+                           '--rootdir', str(tmp_path), '-c', str(tmp_path / 'pytest.ini'), str(tmp_path)] + list(extra),
                           cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     calls_file = tmp_path / 'lab.calls'
@@ -102,6 +102,11 @@ def _lab_session(tmp_path, does, before_hosts=None, marked=True):
 
 def test_a_lab_the_session_brought_up_is_taken_down(tmp_path):
     assert _lab_session(tmp_path, 'up') == (['down ENGINES='], False)
+
+
+def test_under_xdist_the_controller_takes_it_down(tmp_path):
+    # The workers run the tests; only the controller, which saw the session start, acts.
+    assert _lab_session(tmp_path, 'up', extra=('-n', '2')) == (['down ENGINES='], False)
 
 
 def test_a_lab_that_was_up_before_is_left_up(tmp_path):
