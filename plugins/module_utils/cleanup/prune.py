@@ -16,6 +16,7 @@ import time
 from ansible_collections.fleet.docker.plugins.module_utils.cleanup.ancestry import human_size
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError, NotFound
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import list_entries, prune_containers
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import ValueSpecError, parse_duration
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import (
     PREDEFINED_NETWORKS, PRUNE_ANONYMOUS_ONLY_API, is_anonymous_volume)
 
@@ -33,20 +34,21 @@ STOPPED_STATES = ('created', 'exited', 'dead')
 # community.docker hands its filters to the engine as they are; these two select what our own
 # options select: images {dangling: false} is images_all, volumes {all: true} (Docker 23+) volumes_all.
 _FILTER_OPTIONS = (('images', 'dangling', 'images_all', False), ('volumes', 'all', 'volumes_all', True))
-_DURATION = re.compile(r'^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$')
-_DURATION_PART = re.compile(r'(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)')
-_UNIT_SECONDS = {'ns': 1e-9, 'us': 1e-6, 'µs': 1e-6, 'ms': 1e-3, 's': 1, 'm': 60, 'h': 3600}
 
 
 def parse_until(value, now=None, duration_only=False):
     """Epoch seconds for an ``until`` value: a Go duration ago (24h, 90m), a Unix timestamp or a date."""
     now = time.time() if now is None else now
     text = str(value).strip()
-    if _DURATION.match(text):
-        return now - sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+    number = re.match(r'^\d+(?:\.\d+)?$', text)
+    if not number:  # a bare number is a Unix timestamp here, not seconds as in parse_duration
+        try:
+            return now - parse_duration('until', text) / 1e9
+        except ValueSpecError:
+            pass
     if duration_only:
         raise FleetDockerError('until %r: the build cache takes a duration such as 24h or 90m.' % value)
-    if re.match(r'^\d+(?:\.\d+)?$', text):
+    if number:
         return float(text)
     try:
         stamp = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
