@@ -206,11 +206,17 @@ def _volume_modes(vol: dict, mode: str, spec: str, option: str, compose: bool) -
 
     The engine's rule (moby volume/mounts, linux parser): each kind of mode at most once (ro or rw,
     z or Z, one propagation, nocopy, one consistency); nocopy only on a named volume and propagation
-    only on a bind. Compose reads the same words but lets the last one of a kind win.
+    only on a bind. Compose (compose-go format/volume.go) lets the last one of a kind win and ignores
+    words it does not know: they are listed in ``vol['unknown']`` for the caller to judge.
     """
     seen: Dict[str, str] = {}
+    if compose:
+        vol['unknown'] = []
     for word in mode.split(',') if mode else []:
         kind = _MODE_CLASS.get(word)
+        if kind is None and compose:
+            vol['unknown'].append(word)
+            continue
         if kind is None:
             raise VolumeSpecError('Invalid %s entry %r: mode %r is not valid (use ro or rw, optionally with z or Z, '
                                   'nocopy or a propagation such as rshared).' % (option, spec, word))
@@ -238,9 +244,10 @@ def parse_volume(value: Any, option: str = 'volumes', compose: bool = False) -> 
     consistency); type is 'bind' or 'volume', source '' for an anonymous volume.
 
     Engine grammar (``docker run -v``, HostConfig.Binds): a bind source is an absolute path, anything
-    else a volume name; paths are normalised. ``compose=True`` reads Compose's short syntax: ./x and
-    ~/x are host paths (the loader resolves them), ``/dst:ro`` is an anonymous volume with a mode,
-    paths are kept as written, and the last mode of a kind wins.
+    else a volume name; paths are normalised. ``compose=True`` reads Compose's short syntax as
+    compose-go does: two parts are always source:target, ./x and ~/x are host paths (the loader
+    resolves them), paths are kept as written (a relative target too: the caller judges it), the
+    last mode of a kind wins and unknown words land in ``unknown``.
     """
     spec = str(value).strip()
     if not spec:
@@ -249,9 +256,7 @@ def parse_volume(value: Any, option: str = 'volumes', compose: bool = False) -> 
     if len(parts) > 3:
         raise VolumeSpecError('Invalid %s entry %r: expected src:dst[:ro|rw], too many ":".' % (option, spec))
     source, target, mode = '', parts[-1], ''
-    if len(parts) == 2 and compose and not parts[1].startswith('/'):
-        target, mode = parts
-    elif len(parts) == 2 and parts[1] in _MODE_CLASS:
+    if len(parts) == 2 and parts[1] in _MODE_CLASS and not compose:
         raise VolumeSpecError('Invalid %s entry %r: an anonymous volume takes no mode; write src:dst:%s.'
                               % (option, spec, parts[1]))
     elif len(parts) >= 2:

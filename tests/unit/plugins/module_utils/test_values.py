@@ -115,22 +115,26 @@ def test_parse_volume_invalid(text, fragment):
         parse_volume(text)
 
 
-@pytest.mark.parametrize('text, expected', [
-    # Compose reads ./ and ~ as host paths, keeps paths as written, /dst:mode as anonymous with a mode,
-    # and lets the last mode of a kind win.
-    ('./conf:/etc/x:ro,z', _vol('bind', './conf', '/etc/x', read_only=True, selinux='z')),
-    ('~/c:/etc/x/', _vol('bind', '~/c', '/etc/x/')),
-    ('data:/var/lib/x:Z', _vol('volume', 'data', '/var/lib/x', selinux='Z')),
-    ('/cache:ro', _vol('volume', '', '/cache', read_only=True)),
-    ('/srv:/x:ro,rw', _vol('bind', '/srv', '/x')),
+@pytest.mark.parametrize('text, expected, unknown', [
+    # Compose (compose-go) reads ./ and ~ as host paths, two parts always as source:target, keeps
+    # paths as written, lets the last mode of a kind win and sets unknown words aside.
+    ('./conf:/etc/x:ro,z', _vol('bind', './conf', '/etc/x', read_only=True, selinux='z'), []),
+    ('~/c:/etc/x/', _vol('bind', '~/c', '/etc/x/'), []),
+    ('data:/var/lib/x:Z', _vol('volume', 'data', '/var/lib/x', selinux='Z'), []),
+    ('/cache:ro', _vol('bind', '/cache', 'ro'), []),
+    ('ab', _vol('volume', '', 'ab'), []),
+    ('/srv:/x:ro,rw', _vol('bind', '/srv', '/x'), []),
+    ('/srv:/x:z,Z,rx', _vol('bind', '/srv', '/x', selinux='Z'), ['rx']),
 ])
-def test_parse_volume_compose_reading(text, expected):
-    assert parse_volume(text, compose=True) == expected
+def test_parse_volume_compose_reading(text, expected, unknown):
+    assert parse_volume(text, compose=True) == dict(expected, unknown=unknown)
 
 
-def test_parse_volume_compose_still_refuses_unknown_modes():
-    with pytest.raises(VolumeSpecError, match='volumes.0. entry'):
-        parse_volume('/srv:/x:rx', 'volumes[0]', compose=True)
+@pytest.mark.parametrize('text, fragment', [('', 'empty'), (':/x', 'source before'), ('a:b:c:d', 'too many'),
+                                            ('a:', 'container path is missing')])
+def test_parse_volume_compose_invalid(text, fragment):
+    with pytest.raises(VolumeSpecError, match=fragment):
+        parse_volume(text, 'volumes[0]', compose=True)
 
 
 def test_parse_mount():
