@@ -272,7 +272,7 @@ CASES = [
     ('logging-empty', '{logging: {}}', 'ok', 'ok'),
     ('logging-options-null', '{logging: {driver: json-file, options: null}}', 'no', 'lenient'),
     ('logging-driver-empty', '{logging: {driver: ""}}', 'ok', 'ok'),
-    ('logging-option-null-value', '{logging: {options: {max-size: null}}}', 'ok', 'ok'),
+    ('logging-option-null-value', '{logging: {driver: json-file, options: {tag: null, max-size: 1m}}}', 'ok', 'ok'),
     ('logging-none', '{logging: {driver: none}}', 'ok', 'ok'),
     ('mem_limit-string', '{mem_limit: 64m}', 'ok', 'ok'),
     ('mem_limit-int', '{mem_limit: 67108864}', 'ok', 'ok'),
@@ -509,8 +509,18 @@ def sent(engine, project):
     for listed in engine.containers(all=True, filters={'label': 'com.docker.compose.project=%s' % project}):
         c = engine.inspect_container(listed['Id'])
         cfg, host = c['Config'], c['HostConfig']
-        records = [_bind_record(b) for b in host.get('Binds') or []] + [_mount_record(m) for m in host.get('Mounts') or []]
-        declared = set(r['target'] for r in records) | set(host.get('Tmpfs') or {})
+        tmpfs = dict(host.get('Tmpfs') or {})
+        api = host.get('Mounts') or []
+        # A long-syntax tmpfs: Compose sends a Mount with TmpfsOptions, the module HostConfig.Tmpfs
+        # options (the container options have no tmpfs mount options); the same mount either way.
+        for mount in [m for m in api if m['Type'] == 'tmpfs']:
+            options = mount.get('TmpfsOptions') or {}
+            tmpfs[mount['Target']] = ','.join(sorted(
+                (['mode=%o' % options['Mode']] if options.get('Mode') else [])
+                + (['size=%d' % options['SizeBytes']] if options.get('SizeBytes') else [])))
+        records = [_bind_record(b) for b in host.get('Binds') or []] + [_mount_record(m) for m in api
+                                                                          if m['Type'] != 'tmpfs']
+        declared = set(r['target'] for r in records) | set(tmpfs)
         # An anonymous volume: Compose sends a Mount without source, the module Config.Volumes.
         records += [dict(type='volume', source='', target=t, read_only=False, selinux='', propagation='', nocopy=False)
                     for t in cfg.get('Volumes') or {} if t not in declared]
@@ -519,9 +529,12 @@ def sent(engine, project):
                 record['source'] = 'ANONYMOUS'
         out[cfg['Labels']['com.docker.compose.service']] = {
             'mounts': sorted(records, key=lambda r: r['target']),
-            'mounted': sorted((m['Type'], m['Destination'], m['RW'], m.get('Propagation') or '') for m in c['Mounts']),
-            'tmpfs': host.get('Tmpfs') or {}, 'dns': host.get('Dns') or [], 'dns_search': host.get('DnsSearch'),
-            'dns_options': host.get('DnsOptions'), 'healthcheck': cfg.get('Healthcheck'),
+            'mounted': sorted((m['Type'], m['Destination'], m['RW'], m.get('Propagation') or '') for m in c['Mounts']
+                              if m['Type'] != 'tmpfs'),
+            'tmpfs': tmpfs, 'dns': host.get('Dns') or [], 'dns_search': host.get('DnsSearch'),
+            'dns_options': host.get('DnsOptions'),
+            # An empty Healthcheck (Compose, for test: []) and none (the module) both leave the image's.
+            'healthcheck': cfg.get('Healthcheck') or None,
             'extra_hosts': sorted(h.replace('=', ':') for h in host.get('ExtraHosts') or []),
             'env': sorted(e for e in cfg.get('Env') or [] if e.startswith(('A=', 'B=', 'C=', 'D='))),
             'labels': dict((k, v) for k, v in (cfg.get('Labels') or {}).items() if not k.startswith('com.docker.')

@@ -10,3 +10,9 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
 
 class ComposeError(FleetDockerError):
     """A compose project that cannot be loaded; ``msg`` names the file, service and key."""
+
+
+def compose_accepts(why: str) -> str:
+    """The reason for refusing what `docker compose config` (2.40) accepts: the rule is to accept
+    and send what Compose sends, or to say that Compose would accept it and why we do not."""
+    return 'Compose would accept it, but fleet.docker.compose refuses it: %s' % why

@@ -313,9 +313,7 @@ def _set_defaults(doc: Dict[str, Any]) -> None:
             if isinstance(port, dict):
                 port.setdefault('protocol', 'tcp')
                 port.setdefault('mode', 'ingress')
-        for vol in service.get('volumes') or []:
-            if isinstance(vol, dict) and isinstance(vol.get('bind'), dict):
-                vol['bind'].setdefault('create_host_path', True)
+        # No create_host_path default for long-syntax binds: Compose prints none (short syntax sets it).
 
 
 def _resolve_paths(ctx: _Ctx, doc: Dict[str, Any], base: str) -> None:

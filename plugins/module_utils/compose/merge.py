@@ -201,8 +201,13 @@ def _volume_index(value: Any, path: Path) -> str:
             raise MergeError('service volume %s is missing a mount target' % '.'.join(path))
         return target
     if isinstance(value, str):
-        from ansible_collections.fleet.docker.plugins.module_utils.compose.model import short_volume
-        return short_volume(value)['target']
+        from ansible_collections.fleet.docker.plugins.module_utils.compose.model import ModelError, short_volume
+        try:
+            return short_volume(value)['target']
+        except ModelError as exc:  # named like the loader's other messages: service and entry
+            if len(path) == 4:
+                raise MergeError('service "%s", key "%s[%s]": %s' % (path[1], path[2], path[3], exc.reason)) from None
+            raise
     return ''
 
 

@@ -17,8 +17,10 @@ import posixpath
 import re
 from typing import Any, Dict, List, Optional
 
+from ansible_collections.fleet.docker.plugins.module_utils.compose.errors import compose_accepts
 from ansible_collections.fleet.docker.plugins.module_utils.engine.values import (
-    ValueSpecError, format_duration, parse_command, parse_duration, parse_port, parse_size, parse_ulimits, parse_volume)
+    SELINUX_MODES, ValueSpecError, format_duration, parse_command, parse_duration, parse_port, parse_size, parse_ulimits,
+    parse_volume)
 
 TOP_LEVEL_KEYS = frozenset(('version', 'name', 'include', 'services', 'networks', 'volumes', 'secrets',
                             'configs', 'models'))
@@ -228,15 +230,17 @@ def short_volume(spec: str, key: str = 'volumes') -> Dict[str, Any]:
         vol['volume'] = {}
     if parsed['read_only']:
         vol['read_only'] = True
-    if parsed['selinux'] or parsed['propagation']:
-        if parsed['type'] != 'bind':
-            raise ModelError(key, 'invalid volume mode %r in %r' % (parsed['selinux'] or parsed['propagation'], spec))
-        for name in ('selinux', 'propagation'):
-            if parsed[name]:
-                vol['bind'][name] = parsed[name]
+    # Compose takes z/Z on a named volume too (config prints bind.selinux beside type volume, up sends
+    # Binds NAME:DST:rw,Z); propagation on a volume and nocopy on a bind pass config, the engine refuses them.
+    if parsed['propagation'] and parsed['type'] != 'bind':
+        raise ModelError(key, compose_accepts('the engine refuses a propagation mode (%s) on a named volume, '
+                                              'in %r' % (parsed['propagation'], spec)))
+    if parsed['nocopy'] and parsed['type'] != 'volume':
+        raise ModelError(key, compose_accepts('the engine refuses nocopy on a bind mount, in %r' % spec))
+    for name in ('selinux', 'propagation'):
+        if parsed[name]:
+            vol.setdefault('bind', {})[name] = parsed[name]
     if parsed['nocopy']:
-        if parsed['type'] != 'volume':
-            raise ModelError(key, 'invalid volume mode %r in %r' % ('nocopy', spec))
         vol['volume']['nocopy'] = True
     if parsed['consistency']:
         vol['consistency'] = parsed['consistency']
@@ -271,10 +275,13 @@ def long_volume(key: str, value: Dict[str, Any]) -> Dict[str, Any]:
         out_bind: Dict[str, Any] = {}
         if bind.get('propagation'):
             out_bind['propagation'] = to_str(key + '.bind.propagation', bind['propagation'])
-        if to_bool(key + '.bind.create_host_path', bind.get('create_host_path', True)):
+        # Long syntax has no create_host_path default (config prints none; up then uses the Mount API).
+        if to_bool(key + '.bind.create_host_path', bind.get('create_host_path', False)):
             out_bind['create_host_path'] = True
         if bind.get('selinux'):
             out_bind['selinux'] = to_str(key + '.bind.selinux', bind['selinux'])
+            if out_bind['selinux'] not in SELINUX_MODES:
+                raise ModelError(key + '.bind.selinux', 'must be z or Z, got %r' % out_bind['selinux'])
         if bind.get('recursive'):
             out_bind['recursive'] = to_str(key + '.bind.recursive', bind['recursive'])
         out['bind'] = out_bind

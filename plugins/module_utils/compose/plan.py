@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
+from ansible_collections.fleet.docker.plugins.module_utils.compose.errors import compose_accepts
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.engine.values import ValueSpecError, port_range
 
@@ -32,8 +33,23 @@ SUPPORTED_KEYS = frozenset((
     'pids_limit', 'shm_size', 'cap_add', 'cap_drop', 'privileged', 'devices', 'security_opt', 'user', 'group_add',
     'working_dir', 'extra_hosts', 'dns', 'dns_search', 'dns_opt', 'init', 'read_only', 'ulimits', 'sysctls',
     'stop_grace_period', 'stop_signal', 'stdin_open', 'tty', 'pid', 'ipc', 'secrets', 'configs', 'profiles',
-    'scale', 'pull_policy', 'build', 'links', 'env_file'))
-SUPPORTED_DEPLOY = frozenset(('replicas', 'resources', 'restart_policy', 'placement', 'mode'))
+    'scale', 'pull_policy', 'build', 'links', 'env_file',
+    'attach', 'develop'))  # the last two only steer the compose CLI (logs, watch): nothing reaches the engine
+# labels, endpoint_mode, update_config and rollback_config are Swarm's: `docker compose up` ignores them too.
+SUPPORTED_DEPLOY = frozenset(('replicas', 'resources', 'restart_policy', 'placement', 'mode', 'labels',
+                              'endpoint_mode', 'update_config', 'rollback_config'))
+# Why a key `docker compose config` accepts is refused (docs/compose.md); others: no container option yet.
+UNSUPPORTED_WHY = {
+    'post_start': 'lifecycle hooks run commands inside the container, which this module does not do',
+    'pre_stop': 'lifecycle hooks run commands inside the container, which this module does not do',
+    'use_api_socket': 'it mounts the engine socket and the CLI credentials into the container',
+    'provider': 'a provider service is run by a Compose plugin, not by the engine',
+    'models': 'models are run by Docker Model Runner, not by the engine',
+    'label_file': 'label files are not read yet',
+    'credential_spec': 'it applies to Windows containers only',
+    'isolation': 'it applies to Windows containers only',
+    'external_links': 'links to containers outside the project are not supported',
+}
 CONDITIONS = ('service_started', 'service_healthy', 'service_completed_successfully')
 
 
@@ -130,10 +146,11 @@ def check_project(project: dict, scale: dict | None = None) -> None:
     for name, service in sorted(services.items()):
         unknown = sorted(k for k in service if k not in SUPPORTED_KEYS and not k.startswith('x-'))
         if unknown:
-            fail(project, name, unknown[0], 'this key is not supported by fleet.docker.compose.')
+            fail(project, name, unknown[0], compose_accepts(UNSUPPORTED_WHY.get(
+                unknown[0], 'the container options have no setting for this key yet')) + '.')
         deploy_unknown = sorted(k for k in (service.get('deploy') or {}) if k not in SUPPORTED_DEPLOY)
         if deploy_unknown:
-            fail(project, name, 'deploy.' + deploy_unknown[0], 'this key is not supported by fleet.docker.compose.')
+            fail(project, name, 'deploy.' + deploy_unknown[0], compose_accepts('this key is not supported yet') + '.')
         for dep, spec in sorted((service.get('depends_on') or {}).items()):
             spec = spec or {}
             if (spec.get('condition') or 'service_started') not in CONDITIONS:

@@ -43,7 +43,7 @@ def render_service(svc: Dict[str, Any]) -> Dict[str, Any]:
                 'cpu_rt_period', 'cpu_rt_runtime', 'oom_score_adj', 'mem_swappiness', 'scale'):
         if svc.get(key) is not None:
             value = M.to_int(key, svc[key])
-            if value or key in ('scale', 'pids_limit', 'mem_swappiness', 'oom_score_adj'):
+            if value or key in ('scale', 'pids_limit', 'mem_swappiness'):
                 out[key] = value
     if svc.get('cpus') not in (None, ''):
         value = M.to_float('cpus', svc['cpus'])
@@ -104,7 +104,7 @@ def render_service(svc: Dict[str, Any]) -> Dict[str, Any]:
         out['env_file'] = [{'path': e['path'], 'required': M.to_bool('env_file.required', e.get('required', True))}
                            for e in svc['env_file']]
     for key in ('blkio_config', 'credential_spec', 'develop', 'gpus', 'attach', 'post_start', 'pre_stop',
-                'pre_start', 'use_api_socket', 'models', 'label_file', 'pull_refresh_after', 'provider'):
+                'pre_start', 'use_api_socket', 'models', 'label_file', 'provider'):
         if key in svc and svc[key] is not None:
             out[key] = svc[key]  # outside this loader's scope: passed through as written
     return out
@@ -206,7 +206,7 @@ def _healthcheck(value: Any) -> Dict[str, Any]:
     if test is not None:
         if isinstance(test, str):
             out['test'] = ['CMD-SHELL', test]
-        else:
+        elif test != []:  # an empty list is no test: config prints none, up sends none (the image's applies)
             out['test'] = M.to_str_list('healthcheck.test', test, allow_string=False)
             if out['test'] and out['test'][0] not in ('CMD', 'CMD-SHELL', 'NONE'):
                 raise M.ModelError('healthcheck.test', 'must start with "CMD", "CMD-SHELL" or "NONE"')
@@ -226,7 +226,7 @@ def _logging(value: Any) -> Dict[str, Any]:
     if value.get('driver'):
         out['driver'] = M.to_str('logging.driver', value['driver'])
     if value.get('options'):
-        out['options'] = {str(k): (None if v is None else M.go_str(v)) for k, v in
+        out['options'] = {str(k): ('' if v is None else M.go_str(v)) for k, v in
                           (value['options'] if isinstance(value['options'], dict) else {}).items()}
     return out
 

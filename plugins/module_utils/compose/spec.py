@@ -19,6 +19,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
+from ansible_collections.fleet.docker.plugins.module_utils.compose.errors import compose_accepts
 from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS, build_spec
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import bindings_of, parse_tmpfs
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
@@ -33,12 +34,13 @@ def container_spec(project: dict, name: str, number: int, image_id: str | None =
     reads and the canonical spec; ComposePlanError naming file, service and key for a bad value."""
     params, parsed = service_params(project, name, number, image_id)
     result = _VALIDATOR.validate(params)
+    # The loader has refused what `docker compose config` refuses; what is left, Compose would send.
     if result.error_messages:
-        p.fail(project, name, None, result.error_messages[0])
+        p.fail(project, name, None, compose_accepts(result.error_messages[0]))
     try:
         spec = build_spec(result.validated_parameters, parsed)
     except FleetDockerError as exc:
-        p.fail(project, name, None, exc.msg)
+        p.fail(project, name, None, compose_accepts(exc.msg))
     return result.validated_parameters, spec
 
 
@@ -74,7 +76,7 @@ def _container_path(project, name, key, path) -> str:
     try:
         return container_path(str(path or ''), path, key)
     except ValueSpecError as exc:
-        p.fail(project, name, key, exc.msg)
+        p.fail(project, name, key, compose_accepts(exc.msg + ' (the engine refuses it)'))
     return ''
 
 
@@ -84,8 +86,8 @@ def _bind(kind: str, source: str, target: str, read_only: bool, flags=()) -> dic
 
 def mounts(project: dict, name: str, service: dict, volume_names: dict) -> tuple:
     """Long-syntax ``volumes``, ``secrets``, ``configs`` and ``tmpfs`` -> the volumes option's
-    ``dict(binds, anonymous)`` and the tmpfs option's ``{path: options}``."""
-    binds, anonymous, tmpfs = [], [], {}
+    ``dict(binds, anonymous)``, the tmpfs option's ``{path: options}`` and the mounts option's list."""
+    binds, anonymous, tmpfs, api_mounts = [], [], {}, []
     for index, vol in enumerate(service.get('volumes') or []):
         key = 'volumes[%d]' % index
         kind = vol.get('type')
@@ -94,12 +96,14 @@ def mounts(project: dict, name: str, service: dict, volume_names: dict) -> tuple
         if kind == 'volume':
             options = vol.get('volume') or {}
             if options.get('subpath'):
-                p.fail(project, name, key + '.volume.subpath', 'not supported yet.')
+                p.fail(project, name, key + '.volume.subpath', compose_accepts('volume subpaths are not supported yet.'))
             source = vol.get('source')
             if not source:
                 anonymous.append(target)
                 continue
             flags = ['nocopy'] if options.get('nocopy') else []
+            if (vol.get('bind') or {}).get('selinux'):  # `data:/x:Z`: Compose sends NAME:/x:rw,Z
+                flags.append(vol['bind']['selinux'])
             binds.append(_bind('volume', volume_names.get(source, source), target, read_only, flags))
         elif kind == 'bind':
             options = vol.get('bind') or {}
@@ -107,6 +111,12 @@ def mounts(project: dict, name: str, service: dict, volume_names: dict) -> tuple
             source = str(vol.get('source') or '')
             if not source.startswith('/'):
                 p.fail(project, name, key + '.source', 'a bind mount needs an absolute host path, got %r.' % source)
+            if 'bind' in vol and not options.get('create_host_path') and not options.get('propagation'):
+                # Long syntax without create_host_path: Compose uses the Mount API, which creates no
+                # missing host path and has no SELinux relabel (a bind.selinux is not sent).
+                api_mounts.append(dict(type='bind', source=posixpath.normpath(source), target=target,
+                                       read_only=read_only))
+                continue
             binds.append(_bind('bind', posixpath.normpath(source), target, read_only, flags))
         elif kind == 'tmpfs':
             options = vol.get('tmpfs') or {}
@@ -117,7 +127,7 @@ def mounts(project: dict, name: str, service: dict, volume_names: dict) -> tuple
                 text.append('mode=%o' % int(options['mode']))
             tmpfs[target] = ','.join(sorted(text))
         else:
-            p.fail(project, name, key + '.type', 'volume type %r is not supported.' % kind)
+            p.fail(project, name, key + '.type', compose_accepts('mounts of type %r are not supported.' % kind))
     for kind in ('secrets', 'configs'):
         binds.extend(_files(project, name, service, kind))
     try:
@@ -126,14 +136,14 @@ def mounts(project: dict, name: str, service: dict, volume_names: dict) -> tuple
                 p.fail(project, name, 'tmpfs', 'the container path %s is also a tmpfs volume.' % path)
             tmpfs[path] = options
     except ValueSpecError as exc:
-        p.fail(project, name, 'tmpfs', exc.msg)
-    targets = [b['target'] for b in binds] + anonymous
+        p.fail(project, name, 'tmpfs', compose_accepts(exc.msg))
+    targets = [b['target'] for b in binds + api_mounts] + anonymous
     twice = sorted(set(t for t in targets if targets.count(t) > 1))
     if twice:
         p.fail(project, name, 'volumes', 'the container path %s is mounted twice.' % twice[0])
     volumes = dict(binds=sorted(binds, key=lambda b: b['target']), anonymous=sorted(anonymous)) \
         if binds or anonymous else None
-    return volumes, tmpfs or None
+    return volumes, tmpfs or None, sorted(api_mounts, key=lambda m: m['target']) or None
 
 
 def _files(project, name, service, kind):
@@ -147,17 +157,15 @@ def _files(project, name, service, kind):
         if definition is None:
             p.fail(project, name, key, 'there is no top-level %s %s.' % (kind[:-1], source))
         if not definition.get('file'):
-            p.fail(project, name, key, 'only file-based %s are supported (%s has no file:).' % (kind, source))
+            p.fail(project, name, key, compose_accepts('only file-based %s are supported (%s has no file:).'
+                                                       % (kind, source)))
         for extra in ('uid', 'gid', 'mode'):
             if ref.get(extra) is not None:
-                p.fail(project, name, '%s.%s' % (key, extra), 'not supported for file-based %s.' % kind)
-        target = ref.get('target')
-        if kind == 'secrets':
-            target = target or source
-            if not target.startswith('/'):
-                target = '/run/secrets/' + target
-        else:
-            target = target or '/' + source
+                p.fail(project, name, '%s.%s' % (key, extra), compose_accepts(
+                    'Compose ignores it for a file-based %s (it bind-mounts the file as it is).' % kind[:-1]))
+        target = ref.get('target') or source
+        if not target.startswith('/'):  # as Compose: relative to /run/secrets/ or to /
+            target = ('/run/secrets/' if kind == 'secrets' else '/') + target
         out.append(_bind('bind', posixpath.normpath(definition['file']), posixpath.normpath(target), True))
     return out
 
@@ -170,8 +178,9 @@ def devices(project: dict, name: str, service: dict) -> list:
         target = str(device.get('target') or source)
         perms = str(device.get('permissions') or 'rwm')
         if not source.startswith('/') or not target.startswith('/') or not perms or set(perms) - set('rwm'):
-            p.fail(project, name, 'devices[%d]' % index, 'expected an absolute host and container path and '
-                   'permissions of r, w, m.')
+            p.fail(project, name, 'devices[%d]' % index, compose_accepts(
+                'expected an absolute host and container path and permissions of r, w, m (CDI device names are '
+                'not supported yet).'))
         out.append(dict(PathOnHost=source, PathInContainer=target, CgroupPermissions=perms))
     return sorted(out, key=lambda d: (d['PathInContainer'], d['PathOnHost']))
 
@@ -198,7 +207,7 @@ def _networks(project, name, service, container, network_names):
         spec = spec or {}
         for extra in ('mac_address', 'link_local_ips', 'driver_opts', 'gw_priority', 'interface_name'):
             if spec.get(extra):
-                p.fail(project, name, 'networks.%s.%s' % (key, extra), 'not supported yet.')
+                p.fail(project, name, 'networks.%s.%s' % (key, extra), compose_accepts('not supported yet.'))
         aliases = [container, name] + list(spec.get('aliases') or [])  # as Compose: no de-duplication
         entry = dict(name=network_names.get(key, key), aliases=aliases)
         if spec.get('ipv4_address'):
@@ -249,7 +258,7 @@ def service_params(project: dict, name: str, number: int, image_id: str | None =
         parsed['ports'] = ports
     if service.get('expose'):
         params['exposed_ports'] = [str(x) for x in service['expose']]
-    parsed['volumes'], parsed['tmpfs'] = mounts(project, name, service, volume_names)
+    parsed['volumes'], parsed['tmpfs'], parsed['mounts'] = mounts(project, name, service, volume_names)
     if service.get('devices'):
         parsed['devices'] = devices(project, name, service)
     if service.get('volumes_from'):
@@ -296,7 +305,7 @@ def service_params(project: dict, name: str, number: int, image_id: str | None =
     resources = (service.get('deploy') or {}).get('resources') or {}
     limits, reservations = resources.get('limits') or {}, resources.get('reservations') or {}
     if reservations.get('devices') or reservations.get('generic_resources'):
-        p.fail(project, name, 'deploy.resources.reservations.devices', 'not supported yet.')
+        p.fail(project, name, 'deploy.resources.reservations.devices', compose_accepts('not supported yet.'))
     memory = service.get('mem_limit') or limits.get('memory')
     if memory:
         params['memory'] = _size_bytes(memory)
@@ -316,11 +325,16 @@ def service_params(project: dict, name: str, number: int, image_id: str | None =
     if service.get('shm_size'):
         params['shm_size'] = _size_bytes(service['shm_size'])
     for key, option in (('cap_add', 'cap_add'), ('cap_drop', 'cap_drop'), ('security_opt', 'security_opts'),
-                        ('group_add', 'group_add'), ('dns', 'dns_servers'), ('dns_search', 'dns_search_domains'),
-                        ('dns_opt', 'dns_opts')):
+                        ('group_add', 'group_add'), ('dns', 'dns_servers')):
         if service.get(key):
             value = service[key]
             params[option] = [str(x) for x in (value if isinstance(value, list) else [value])]
+    # Compose sends dns_search: "" as DnsSearch [""] (and dns_opt [""] alike); the container
+    # options refuse empty entries, so these go in as they are.
+    if service.get('dns_search'):
+        parsed['dns_search_domains'] = [str(x) for x in service['dns_search']]
+    if service.get('dns_opt'):
+        parsed['dns_opts'] = sorted(set(str(x) for x in service['dns_opt']))
     if service.get('extra_hosts'):
         hosts = {}
         for entry in service['extra_hosts']:  # the loader's HOST=IP form
