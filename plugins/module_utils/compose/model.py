@@ -242,8 +242,12 @@ def short_volume(spec: str, key: str = 'volumes') -> Dict[str, Any]:
             vol.setdefault('bind', {})[name] = parsed[name]
     if parsed['nocopy']:
         vol['volume']['nocopy'] = True
-    if parsed['consistency']:
-        vol['consistency'] = parsed['consistency']
+    # Compose ignores other words, consistent/cached/delegated included (config prints none of them); an
+    # unknown one is refused rather than ignored.
+    unknown = [w for w in parsed.get('unknown') or [] if w not in ('consistent', 'cached', 'delegated')]
+    if unknown:
+        raise ModelError(key, compose_accepts('Compose would ignore the unknown mode %r in %r (a typo of ro '
+                                              'would mount read-write); remove it' % (unknown[0], spec)))
     return vol
 
 
