@@ -102,7 +102,8 @@ def test_ipv6_subnet_only_lets_the_engine_pick_ipv4(engine, nets):
 @pytest.mark.parametrize('option, value, other, check', [
     ('internal', True, False, lambda n: n['Internal'] is True),
     ('attachable', True, False, lambda n: n['Attachable'] is True),
-    ('labels', {'tier': 'db', 'n': 1}, {'tier': 'db'}, lambda n: n['Labels'].get('tier') == 'db' and
+    # Labels compare the keys the task names (community.docker's rule): a changed value recreates.
+    ('labels', {'tier': 'db', 'n': 1}, {'tier': 'web'}, lambda n: n['Labels'].get('tier') == 'db' and
      n['Labels'].get('n') == '1'),
     ('driver_options', {'com.docker.network.bridge.enable_icc': False, 'com.docker.network.driver.mtu': 1400},
      {'com.docker.network.bridge.enable_icc': 'true'},

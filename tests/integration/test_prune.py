@@ -214,7 +214,8 @@ def test_nothing_selected_is_no_change(engine):
 
 
 @pytest.mark.parametrize('args, message', [
-    ({'images': True, 'images_filters': {'dangling': True}}, 'unsupported filter dangling'),
+    # dangling is community.docker's filter and is taken (images_all); reference is not.
+    ({'images': True, 'images_filters': {'reference': 'x'}}, 'unsupported filter reference'),
     ({'volumes': True, 'volumes_filters': {'until': '1h'}}, 'volumes takes label'),
     ({'containers': True, 'containers_filters': {'until': 'last tuesday'}}, 'not a duration'),
     ({'builder_cache': True, 'builder_cache_filters': {'until': '2024-01-01'}}, 'duration'),
