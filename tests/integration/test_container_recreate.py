@@ -15,15 +15,9 @@ IMAGE = WEB + ':1.0'
 REPLACEMENT_LABEL = 'fleet.docker.replacement-for'
 
 
-def _args(janitor, name, **kw):
-    args = dict(name=janitor.container(name), image=IMAGE, labels={TEST_LABEL: janitor.tag})
-    args.update(kw)
-    return args
-
-
 def _serving(engine, name, port):
     """Start a container that answers HTTP on a published loopback port; return its inspect."""
-    first = run_module('container', _args(engine.janitor, name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '1'}))
+    first = run_module('container', engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '1'}))
     assert first.changed and not first.failed, first
     assert engine_http_get(port)[0] == 200
     return engine.inspect_container(name)
@@ -64,7 +58,7 @@ def test_recreate_creates_the_replacement_before_the_old_one_is_stopped(jengine,
     port = free_port()
     old = _serving(engine, name, port)
     since = int(time.time()) - 1
-    result = run_module('container', _args(engine.janitor, name, ports=['127.0.0.1:%d:80' % port],
+    result = run_module('container', engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port],
                                            env={'GEN': '2'}))
     assert result.changed and not result.failed and 'recreated' in result['actions'], result
     new = engine.inspect_container(name)
@@ -82,7 +76,7 @@ def test_recreate_creates_the_replacement_before_the_old_one_is_stopped(jengine,
             < index[('destroy', old['Id'])] < index[('rename', new['Id'])]), order
     # No bookkeeping label is left on the new container (#25).
     assert REPLACEMENT_LABEL not in new['Config']['Labels']
-    rerun = run_module('container', _args(engine.janitor, name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '2'}))
+    rerun = run_module('container', engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '2'}))
     assert not rerun.changed and not rerun.failed, rerun
 
 
@@ -92,10 +86,10 @@ def test_recreated_container_has_the_labels_of_a_fresh_one(jengine, name):
     engine = jengine
     fresh = name + '-fresh'
     labels = {TEST_LABEL: engine.janitor.tag, 'a': 'b'}
-    assert run_module('container', _args(engine.janitor, name, labels=labels, env={'GEN': '1'})).changed
-    recreated = run_module('container', _args(engine.janitor, name, labels=labels, env={'GEN': '2'}))
+    assert run_module('container', engine.janitor.container_args(name, labels=labels, env={'GEN': '1'})).changed
+    recreated = run_module('container', engine.janitor.container_args(name, labels=labels, env={'GEN': '2'}))
     assert recreated.changed and 'recreated' in recreated['actions'], recreated
-    created = run_module('container', _args(engine.janitor, fresh, labels=labels, env={'GEN': '2'}))
+    created = run_module('container', engine.janitor.container_args(fresh, labels=labels, env={'GEN': '2'}))
     assert created.changed and created['actions'] == ['created', 'started'], created
     want = engine.inspect_container(fresh)['Config']['Labels']
     assert set(labels) <= set(want)
@@ -104,12 +98,12 @@ def test_recreated_container_has_the_labels_of_a_fresh_one(jengine, name):
     # Also when the task names no image (the container's own is kept), and through the batch module.
     assert run_module('container', dict(name=name, labels=labels, env={'GEN': '3'})).changed
     assert engine.inspect_container(name)['Config']['Labels'] == want
-    batch = run_module('containers', dict(containers=[_args(engine.janitor, name, labels=labels, env={'GEN': '4'})]))
+    batch = run_module('containers', dict(containers=[engine.janitor.container_args(name, labels=labels, env={'GEN': '4'})]))
     assert batch.changed and batch['results'][0]['actions'] == ['recreated', 'started'], batch
     assert engine.inspect_container(name)['Config']['Labels'] == want
     info = run_module('container_info', dict(name=name))
     assert info['container']['labels'] == want, info
-    assert not run_module('container', _args(engine.janitor, name, labels=labels, env={'GEN': '4'})).changed
+    assert not run_module('container', engine.janitor.container_args(name, labels=labels, env={'GEN': '4'})).changed
 
 
 @pytest.mark.parametrize('change, fragment', [
@@ -124,7 +118,7 @@ def test_change_the_engine_refuses_at_create_keeps_the_old_container(jengine, na
     engine = jengine
     port = free_port()
     old = _serving(engine, name, port)
-    args = _args(engine.janitor, name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '2'}, **change)
+    args = engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '2'}, **change)
     result = run_module('container', args)
     assert result.failed, result
     assert result.changed is False, result
@@ -143,7 +137,7 @@ def test_replacement_that_cannot_start_is_removed_and_the_old_one_runs_again(jen
     # A file bind-mounted over a directory: create succeeds, start fails.
     afile = tmp_path / 'not-a-directory'
     afile.write_text('x')
-    args = _args(engine.janitor, name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '2'},
+    args = engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '2'},
                  volumes=['%s:/usr/share/nginx/html' % afile])
     result = run_module('container', args)
     assert result.failed, result
@@ -156,12 +150,12 @@ def test_replacement_that_cannot_start_is_removed_and_the_old_one_runs_again(jen
 
 def test_replacement_that_cannot_start_keeps_a_stopped_old_container_stopped(jengine, name, tmp_path):
     engine = jengine
-    first = run_module('container', _args(engine.janitor, name, state='stopped', env={'GEN': '1'}))
+    first = run_module('container', engine.janitor.container_args(name, state='stopped', env={'GEN': '1'}))
     assert first.changed and not first.failed, first
     old = engine.inspect_container(name)
     afile = tmp_path / 'f'
     afile.write_text('x')
-    result = run_module('container', _args(engine.janitor, name, state='started', env={'GEN': '2'},
+    result = run_module('container', engine.janitor.container_args(name, state='started', env={'GEN': '2'},
                                            volumes=['%s:/usr/share/nginx/html' % afile]))
     assert result.failed and result.changed is False, result
     assert 'kept (stopped, as it was)' in result['msg'], result['msg']
@@ -172,7 +166,7 @@ def test_check_mode_recreate_changes_nothing(jengine, name):
     engine = jengine
     port = free_port()
     old = _serving(engine, name, port)
-    result = run_module('container', _args(engine.janitor, name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '2'}),
+    result = run_module('container', engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '2'}),
                         check=True, diff=True)
     assert result.changed and 'recreated' in result['actions'], result
     assert result['diff']['before']['env'] == {'GEN': '1'} and result['diff']['after']['env'] == {'GEN': '2'}
@@ -202,22 +196,22 @@ def test_anonymous_volume_of_the_image_survives_an_image_upgrade(jengine, name):
     for _line in engine.build(fileobj=io.BytesIO(('FROM %s:v1\nLABEL fleet.test.generation=v2\n' % repo).encode()),
                               tag=engine.janitor.image(repo + ':v2'), rm=True, decode=True):
         pass
-    first = run_module('container', _args(engine.janitor, name, image=repo + ':v1', pull='never'))
+    first = run_module('container', engine.janitor.container_args(name, image=repo + ':v1', pull='never'))
     assert first.changed and not first.failed, first
     _exec(engine, name, 'echo precious > /var/lib/db/data')
     volume = [m['Name'] for m in engine.inspect_container(name)['Mounts'] if m['Destination'] == '/var/lib/db'][0]
-    upgrade = run_module('container', _args(engine.janitor, name, image=repo + ':v2', pull='never'))
+    upgrade = run_module('container', engine.janitor.container_args(name, image=repo + ':v2', pull='never'))
     assert upgrade.changed and 'recreated' in upgrade['actions'], upgrade
     mounts = engine.inspect_container(name)['Mounts']
     assert [m['Name'] for m in mounts if m['Destination'] == '/var/lib/db'] == [volume]
     assert _exec(engine, name, 'cat /var/lib/db/data') == 'precious'
-    rerun = run_module('container', _args(engine.janitor, name, image=repo + ':v2', pull='never'))
+    rerun = run_module('container', engine.janitor.container_args(name, image=repo + ':v2', pull='never'))
     assert not rerun.changed, rerun
 
 
 def test_anonymous_volume_of_the_task_survives_a_recreate(jengine, name):
     engine = jengine
-    args = _args(engine.janitor, name, volumes=['/data'], env={'GEN': '1'})
+    args = engine.janitor.container_args(name, volumes=['/data'], env={'GEN': '1'})
     assert run_module('container', args).changed
     _exec(engine, name, 'echo kept > /data/file')
     second = run_module('container', dict(args, env={'GEN': '2'}))
@@ -247,11 +241,11 @@ def test_leftover_replacement_is_found_by_its_name_and_removed(jengine, name):
     port = free_port()
     old = _serving(engine, name, port)
     _leftover(engine, name)
-    checked = run_module('container', _args(engine.janitor, name, ports=['127.0.0.1:%d:80' % port],
+    checked = run_module('container', engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port],
                                             env={'GEN': '1'}), check=True)
     assert checked.changed and checked['actions'] == ['removed-leftover'], checked
     assert len(_leftovers(engine, name)) == 1  # check mode removed nothing
-    result = run_module('container', _args(engine.janitor, name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '1'}))
+    result = run_module('container', engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '1'}))
     assert result.changed and result['actions'] == ['removed-leftover'], result
     _assert_old_kept(engine, name, old, port)
 
@@ -259,7 +253,7 @@ def test_leftover_replacement_is_found_by_its_name_and_removed(jengine, name):
 def test_leftover_is_adopted_when_the_old_container_is_already_gone(jengine, name):
     engine = jengine
     leftover = _leftover(engine, name, running=True)
-    args = _args(engine.janitor, name, env={'GEN': '2'})
+    args = engine.janitor.container_args(name, env={'GEN': '2'})
     result = run_module('container', args)
     assert result.changed and 'adopted-leftover' in result['actions'], result
     assert engine.inspect_container(name)['Id'] == leftover
@@ -274,8 +268,8 @@ def test_batch_finds_each_items_leftovers_from_one_list(jengine, name):
     old = _serving(engine, kept, port)
     _leftover(engine, kept)
     adopted = _leftover(engine, gone, running=True, labelled=True)  # as an older version left it
-    items = [_args(engine.janitor, kept, ports=['127.0.0.1:%d:80' % port], env={'GEN': '1'}),
-             _args(engine.janitor, gone, env={'GEN': '2'})]
+    items = [engine.janitor.container_args(kept, ports=['127.0.0.1:%d:80' % port], env={'GEN': '1'}),
+             engine.janitor.container_args(gone, env={'GEN': '2'})]
     checked = run_module('containers', dict(containers=items), check=True)
     assert [r['actions'] for r in checked['results']] == [['removed-leftover'], ['adopted-leftover']], checked
     assert len(_leftovers(engine, kept)) == 1 and len(_leftovers(engine, gone)) == 1  # check mode removed nothing
@@ -292,7 +286,7 @@ def test_batch_finds_each_items_leftovers_from_one_list(jengine, name):
 
 def test_drift_without_image_recreates_from_the_containers_own_image(jengine, name):
     engine = jengine
-    first = run_module('container', _args(engine.janitor, name, env={'GEN': '1'}))
+    first = run_module('container', engine.janitor.container_args(name, env={'GEN': '1'}))
     assert first.changed, first
     old = engine.inspect_container(name)
     result = run_module('container', dict(name=name, env={'GEN': '2'}))
@@ -314,7 +308,7 @@ def test_drift_without_image_recreates_from_the_containers_own_image(jengine, na
 @pytest.mark.parametrize('command', [[], ''])
 def test_empty_command_means_the_images_and_is_idempotent(jengine, name, command):
     engine = jengine
-    args = _args(engine.janitor, name, command=command)
+    args = engine.janitor.container_args(name, command=command)
     assert run_module('container', args).changed
     assert engine.inspect_container(name)['Config']['Cmd']  # the image's CMD
     assert not run_module('container', args).changed
@@ -322,8 +316,8 @@ def test_empty_command_means_the_images_and_is_idempotent(jengine, name, command
 
 def test_unset_restart_retries_is_not_compared(jengine, name):
     engine = jengine
-    assert run_module('container', _args(engine.janitor, name, restart_policy='on-failure', restart_retries=5)).changed
-    result = run_module('container', _args(engine.janitor, name, restart_policy='on-failure'))
+    assert run_module('container', engine.janitor.container_args(name, restart_policy='on-failure', restart_retries=5)).changed
+    result = run_module('container', engine.janitor.container_args(name, restart_policy='on-failure'))
     assert not result.changed, result
     assert engine.inspect_container(name)['HostConfig']['RestartPolicy'] == {'Name': 'on-failure',
                                                                              'MaximumRetryCount': 5}
@@ -331,7 +325,7 @@ def test_unset_restart_retries_is_not_compared(jengine, name):
 
 def test_restart_retries_zero_is_accepted_with_any_policy(jengine, name):
     engine = jengine
-    args = _args(engine.janitor, name, restart_policy='always', restart_retries=0)
+    args = engine.janitor.container_args(name, restart_policy='always', restart_retries=0)
     assert run_module('container', args).changed
     assert engine.inspect_container(name)['HostConfig']['RestartPolicy']['Name'] == 'always'
     assert not run_module('container', args).changed
@@ -342,7 +336,7 @@ def test_restart_retries_zero_is_accepted_with_any_policy(jengine, name):
 def test_all_addresses_and_ipv4_wildcard_are_different_ports(jengine, name):
     engine = jengine
     port = free_port()
-    args = _args(engine.janitor, name, ports=['%d:80' % port])
+    args = engine.janitor.container_args(name, ports=['%d:80' % port])
     assert run_module('container', args).changed
     assert engine.inspect_container(name)['HostConfig']['PortBindings']['80/tcp'][0]['HostIp'] == ''
     ipv4 = run_module('container', dict(args, ports=['0.0.0.0:%d:80' % port]))
@@ -357,7 +351,7 @@ def test_first_listed_network_is_the_network_mode(jengine, name):
     try:
         for net in nets:
             engine.create_network(net)
-        args = _args(engine.janitor, name, networks=nets)
+        args = engine.janitor.container_args(name, networks=nets)
         assert run_module('container', args).changed
         info = engine.inspect_container(name)
         assert info['HostConfig']['NetworkMode'] == nets[0]
@@ -383,7 +377,7 @@ def test_first_listed_network_is_the_network_mode(jengine, name):
 ])
 def test_bad_input_is_refused_and_nothing_is_created(jengine, name, extra, fragment):
     engine = jengine
-    result = run_module('container', _args(engine.janitor, name, **extra))
+    result = run_module('container', engine.janitor.container_args(name, **extra))
     assert result.failed and not result.changed, result
     assert fragment in result['msg'], result['msg']
     assert _names_with(engine, name) == []

@@ -38,7 +38,8 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import 
 
 _SUFFIX = '-fleet-next-'
 _TOKEN = 8
-# The longest name kept whole in a temporary name; a longer one is cut and its token is its hash.
+# The longest prefix a temporary name has room for. A name this long or longer is cut to it and
+# gets its hash as token; a shorter one is kept whole, so the two kinds never share a prefix.
 _PREFIX_MAX = MAX_CONTAINER_NAME - len(_SUFFIX) - _TOKEN
 _TEMPORARY = re.compile(r'^/?(?P<base>.+)%s(?P<token>[0-9a-f]{%d})$' % (re.escape(_SUFFIX), _TOKEN))
 
@@ -48,9 +49,9 @@ def _name_digest(name: str) -> str:
 
 
 def temporary_name(name: str) -> str:
-    """``<name>-fleet-next-<8 hex>``: random, unless the name must be cut to fit the engine's
-    limit; then the token is the full name's hash, so the leftover still names its container."""
-    if len(name) > _PREFIX_MAX:
+    """``<name>-fleet-next-<8 hex>``: random, unless the name is cut to fit the engine's limit;
+    then the token is the full name's hash, so the leftover still names its container."""
+    if len(name) >= _PREFIX_MAX:
         return name[:_PREFIX_MAX] + _SUFFIX + _name_digest(name)
     return name + _SUFFIX + uuid.uuid4().hex[:_TOKEN]
 
@@ -60,7 +61,7 @@ def is_temporary_for(candidate: str, name: str) -> bool:
     match = _TEMPORARY.match(candidate)
     if not match:
         return False
-    if len(name) > _PREFIX_MAX:
+    if len(name) >= _PREFIX_MAX:
         return match.group('base') == name[:_PREFIX_MAX] and match.group('token') == _name_digest(name)
     return match.group('base') == name
 
