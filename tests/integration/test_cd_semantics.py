@@ -110,3 +110,17 @@ def test_container_image_id_is_never_pulled(engine, janitor):
     assert not run_module('container', args).changed
     # pull=true is community.docker's older spelling of always; same answer.
     assert not run_module('container', dict(args, pull=True)).changed
+
+
+def test_volume_label_another_tool_added_does_not_wipe_it(engine, janitor):
+    # community.docker.docker_volume compares the labels the task names. The old volume module compared
+    # the whole set, so recreate=options-changed wiped a volume over a label it did not name.
+    name = janitor.volume(unique('cdvol'))
+    engine.create_volume(name, labels={TEST_LABEL: janitor.tag, 'backup.example.com/policy': 'daily'})
+    before = engine.inspect_volume(name)
+    result = run_module('volume', dict(volume_name=name, labels={TEST_LABEL: janitor.tag}, recreate='options-changed'))
+    assert not result.failed and not result.changed, result
+    assert engine.inspect_volume(name)['CreatedAt'] == before['CreatedAt']
+    changed = run_module('volume', dict(name=name, labels={TEST_LABEL: 'other'}, recreate='options-changed'),
+                         check=True)
+    assert changed.changed and [c['option'] for c in changed['changes']] == ['labels'], changed
