@@ -366,6 +366,32 @@ def test_first_listed_network_is_the_network_mode(jengine, name):
             engine.remove_network(net)
 
 
+def test_links_on_a_network_joined_after_create(jengine, name):
+    """A networks entry after the first is connected after the create; its links reach the engine
+    (the SDK cannot take "name:alias" strings, so they used to fail with an unexpected error)."""
+    engine = jengine
+    nets = [unique('netb'), unique('neta')]
+    db = name + '-db'
+    try:
+        for net in nets:
+            engine.create_network(net)
+        assert run_module('container', engine.janitor.container_args(db, networks=[nets[1]])).changed
+        args = engine.janitor.container_args(name, networks=[nets[0], dict(name=nets[1], links=[db + ':database'])])
+        result = run_module('container', args)
+        assert result.changed and not result.failed, result
+        links = engine.inspect_container(name)['NetworkSettings']['Networks'][nets[1]]['Links']
+        assert [link.replace('/%s/' % name, '').lstrip('/') for link in links] == [db + ':database'], links
+        assert not run_module('container', args).changed
+    finally:
+        for container in (name, db):
+            try:
+                engine.remove_container(container, force=True)
+            except Exception:  # pylint: disable=broad-except
+                pass
+        for net in nets:
+            engine.remove_network(net)
+
+
 # ------------------------------------------------------------------ 2e, 2f, 2o: bad input, nothing changed
 
 @pytest.mark.parametrize('extra, fragment', [
