@@ -200,6 +200,9 @@ class Connection(ConnectionBase):
         if isinstance(exc, NotFound) and b'container' in to_bytes(exc.explanation or str(exc)).lower():
             return AnsibleConnectionFailure('%s: the %s is gone (it was removed).' % (doing, self._where()))
         text = describe_error(exc, self.get_option('docker_host'))
+        if isinstance(exc, APIError) and all(to_text(word) in text for word in UNKNOWN_USER):
+            # Docker 23 and later refuse the exec start itself (HTTP 400) for an unknown user.
+            return AnsibleConnectionFailure('The user %r does not exist in the %s.' % (self._user(), self._where()))
         if isinstance(exc, APIError) and exc.status_code == 409 and 'not running' in text:
             return AnsibleConnectionFailure('%s: the %s is not running; start it first.' % (doing, self._where()))
         return AnsibleConnectionFailure('%s in %s: %s' % (doing, self._where(), text))
