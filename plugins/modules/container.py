@@ -17,18 +17,19 @@ description:
     ...) recreates the container. Drift in O(restart_policy), O(restart_retries) and O(networks) is applied in place;
     the container ID stays.
   - A recreate is create-before-destroy. The replacement is created under a temporary name
-    (C(NAME-fleet-next-XXXXXXXX)) with the label C(fleet.docker.replacement-for=NAME); creating binds no ports, so
-    the old container keeps serving. If the engine refuses the create, the old container is untouched. Then the
-    old container is stopped and the new one started; if that start fails, the new one is removed and the old one
-    started again. Only then is the old container removed (named volumes, anonymous volumes and bind-mounted
+    (C(NAME-fleet-next-XXXXXXXX)), from the same create body as a new container (no label of ours, so after a
+    recreate the labels are the task's and the image's); creating binds no ports, so the old container keeps
+    serving. If the engine refuses the create, the old container is untouched. Then the old container is stopped
+    and the new one started; if that start fails, the new one is removed and the old one started again. Only then is the old container removed (named volumes, anonymous volumes and bind-mounted
     directories are kept) and the new one renamed to O(name). A failed task says which state the host is left in,
     and reports C(changed=true) whenever the host changed.
   - Anonymous volumes of the old container (an image's C(VOLUME) paths, such as a database's data directory, and
     the lone paths in O(volumes)) are attached to the replacement at the same paths, as C(docker compose) does, so
     their data survives an image upgrade.
   - If a run is interrupted during a recreate (the engine or the host dies), the next run finds the temporary
-    container by its label. It removes it when the old container is still there, or renames it into place when
-    the old one is already gone; then it converges as usual (actions V(removed-leftover), V(adopted-leftover)).
+    container by that name (names are unique per engine). It removes it when the old container is still there,
+    or renames it into place when the old one is already gone; then it converges as usual (actions
+    V(removed-leftover), V(adopted-leftover)).
   - The replacement is built from the task's options, plus the container's own image when O(image) is not set;
     options the task leaves out take the image's and the engine's defaults, as on a first create.
   - Input is validated, and the image, networks and host ports are checked, before anything is created or removed.

@@ -35,7 +35,7 @@ class Plan:
     spec: dict
     params: dict
     container: dict | None = None         # the container as it is (the adopted leftover, if any)
-    leftovers: list = field(default_factory=list)   # labelled replacements to remove
+    leftovers: list = field(default_factory=list)   # replacements under a temporary name, to remove
     adopt: dict | None = None             # a leftover to rename into place (the old one is gone)
     image: dict | None = None             # inspect of the image the container should run
     network_mode: str | None = None       # container:<id> when the task names another container
