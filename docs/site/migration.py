@@ -114,7 +114,7 @@ DIFFERENCES = [
      'strict}`)', 'they are disconnected', 'same rule as `comparisons`; `comparisons: {networks: allow_more_present}` '
      'keeps them'),
     ('container', 'state', '`absent` keeps anonymous volumes (`keep_volumes: true`); `healthy` waits for health',
-     '`absent` removes anonymous volumes, named ones stay; `healthy` is `started` with `wait_healthy: true`',
+     '`absent` removes anonymous volumes, named ones stay (`healthy` is the same as there)',
      'an anonymous volume is reachable only through its container, so keeping it leaks disk on every remove; '
      'data belongs in a named volume'),
     ('container', 'entrypoint', 'type list: a string is one item (split at commas only)',
@@ -179,8 +179,8 @@ AGREED = [
     ('image_export', '`tag` added (the tag of names without one); `name` is an alias of `names`'),
     ('image_build', '`rebuild: never` added; `platform` takes a list (of one)'),
     ('image', '`pull: not_present` accepted'),
-    ('container, containers', '`pull: true/false` accepted; `memory_swap: unlimited`; aliases `expose`, `exposed`, '
-     '`log_opt`'),
+    ('container, containers', '`pull: true/false` accepted; an image ID is never pulled; `state: healthy`; '
+     '`memory_swap: unlimited`; aliases `expose`, `exposed`, `log_opt`'),
     ('compose', '`build` defaults to `policy` (a missing image is built, as `docker compose up` does; was `never`)'),
     ('network, volume', '`labels` (and the volume\'s `driver_options`) compare only the keys the task names (was the '
      'whole set, which could recreate a volume with `recreate: options-changed` over another tool\'s label); '

@@ -70,10 +70,10 @@ options:
         community.docker.docker_container, whose C(keep_volumes=true) default keeps anonymous volumes. An anonymous
         volume is reachable only through its container, so keeping it would leak disk on every remove; keep data
         in a named volume.
-      - community.docker's V(healthy) is V(started) with O(wait_healthy=true) here.
+      - V(healthy) is V(started) with O(wait_healthy=true), as community.docker.docker_container's V(healthy).
     type: str
     default: started
-    choices: [started, stopped, present, absent]
+    choices: [started, stopped, present, absent, healthy]
   restart:
     description: Restart a container that is already running and needs no other change.
     type: bool

@@ -124,3 +124,14 @@ def test_volume_label_another_tool_added_does_not_wipe_it(engine, janitor):
     changed = run_module('volume', dict(name=name, labels={TEST_LABEL: 'other'}, recreate='options-changed'),
                          check=True)
     assert changed.changed and [c['option'] for c in changed['changes']] == ['labels'], changed
+
+
+def test_container_state_healthy_waits_for_the_healthcheck(engine, janitor):
+    # community.docker.docker_container's state healthy: started, then healthy. Refused before.
+    engine.pull(WEB, tag='1.0')
+    args = dict(name=janitor.container(unique('cdhealthy')), image=WEB + ':1.0', state='healthy',
+                healthcheck=dict(test='true', interval='1s', start_period='0s'), labels={TEST_LABEL: janitor.tag})
+    first = run_module('container', args)
+    assert first.changed and not first.failed, first
+    assert engine.inspect_container(args['name'])['State']['Health']['Status'] == 'healthy'
+    assert not run_module('container', args).changed

@@ -70,6 +70,9 @@ def converge_container(client, params, check_mode=False, diff=False, image_cache
     task is parsed once.
     """
     params = with_defaults(params)
+    if params['state'] == 'healthy':
+        # community.docker's state healthy: started, then wait until the healthcheck passes.
+        params = dict(params, state='started', wait_healthy=True)
     result = dict(changed=False, actions=[], changes=[])
     try:
         return _converge(client, params, check_mode, diff, image_cache or ImageCache(), leftover_index, result, spec)

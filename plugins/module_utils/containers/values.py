@@ -20,7 +20,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.values import 
     ASCII_DIGITS, PROTOCOLS, PortSpecError, ValueSpecError, VolumeSpecError, container_path, env_value,
     parse_duration, parse_mount, parse_port, parse_volume, port_range, scalar_string, volume_flags)
 
-STATES = ('started', 'stopped', 'present', 'absent')
+STATES = ('started', 'stopped', 'present', 'absent', 'healthy')  # healthy: community.docker's name
 # An option value that cannot describe a container. The shared grammars (engine/values) raise the
 # same class, so one ``except ContainerSpecError`` catches a bad port as well as a bad restart policy.
 ContainerSpecError = ValueSpecError
