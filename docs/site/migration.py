@@ -119,8 +119,6 @@ DIFFERENCES = [
      'data belongs in a named volume'),
     ('container', 'entrypoint', 'type list: a string is one item (split at commas only)',
      'a string is split like a shell would split it', 'the same rule as `command`; a list means the same in both'),
-    ('container', 'ports', 'also takes `all` (alias of `published_ports`)', '`all` is refused; use `publish_all`',
-     'one option per meaning'),
     ('container', 'name', 'matches an existing container by name or ID', 'by name only',
      'a name that looks like an ID prefix must never select another container'),
     ('container', 'mounts[].type', 'also `npipe`, `cluster`, `image`', '`bind`, `volume`, `tmpfs`',

@@ -92,7 +92,6 @@ options:
         are different settings, and changing one into the other recreates the container.
       - Port numbers are ASCII digits only.
       - An empty list removes every published port.
-      - community.docker.docker_container's V(all) entry is O(publish_all=true) here.
     type: list
     elements: str
   publish_all:
