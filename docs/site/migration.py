@@ -186,6 +186,7 @@ AGREED = [
     ('prune', '`images_filters: {dangling: false}` and `volumes_filters: {all: true}` accepted'),
     ('volume_info, container_exec', 'aliases `volume_name`, `chdir`'),
 ]
+HAND_WRITTEN = '<!-- Hand-written below this line; docs/site/migration.py keeps it when it regenerates the page. -->'
 COMPOSE_FRAGMENT = ['project_src', 'project_name', 'files', 'definition', 'env_files', 'profiles', 'check_files_existing']
 
 
@@ -250,8 +251,15 @@ def main(cd_dir, out_path):
             if name not in used and name not in cd[theirs]:
                 out.append('| - | `%s` | fleet.docker only |' % name)
     out.append('')
+    text = '\n'.join(out)
+    # Everything after the marker is written by hand (the plugin mapping); a regeneration keeps it.
+    if os.path.exists(out_path):
+        with open(out_path) as handle:
+            old = handle.read()
+        if HAND_WRITTEN in old:
+            text += '\n' + old[old.index(HAND_WRITTEN):]
     with open(out_path, 'w') as handle:
-        handle.write('\n'.join(out))
+        handle.write(text)
 
 
 if __name__ == '__main__':
