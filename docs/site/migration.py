@@ -176,7 +176,7 @@ AGREED = [
      '(every image)'),
     ('image_export', '`tag` added (the tag of names without one); `name` is an alias of `names`'),
     ('image_build', '`rebuild: never` added; `platform` takes a list (of one)'),
-    ('image', '`pull: not_present` accepted'),
+    ('image', '`pull: not_present` accepted; `state: absent` takes an image ID as `name`'),
     ('container, containers', '`pull: true/false` accepted; an image ID is never pulled; `state: healthy`; '
      '`memory_swap: unlimited`; aliases `expose`, `exposed`, `log_opt`'),
     ('compose', '`build` defaults to `policy` (a missing image is built, as `docker compose up` does; was `never`)'),

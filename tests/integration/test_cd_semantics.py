@@ -135,3 +135,21 @@ def test_container_state_healthy_waits_for_the_healthcheck(engine, janitor):
     assert first.changed and not first.failed, first
     assert engine.inspect_container(args['name'])['State']['Health']['Status'] == 'healthy'
     assert not run_module('container', args).changed
+
+
+def test_image_absent_by_id(engine, janitor):
+    # community.docker.docker_image_remove takes an image ID; image used to refuse it.
+    engine.pull(WEB, tag='1.0')
+    name = janitor.container(unique('cdcommit'))
+    engine.create_container(WEB + ':1.0', name=name, labels={TEST_LABEL: janitor.tag})
+    repo = 'fleettest/%s' % unique('cdid').replace('-', '')
+    image_id = engine.commit(name, repository=repo, tag='1', conf={'Labels': {TEST_LABEL: janitor.tag}})['Id']
+    engine.remove_container(name, force=True)
+    janitor.image(repo + ':1')
+    check = run_module('image', dict(name=image_id, state='absent'), check=True)
+    assert check.changed and check['deleted'] == [image_id], check
+    assert engine.inspect_image(image_id)['Id'] == image_id
+    gone = run_module('image', dict(name=image_id, state='absent'))
+    assert gone.changed and image_id in gone['deleted'], gone
+    assert not engine.images(name=repo)
+    assert not run_module('image', dict(name=image_id, state='absent')).changed

@@ -83,22 +83,57 @@ def remove_image(client, ref, force=False, check_mode=False):
         result['untagged'] = [own]
         result['deleted'] = [] if others else [image_id]
         return result
+    if not _engine_remove(client, own, ref.familiar, force, result):
+        return result
+    after = find_local_image(client, ref)
+    result['after_id'] = after['Id'] if after else None
+    return result
+
+
+def _engine_remove(client, name, shown, force, result) -> bool:
+    """DELETE /images/<name>; record untagged and deleted in ``result``; False when already gone."""
     try:
-        answer = client.remove_image(own, force=force) or []
+        answer = client.remove_image(name, force=force) or []
     except NotFound:
         result['changed'] = False  # someone else removed it in between: the goal is met
-        return result
+        return False
     except APIError as exc:
         explanation = exc.explanation or str(exc)
         if isinstance(explanation, bytes):
             explanation = explanation.decode('utf-8', 'replace')
         if exc.status_code == 409:
-            raise FleetDockerError('Image %s cannot be removed: %s' % (ref.familiar, explanation), changed=False)
+            raise FleetDockerError('Image %s cannot be removed: %s' % (shown, explanation), changed=False)
         raise
     result['untagged'] = [entry['Untagged'] for entry in answer if entry.get('Untagged')]
     result['deleted'] = [entry['Deleted'] for entry in answer if entry.get('Deleted')]
-    after = find_local_image(client, ref)
-    result['after_id'] = after['Id'] if after else None
+    return True
+
+
+def remove_image_id(client, image_id, force=False, check_mode=False):
+    """Remove an image by its ID, every name with it, as community.docker.docker_image_remove does.
+
+    An image with several names, or one that containers use, is refused unless ``force``, as the
+    engine refuses it, but before any call and naming what keeps it.
+    """
+    image = inspect_image(client, image_id)
+    result = dict(changed=False, before_id=None, after_id=None, untagged=[], deleted=[], containers=[])
+    if image is None:
+        return result
+    image_id = image['Id']
+    tags = list(image.get('RepoTags') or [])
+    users = _containers_using(client, image_id)
+    result.update(before_id=image_id, changed=True, containers=users)
+    if users and not force:
+        raise FleetDockerError('Image %s is used by container%s %s; remove %s first or set force=true.'
+                               % (image_id, 's' if len(users) > 1 else '', ', '.join(users),
+                                  'them' if len(users) > 1 else 'it'), containers=users, changed=False)
+    if len(tags) > 1 and not force:
+        raise FleetDockerError('Image %s has %d names (%s); removing it by ID removes them all: set force=true, or '
+                               'remove one name.' % (image_id, len(tags), ', '.join(sorted(tags))), changed=False)
+    if check_mode:
+        result.update(untagged=tags, deleted=[image_id])
+        return result
+    _engine_remove(client, image_id, image_id, force, result)
     return result
 
 
@@ -278,11 +313,17 @@ def image_reference(name, tag):
 def run_image(module):
     """fleet.docker.image: present (pull by policy) or absent (untag/remove)."""
     params = module.params
-    ref = image_reference(params['name'], params['tag'])
+    by_id = params['state'] == 'absent' and isinstance(params['name'], str) and is_image_id(params['name'].strip())
+    ref = None if by_id else image_reference(params['name'], params['tag'])
     platform = check_platform(params['platform'])
     client = module.client
     if params['state'] == 'absent':
-        outcome = remove_image(client, ref, force=params['force'], check_mode=module.check_mode)
+        if by_id:
+            # community.docker.docker_image_remove takes image IDs too.
+            outcome = remove_image_id(client, normalize_id(params['name'].strip()), force=params['force'],
+                                      check_mode=module.check_mode)
+        else:
+            outcome = remove_image(client, ref, force=params['force'], check_mode=module.check_mode)
         result = dict(changed=outcome['changed'], pulled=False, untagged=outcome['untagged'],
                       deleted=outcome['deleted'], image=None,
                       layers=dict(total=0, downloaded=0, already_present=0))
@@ -304,8 +345,8 @@ def run_image(module):
         if after_id == '(pulled)':
             after_id = None
     if module._diff:
-        result['diff'] = dict(before=dict(reference=ref.familiar, id=before_id),
-                              after=dict(reference=ref.familiar, id=after_id))
+        shown = normalize_id(params['name'].strip()) if by_id else ref.familiar
+        result['diff'] = dict(before=dict(reference=shown, id=before_id), after=dict(reference=shown, id=after_id))
     return result
 
 

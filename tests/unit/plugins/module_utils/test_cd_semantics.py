@@ -157,3 +157,39 @@ def test_an_image_id_is_never_pulled_whatever_the_policy():
     assert out['pulled'] is False and out['changed'] is False and out['image']['Id'] == image_id
     with pytest.raises(FleetDockerError, match='an image ID cannot be pulled'):
         ensure_image(OneImage(None), image_id, pull=True)
+
+
+class IdEngine:
+    """An engine with one image under two names and no containers; records removals."""
+
+    def __init__(self, tags):
+        self.image = {'Id': 'sha256:' + 'd' * 64, 'RepoTags': list(tags)}
+        self.removed = []
+
+    def inspect_image(self, name):
+        if self.image is None or name != self.image['Id']:
+            raise docker.errors.NotFound('no such image')
+        return self.image
+
+    def containers(self, all=False, filters=None, size=False):  # noqa: A002 - the SDK's name
+        return []
+
+    def remove_image(self, name, force=False):
+        self.removed.append((name, force))
+        tags, self.image = self.image['RepoTags'], None
+        return [{'Untagged': t} for t in tags] + [{'Deleted': name}]
+
+
+def test_image_absent_by_id_as_community_docker_image_remove():
+    from ansible_collections.fleet.docker.plugins.module_utils.images.ops import remove_image_id
+    image_id = 'sha256:' + 'd' * 64
+    two = IdEngine(['a/b:1', 'a/b:2'])
+    with pytest.raises(FleetDockerError, match='has 2 names'):
+        remove_image_id(two, image_id)
+    assert two.removed == []
+    done = remove_image_id(two, image_id, force=True)
+    assert done['changed'] and done['deleted'] == [image_id] and two.removed == [(image_id, True)]
+    assert remove_image_id(two, image_id)['changed'] is False  # gone: nothing to do
+    one = IdEngine(['a/b:1'])
+    check = remove_image_id(one, image_id, check_mode=True)
+    assert check['changed'] and check['untagged'] == ['a/b:1'] and one.removed == []
