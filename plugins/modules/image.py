@@ -22,7 +22,7 @@ options:
       - Image reference, C([registry[:port]/][owner/]name[:tag][@digest]).
       - A tag or digest given here wins over O(tag).
       - A digest reference (C(repo@sha256:...)) is present when that digest is on the host.
-      - With O(state=absent) an image ID (C(sha256:...)) is taken too, as in community.docker.docker_image_remove:
+      - With O(state=absent) an image ID (C(sha256:...)) is taken too, as in community.docker.docker_image_remove;
         the image goes with every name it has. An image with several names needs O(force=true) then, as the
         engine requires.
     type: str
