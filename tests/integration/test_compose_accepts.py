@@ -369,16 +369,54 @@ CASES = [
     ('domainname-value', '{domainname: example.test}', 'ok', 'ok'),
     ('bind-long-selinux-create', '{volumes: [{type: bind, source: ./conf, target: /etc/x, bind: {selinux: z, create_host_path: true}}]}', 'ok', 'ok'),
     ('bind-long-plain', '{volumes: [{type: bind, source: ./conf, target: /etc/x}]}', 'ok', 'ok'),
+    ('net-driver-bridge', '{networks: [front], x-top: {networks: {front: {driver: bridge}}}}', 'ok', 'ok'),
+    ('net-driver-empty', '{networks: [front], x-top: {networks: {front: {driver: ""}}}}', 'ok', 'ok'),
+    ('net-driver_opts-int', '{networks: [front], x-top: {networks: {front: {driver_opts: {com.docker.network.driver.mtu: 1400}}}}}', 'ok', 'ok'),
+    ('net-ipam-empty', '{networks: [front], x-top: {networks: {front: {ipam: {}}}}}', 'ok', 'ok'),
+    ('net-ipam-config', '{networks: [front], x-top: {networks: {front: {ipam: {config: [{subnet: 10.250.7.0/24, gateway: 10.250.7.1}]}}}}}', 'ok', 'ok'),
+    ('net-ipam-ip_range', '{networks: [front], x-top: {networks: {front: {ipam: {config: [{subnet: 10.250.8.0/24, ip_range: 10.250.8.128/25}]}}}}}', 'ok', 'ok'),
+    ('net-ipam-aux', '{networks: [front], x-top: {networks: {front: {ipam: {config: [{subnet: 10.250.9.0/24, aux_addresses: {h1: 10.250.9.5}}]}}}}}', 'ok', 'ok'),
+    ('net-ipam-driver', '{networks: [front], x-top: {networks: {front: {ipam: {driver: default}}}}}', 'ok', 'ok'),
+    ('net-ipam-options', '{networks: [front], x-top: {networks: {front: {ipam: {options: {a: b}}}}}}', 'ok', 'ok'),
+    ('net-ipam-config-empty', '{networks: [front], x-top: {networks: {front: {ipam: {config: []}}}}}', 'ok', 'ok'),
+    ('net-internal', '{networks: [front], x-top: {networks: {front: {internal: true}}}}', 'ok', 'ok'),
+    ('net-internal-string', '{networks: [front], x-top: {networks: {front: {internal: "true"}}}}', 'ok', 'ok'),
+    ('net-attachable', '{networks: [front], x-top: {networks: {front: {attachable: true}}}}', 'ok', 'ok'),
+    ('net-enable_ipv6-false', '{networks: [front], x-top: {networks: {front: {enable_ipv6: false}}}}', 'ok', 'ok'),
+    ('net-enable_ipv4-true', '{networks: [front], x-top: {networks: {front: {enable_ipv4: true}}}}', 'ok', 'ok'),
+    ('net-labels-list', '{networks: [front], x-top: {networks: {front: {labels: [a=b]}}}}', 'ok', 'ok'),
+    ('net-labels-dict', '{networks: [front], x-top: {networks: {front: {labels: {a: 1}}}}}', 'ok', 'ok'),
+    ('net-name', '{networks: [front], x-top: {networks: {front: {name: fleet-accepts-net}}}}', 'ok', 'ok'),
+    ('net-null', '{networks: [front], x-top: {networks: {front: null}}}', 'ok', 'ok'),
+    ('net-external-bridge', '{networks: [front], x-top: {networks: {front: {external: true, name: bridge}}}}', 'ok', 'ok'),
+    ('net-external-dict', '{networks: [front], x-top: {networks: {front: {external: {name: bridge}}}}}', 'ok', 'ok'),
+    ('net-unknown-key', '{networks: [front], x-top: {networks: {front: {colour: blue}}}}', 'no', 'no'),
+    ('vol-top-driver-local', '{volumes: ["data:/x"], x-top: {volumes: {data: {driver: local}}}}', 'ok', 'ok'),
+    ('vol-top-driver_opts-tmpfs', '{volumes: ["data:/x"], x-top: {volumes: {data: {driver_opts: {type: tmpfs, device: tmpfs, o: "size=1m"}}}}}', 'ok', 'ok'),
+    ('vol-top-driver_opts-int', '{volumes: ["data:/x"], x-top: {volumes: {data: {driver_opts: {type: tmpfs, device: tmpfs, o: 1}}}}}', 'ok', 'ok'),
+    ('vol-top-driver_opts-empty', '{volumes: ["data:/x"], x-top: {volumes: {data: {driver_opts: {}}}}}', 'ok', 'ok'),
+    ('vol-top-labels', '{volumes: ["data:/x"], x-top: {volumes: {data: {labels: [a=b]}}}}', 'ok', 'ok'),
+    ('vol-top-name', '{volumes: ["data:/x"], x-top: {volumes: {data: {name: fleet-accepts-vol}}}}', 'ok', 'ok'),
+    ('vol-top-null', '{volumes: ["data:/x"], x-top: {volumes: {data: null}}}', 'ok', 'ok'),
+    ('vol-top-driver-empty', '{volumes: ["data:/x"], x-top: {volumes: {data: {driver: ""}}}}', 'ok', 'ok'),
+    ('secret-environment', '{secrets: [e], x-top: {secrets: {e: {environment: HOME}}}}', 'ok', 'why'),
+    ('secret-external', '{secrets: [e], x-top: {secrets: {e: {external: true}}}}', 'ok', 'why'),
+    ('config-content', '{configs: [k], x-top: {configs: {k: {content: "hello"}}}}', 'ok', 'why'),
+    ('config-environment', '{configs: [k], x-top: {configs: {k: {environment: HOME}}}}', 'ok', 'why'),
 ]
 CASE_IDS = [c[0] for c in CASES]
 assert len(set(CASE_IDS)) == len(CASE_IDS)
 
 
 def project_doc(fragment, image=IMAGE):
+    """The case's project; ``x-top`` in a fragment holds top-level resources (networks, volumes, ...)."""
     web = {'image': image}
     web.update(yaml.safe_load(fragment))
-    return {'services': {'web': web, 'other': {'image': image}}, 'volumes': {'data': {}},
-            'networks': {'front': {}}, 'secrets': {'s': {'file': './s.txt'}}, 'configs': {'c': {'file': './s.txt'}}}
+    doc = {'services': {'web': web, 'other': {'image': image}}, 'volumes': {'data': {}},
+           'networks': {'front': {}}, 'secrets': {'s': {'file': './s.txt'}}, 'configs': {'c': {'file': './s.txt'}}}
+    for kind, resources in (web.pop('x-top', None) or {}).items():
+        doc[kind].update(resources)
+    return doc
 
 
 def write_project(directory, doc):
@@ -412,14 +450,14 @@ def projects(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def compose_verdicts(compose_bin, projects, tmp_path_factory):
-    """`docker compose config` verdicts, id -> (exit code, stderr). The cases the table says Compose
-    accepts are checked together first, each as its own service of one project (a 'config' call
+    """`docker compose config` verdicts, id -> (exit code, stderr). The service cases the table says
+    Compose accepts are checked together first, each as its own service of one project (a 'config' call
     costs about 0.1 s of CPU); if that project is refused, or for the other cases, one call each."""
     def config(directory):
         result = subprocess.run([compose_bin, '-p', PROJECT, 'config', '--format', 'json'], cwd=directory, env=ENV,
                                 capture_output=True, text=True, check=False, timeout=60)
         return result.returncode, result.stderr
-    accepted = [c for c in CASES if c[2] == 'ok']
+    accepted = [c for c in CASES if c[2] == 'ok' and 'x-top' not in c[1]]  # own resources: one call each
     doc = project_doc('{}')
     doc['services'].pop('web')
     for cid, fragment, _compose, _ours in accepted:
@@ -482,6 +520,9 @@ ENGINE_CASES = (
     'dns_search-empty-string', 'dns_search-list-empty-string', 'dns_search-string', 'dns_opt-list-empty-string',
     'dns-string', 'configs-relative-target', 'healthcheck-empty-list', 'deploy-labels', 'logging-option-null-value',
     'extra_hosts-ipv6-brackets', 'environment-dict-null',
+    'net-driver_opts-int', 'net-ipam-config', 'net-ipam-ip_range', 'net-ipam-aux', 'net-ipam-empty', 'net-internal-string',
+    'net-attachable', 'net-labels-list', 'net-null', 'vol-top-driver_opts-tmpfs', 'vol-top-labels',
+    'vol-top-null',
 )
 
 
@@ -544,16 +585,52 @@ def sent(engine, project):
     return out
 
 
-def test_engine_receives_what_compose_sends(engine, compose_bin, tmp_path):
+def resources(engine, project):
+    """The project's networks and volumes: what their create calls carried."""
+    def own(labels):
+        return dict((k, v) for k, v in (labels or {}).items() if not k.startswith(('com.docker.', 'fleet.docker.')))
+    out = {}
+    for net in engine.networks(filters={'label': 'com.docker.compose.project=%s' % project}):
+        full = engine.inspect_network(net['Id'])
+        ipam = full.get('IPAM') or {}
+        out[full['Name']] = dict(driver=full['Driver'], internal=full['Internal'], attachable=full['Attachable'],
+                                 ipv6=full['EnableIPv6'], options=full.get('Options') or {}, labels=own(full['Labels']),
+                                 ipam_driver=ipam.get('Driver'), ipam_options=ipam.get('Options') or {},
+                                 # subnets the engine picked differ between runs; fixed ones are compared
+                                 ipam_config=[c for c in ipam.get('Config') or [] if c.get('Subnet', '').startswith('10.231.')])
+    for vol in (engine.volumes(filters={'label': 'com.docker.compose.project=%s' % project}) or {}).get('Volumes') or []:
+        out[vol['Name']] = dict(driver=vol['Driver'], options=vol.get('Options') or {}, labels=own(vol.get('Labels')))
+    return out
+
+
+def _engine_project(engine):
+    """ENGINE_CASES as one project: service cNN per case, its own networks and volumes renamed KEY_cNN
+    (a network named by the case keeps its name), fixed subnets moved to free ones."""
+    from fleet_netlib import free_octet
     table = dict((c[0], c) for c in CASES)
+    octet = free_octet(engine, 3)
     doc = project_doc('{}')
-    services = doc['services']
-    services.pop('web')
+    doc['services'].pop('web')
     for index, cid in enumerate(ENGINE_CASES):
         assert table[cid][2:] == ('ok', 'ok'), cid
-        service = dict(project_doc(table[cid][1])['services']['web'], stop_grace_period='1s')
-        services['c%02d' % index] = service
-    write_project(str(tmp_path), doc)
+        suffix = 'c%02d' % index
+        text = table[cid][1]
+        for i in range(3):
+            text = text.replace('10.250.%d.' % (7 + i), '10.231.%d.' % (octet + i))
+        fragment = yaml.safe_load(text)
+        top = fragment.pop('x-top', None) or {}
+        if top:  # the case's own resources: renamed, so that cases do not share them
+            text = yaml.safe_dump(fragment).replace('front', 'front_' + suffix).replace('data:', 'data_%s:' % suffix)
+            fragment = yaml.safe_load(text)
+            for kind, items in top.items():
+                for key, value in items.items():
+                    doc[kind]['%s_%s' % (key, suffix)] = value
+        doc['services'][suffix] = dict(project_doc(yaml.safe_dump(fragment))['services']['web'], stop_grace_period='1s')
+    return doc
+
+
+def test_engine_receives_what_compose_sends(engine, compose_bin, tmp_path):
+    write_project(str(tmp_path), _engine_project(engine))
     name = unique('fca').lower()
 
     def compose(*args):
@@ -563,6 +640,7 @@ def test_engine_receives_what_compose_sends(engine, compose_bin, tmp_path):
         up = compose('up', '-d')
         assert up.returncode == 0, up.stderr
         reference = sent(engine, name)
+        reference_resources = resources(engine, name)
         assert compose('down', '-v', '-t', '0').returncode == 0
         shutil.rmtree(str(tmp_path / 'conf'))   # Compose's Binds recreate it; the Mount API needs it
         (tmp_path / 'conf').mkdir()
@@ -570,6 +648,7 @@ def test_engine_receives_what_compose_sends(engine, compose_bin, tmp_path):
         first = fleet_testlib.run_module('compose', args)
         second = fleet_testlib.run_module('compose', args)
         ours = sent(engine, name)
+        assert resources(engine, name) == reference_resources
         assert not first.failed, first.get('msg')
         assert first.changed and not second.changed, second
         per_case = dict(('c%02d' % i, cid) for i, cid in enumerate(ENGINE_CASES))
