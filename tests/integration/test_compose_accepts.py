@@ -374,8 +374,10 @@ CASES = [
     ('net-driver_opts-int', '{networks: [front], x-top: {networks: {front: {driver_opts: {com.docker.network.driver.mtu: 1400}}}}}', 'ok', 'ok'),
     ('net-ipam-empty', '{networks: [front], x-top: {networks: {front: {ipam: {}}}}}', 'ok', 'ok'),
     ('net-ipam-config', '{networks: [front], x-top: {networks: {front: {ipam: {config: [{subnet: 10.250.7.0/24, gateway: 10.250.7.1}]}}}}}', 'ok', 'ok'),
-    ('net-ipam-ip_range', '{networks: [front], x-top: {networks: {front: {ipam: {config: [{subnet: 10.250.8.0/24, ip_range: 10.250.8.128/25}]}}}}}', 'ok', 'ok'),
-    ('net-ipam-aux', '{networks: [front], x-top: {networks: {front: {ipam: {config: [{subnet: 10.250.9.0/24, aux_addresses: {h1: 10.250.9.5}}]}}}}}', 'ok', 'ok'),
+    ('net-ipam-ip_range', '{networks: [front], x-top: {networks: {front: {ipam: {config: [{subnet: 10.250.8.0/24, '
+                          'ip_range: 10.250.8.128/25}]}}}}}', 'ok', 'ok'),
+    ('net-ipam-aux', '{networks: [front], x-top: {networks: {front: {ipam: {config: [{subnet: 10.250.9.0/24, '
+                     'aux_addresses: {h1: 10.250.9.5}}]}}}}}', 'ok', 'ok'),
     ('net-ipam-driver', '{networks: [front], x-top: {networks: {front: {ipam: {driver: default}}}}}', 'ok', 'ok'),
     ('net-ipam-options', '{networks: [front], x-top: {networks: {front: {ipam: {options: {a: b}}}}}}', 'ok', 'ok'),
     ('net-ipam-config-empty', '{networks: [front], x-top: {networks: {front: {ipam: {config: []}}}}}', 'ok', 'ok'),
