@@ -179,7 +179,8 @@ AGREED = [
     ('image', '`pull: not_present` accepted; `state: absent` takes an image ID as `name`'),
     ('container, containers', '`pull: true/false` accepted; an image ID is never pulled; `state: healthy`; '
      '`memory_swap: unlimited`; aliases `expose`, `exposed`, `log_opt`'),
-    ('compose', '`build` defaults to `policy` (a missing image is built, as `docker compose up` does; was `never`)'),
+    ('compose', '`build` defaults to `policy` (a missing image is built, as `docker compose up` does; was `never`); '
+     '`remove_images: local` keeps an image the file names in `image` (was: every image of a service with `build`)'),
     ('network, volume', '`labels` (and the volume\'s `driver_options`) compare only the keys the task names (was the '
      'whole set, which could recreate a volume with `recreate: options-changed` over another tool\'s label); '
      'aliases `network_name`, `volume_name`'),

@@ -88,8 +88,12 @@ options:
     type: bool
     default: false
   remove_images:
-    description: With O(state=absent), also remove the images of the project's containers (V(all)) or only those of
-      services with C(build) (V(local)).
+    description:
+      - With O(state=absent), also remove the images of the project's containers (V(all)), or only the images Compose
+        names itself, those of services without C(image) (V(local)), as C(docker compose down --rmi local) and
+        community.docker.docker_compose_v2 do. An image a service names in C(image) is kept with V(local), even
+        when the service builds it.
+      - Before fleet.docker 0.3.0 V(local) removed the images of every service with C(build).
     type: str
     choices: [all, local]
   pull:

@@ -73,7 +73,7 @@ def test_compose_build_default_is_policy_and_builds_a_missing_image(engine, tmp_
     try:
         first = run_module('compose', args)
         assert first.changed and not first.failed, first
-        assert first['built'] == ['%s-app' % name] or first['built'] == ['%s-app:latest' % name], first
+        assert first['built'] in (['%s-app' % name], ['%s-app:latest' % name]), first
         running = engine.containers(filters={'label': 'com.docker.compose.project=%s' % name})
         assert len(running) == 1 and running[0]['Image'].startswith('%s-app' % name), running
         again = run_module('compose', args)
@@ -153,3 +153,30 @@ def test_image_absent_by_id(engine, janitor):
     assert gone.changed and image_id in gone['deleted'], gone
     assert not engine.images(name=repo)
     assert not run_module('image', dict(name=image_id, state='absent')).changed
+
+
+def test_compose_remove_images_local_keeps_images_the_file_names(engine, tmp_path):
+    # `docker compose down --rmi local` (community.docker's remove_images: local) removes only the images
+    # Compose names itself; the old module also removed a built image the file names in image:.
+    name = unique('fcl').lower()
+    own = '%s-own:1' % name
+    for svc in ('app', 'tool'):
+        (tmp_path / svc).mkdir()
+        (tmp_path / svc / 'Dockerfile').write_text('FROM %s:1.0\nLABEL svc=%s\n' % (WEB, svc))
+    (tmp_path / 'compose.yaml').write_text(
+        'services:\n  app:\n    build: ./app\n    stop_grace_period: 1s\n'
+        '  tool:\n    build: ./tool\n    image: %s\n    stop_grace_period: 1s\n' % own)
+    engine.pull(WEB, tag='1.0')
+    args = dict(project_src=str(tmp_path), project_name=name)
+    try:
+        up = run_module('compose', args)
+        assert up.changed and not up.failed, up
+        down = run_module('compose', dict(args, state='absent', remove_images='local', timeout=0))
+        assert not down.failed and down['removed_images'] in (['%s-app' % name], ['%s-app:latest' % name]), down
+        assert not engine.images(name='%s-app' % name)
+        assert engine.images(name='%s-own' % name)
+    finally:
+        run_module('compose', dict(args, state='absent', timeout=0))
+        for ref in ('%s-app' % name, '%s-own' % name):
+            for image in engine.images(name=ref):
+                engine.remove_image(image['Id'], force=True)

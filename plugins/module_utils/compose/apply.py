@@ -358,8 +358,11 @@ def remove_project(client, project: dict, params: dict, check_mode: bool, diff: 
     if params.get('remove_images'):
         for container in snapshot.containers:
             ref = container.get('Image')
-            service = (project.get('services') or {}).get((container.get('Labels') or {}).get(n.SERVICE)) or {}
-            if params['remove_images'] == 'local' and not service.get('build'):
+            svc = (container.get('Labels') or {}).get(n.SERVICE)
+            service = (project.get('services') or {}).get(svc) or {}
+            # local: only the images Compose names itself (no image: key), as `docker compose down --rmi local`
+            # and so community.docker.docker_compose_v2; an image: the file names is kept.
+            if params['remove_images'] == 'local' and service.get('image') != n.image_name(name, svc):
                 continue
             if ref and ref not in images:
                 images.append(ref)
