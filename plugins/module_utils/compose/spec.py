@@ -76,7 +76,10 @@ def _container_path(project, name, key, path) -> str:
     try:
         return container_path(str(path or ''), path, key)
     except ValueSpecError as exc:
-        p.fail(project, name, key, compose_accepts(exc.msg + ' (the engine refuses it)'))
+        why = exc.msg if str(path or '').startswith('/') else (
+            'the engine refuses the container path %r, which is not absolute (the short syntax is '
+            'SOURCE:TARGET[:MODE], so /x:ro mounts /x on the path ro).' % (path,))
+        p.fail(project, name, key, compose_accepts(why))
     return ''
 
 
