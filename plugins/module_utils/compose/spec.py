@@ -77,7 +77,7 @@ def _container_path(project, name, key, path) -> str:
         return container_path(str(path or ''), path, key)
     except ValueSpecError as exc:
         why = exc.msg if str(path or '').startswith('/') else (
-            'the engine refuses the container path %r, which is not absolute (the short syntax is '
+            'the engine refuses the container path %r: it must be absolute (the short syntax is '
             'SOURCE:TARGET[:MODE], so /x:ro mounts /x on the path ro).' % (path,))
         p.fail(project, name, key, compose_accepts(why))
     return ''
