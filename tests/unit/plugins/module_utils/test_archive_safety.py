@@ -89,5 +89,10 @@ def test_accepted_archives_never_touch_anything_outside_dest(tmp_path_factory, m
         for entry in dirnames + filenames:
             path = os.path.join(dirpath, entry)
             if os.path.islink(path):
-                real = os.path.realpath(path)
+                try:
+                    real = os.path.realpath(path, strict=True)
+                except OSError:
+                    # A dangling link or a loop (a -> a//a): realpath's non-strict answer for a
+                    # loop is not the link's location ('/a' on 3.11), so judge the target lexically.
+                    real = os.path.normpath(os.path.join(dirpath, os.readlink(path)))
                 assert real == str(dest) or real.startswith(str(dest) + os.sep), (path, os.readlink(path))
