@@ -10,7 +10,9 @@ short_description: Run tasks inside Docker containers through the Docker Engine 
 description:
   - Runs commands in a running container with the engine's exec API and copies files in and out
     with its archive API. No docker CLI is needed, on the controller or in the container.
-  - Works with engines on a unix socket, over TCP with TLS, and over C(ssh://).
+  - Works with engines on a unix socket, over TCP with TLS, and over C(ssh://) (the Docker SDK needs
+    paramiko on the controller for C(ssh://), even with O(use_ssh_client); paramiko checks the engine
+    host's key against C(known_hosts)).
   - Files are streamed both ways, so large files take no memory, and names are bytes, so names
     that are not UTF-8 survive.
   - Modules need Python in the container, as on any host; C(raw) needs only C(/bin/sh).
@@ -138,7 +140,7 @@ from ansible.utils.display import Display
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
     get_archive, lookup_container, put_archive)
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
-    APIError, DockerException, FleetDockerError, NotFound, RequestException, describe_error)
+    APIError, DockerException, NotFound, RequestException, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.hosts.client import ENGINE_OPTIONS, build_client
 from ansible_collections.fleet.docker.plugins.module_utils.hosts.transfer import (
     MAX_LINKS, EmptyArchive, TransferError, copy_member, first_member, fs_bytes, link_target, shell_printf_format, split_target,
@@ -219,7 +221,8 @@ class Connection(ConnectionBase):
         try:
             self.client = build_client(params, use_ssh_client=ssh_cli)
             container = lookup_container(self.client, self.get_option('remote_addr'))
-        except (FleetDockerError, DockerException, RequestException, OSError) as exc:
+        except Exception as exc:  # pylint: disable=broad-except
+            # Besides the SDK's and requests' errors, paramiko's (an unknown host key) for ssh://.
             raise AnsibleConnectionFailure('Cannot reach the Docker daemon for %s: %s'
                                            % (self._where(), describe_error(exc, params['docker_host'])))
         if container is None:

@@ -140,7 +140,7 @@ from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import list_entries, lookup_container
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
-    DockerException, FleetDockerError, RequestException, describe_error)
+    FleetDockerError, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.hosts.client import build_client
 from ansible_collections.fleet.docker.plugins.module_utils.hosts.inventory import (
     ENGINE_KEYS, connection_vars, default_groups, engine_entries, host_vars)
@@ -232,7 +232,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             finally:
                 client.close()
             return engine['name'], entries, inspects, None
-        except (FleetDockerError, DockerException, RequestException, OSError) as exc:
+        except Exception as exc:  # pylint: disable=broad-except
+            # The SDK's, requests' and, for ssh://, paramiko's errors: one sentence per engine.
             return engine['name'], [], None, describe_error(exc, engine['docker_host'])
 
     @staticmethod

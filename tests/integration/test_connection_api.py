@@ -295,3 +295,52 @@ def test_tcp_with_tls_exec_stdin_put_fetch(tls_engine, tmp_path):
     refused = drive(tls_engine['name'], [['exec', 'true', None]], docker_host=tls_engine['options']['docker_host'],
                     validate_certs=True, ca_path=tls_engine['options']['ca_path'])[0]
     assert refused['error'] == 'AnsibleConnectionFailure' and 'TLS' in refused['msg'], refused
+
+
+# ------------------------------------------------------------------------------------ ssh://
+
+@pytest.fixture(scope='module')
+def ssh_engine(tmp_path_factory, engine):
+    """sshd on a free loopback port in front of the host engine (its docker CLI's dial-stdio), and an
+    ``ssh`` on PATH that uses this fixture's key and trusts any host key."""
+    if engine.fleet_engine.name != '20.10':
+        pytest.skip('sshd reaches the host engine only; once is enough')
+    if not shutil.which('sshd') and not os.path.exists('/usr/sbin/sshd'):
+        pytest.skip('no sshd on this machine')
+    base = tmp_path_factory.mktemp('connssh')
+    for key in ('hostkey', 'id'):
+        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(base / key)], check=True)
+    shutil.copy(str(base / 'id.pub'), str(base / 'authorized_keys'))
+    port = free_port()
+    (base / 'sshd_config').write_text(
+        'Port %d\nListenAddress 127.0.0.1\nHostKey %s\nAuthorizedKeysFile %s\nPermitRootLogin prohibit-password\n'
+        'PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPidFile %s\n'
+        % (port, base / 'hostkey', base / 'authorized_keys', base / 'sshd.pid'))
+    (base / 'ssh_config').write_text('Host *\n  IdentityFile %s\n  StrictHostKeyChecking no\n'
+                                     '  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' % (base / 'id'))
+    (base / 'bin').mkdir()
+    (base / 'bin' / 'ssh').write_text('#!/bin/sh\nexec /usr/bin/ssh -F %s "$@"\n' % (base / 'ssh_config'))
+    (base / 'bin' / 'ssh').chmod(0o755)
+    os.makedirs('/run/sshd', exist_ok=True)
+    subprocess.run(['/usr/sbin/sshd', '-f', str(base / 'sshd_config'), '-E', str(base / 'sshd.log')], check=True)
+    try:
+        yield dict(docker_host='ssh://root@127.0.0.1:%d' % port,
+                   env=dict(PATH='%s:%s' % (base / 'bin', os.environ.get('PATH', ''))))
+    finally:
+        with open(base / 'sshd.pid') as handle:
+            os.kill(int(handle.read().strip()), signal.SIGTERM)
+        shutil.rmtree(str(base), ignore_errors=True)
+
+
+def test_ssh_engine_exec_stdin_put_fetch(ssh_engine, hosts, tmp_path):
+    payload = os.urandom(200000)
+    local, back = tmp_path / 'in.bin', tmp_path / 'out.bin'
+    local.write_bytes(payload)
+    results = drive(hosts['deb'], [['exec', 'cat; echo; id -un', 'over ssh'], ['put', str(local), '/tmp/ssh.bin'],
+                                   ['fetch', '/tmp/ssh.bin', str(back)]],
+                    env=ssh_engine['env'], docker_host=ssh_engine['docker_host'], use_ssh_client=True)
+    assert results == [dict(rc=0, stdout='over ssh\nroot\n', stderr=''), dict(rc=0), dict(rc=0)], results
+    assert back.read_bytes() == payload
+    # paramiko (use_ssh_client false) checks the host key against known_hosts: refused, in one sentence.
+    refused = drive(hosts['deb'], [['exec', 'true', None]], docker_host=ssh_engine['docker_host'])[0]
+    assert refused['error'] == 'AnsibleConnectionFailure' and 'not found in known_hosts' in refused['msg'], refused
