@@ -4,7 +4,7 @@ Every test runs on each engine the engine fixture selects (20.10, 26.1 and 28.5 
 """
 
 import io
-import time
+import threading
 
 import pytest
 
@@ -13,6 +13,34 @@ from fleet_testlib import REGISTRY, TEST_LABEL, WEB, engine_http_get, exec_sh, f
 IMAGE = WEB + ':1.0'
 # Older versions labelled the replacement; a container must not carry this label after a recreate.
 REPLACEMENT_LABEL = 'fleet.docker.replacement-for'
+
+
+class _EventRecorder:
+    """The engine's container events, streamed from now on by a thread, until a given event shows."""
+
+    def __init__(self, engine, filters):
+        self.events = []
+        self._seen = threading.Event()
+        self._want = None
+        self._stream = engine.events(decode=True, filters=filters)
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        try:
+            for event in self._stream:
+                self.events.append(event)
+                if self._want is not None and self._want(event):
+                    self._seen.set()
+        except Exception:   # the stream is closed under the reader once the test has what it needs
+            pass
+
+    def until(self, want, timeout=30):
+        self._want = want
+        if any(want(e) for e in list(self.events)):
+            self._seen.set()
+        self._seen.wait(timeout)
+        self._stream.close()
+        return list(self.events)
 
 
 def _serving(engine, name, port):
@@ -57,7 +85,9 @@ def test_recreate_creates_the_replacement_before_the_old_one_is_stopped(jengine,
     engine = jengine
     port = free_port()
     old = _serving(engine, name, port)
-    since = int(time.time()) - 1
+    # A live stream, not a replay with since/until: the engine keeps only its last 256 events, and
+    # the other test workers on the same engine can push this test's out of that buffer.
+    recorder = _EventRecorder(engine, {'type': 'container', 'label': '%s=%s' % (TEST_LABEL, engine.janitor.tag)})
     result = run_module('container', engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port],
                                            env={'GEN': '2'}))
     assert result.changed and not result.failed and 'recreated' in result['actions'], result
@@ -66,9 +96,8 @@ def test_recreate_creates_the_replacement_before_the_old_one_is_stopped(jengine,
     assert engine_http_get(port)[0] == 200
     assert _names_with(engine, name) == [name]
     # The engine's own record of the order: create new, then stop old, start new, destroy old, rename.
-    events = engine.events(since=since, until=int(time.time()) + 1, decode=True,
-                           filters={'type': 'container', 'container': [old['Id'], new['Id']]})
-    order = [(e['Action'].split(':')[0], e['id']) for e in events]
+    events = recorder.until(lambda e: e.get('Action') == 'rename' and e.get('id') == new['Id'])
+    order = [(e['Action'].split(':')[0], e['id']) for e in events if e.get('id') in (old['Id'], new['Id'])]
     index = dict((step, order.index(step)) for step in (
         ('create', new['Id']), ('die', old['Id']), ('start', new['Id']), ('destroy', old['Id']),
         ('rename', new['Id'])))
