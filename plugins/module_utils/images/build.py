@@ -21,8 +21,9 @@ import re
 import stat
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.images.references import ImageRefError, parse_reference
-from ansible_collections.fleet.docker.plugins.module_utils.images.ops import image_reference, remote_state
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
+    ImageRefError, image_reference, parse_reference)
+from ansible_collections.fleet.docker.plugins.module_utils.images.registry import remote_state
 from ansible_collections.fleet.docker.plugins.module_utils.images.pull import (
     find_local_image, inspect_image, pull_image, summarize_image,
 )

@@ -10,38 +10,19 @@ import datetime
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError, NotFound
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import list_entries
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
-    DEFAULT_TAG, ImageRefError, is_image_id, looks_like_id_prefix, normalize_id, parse_reference, registry_path, split_registry,
+    DEFAULT_TAG, ImageRefError, image_reference, is_image_id, looks_like_id_prefix, normalize_id, parse_reference,
+    split_registry,
 )
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import check_platform
 from ansible_collections.fleet.docker.plugins.module_utils.images.pull import (
     ensure_image, find_local_image, inspect_image, summarize_image,
 )
-from ansible_collections.fleet.docker.plugins.module_utils.images.registry import RegistryClient, RegistryError
+from ansible_collections.fleet.docker.plugins.module_utils.images.registry import RegistryClient, RegistryError, remote_state
 
 
 def remote_lookup(registry_client=None):
     """``ensure_image``'s ``remote``: asks the reference's registry (or ``registry_client``)."""
     return lambda ref, platform: remote_state(ref, platform=platform, registry_client=registry_client)
-
-
-def remote_state(ref, platform=None, registry_client=None):
-    """What the registry says a reference is now: dict(digest, image_id), or None when it cannot tell.
-
-    Raises FleetDockerError when the registry says the tag does not exist, so check mode fails
-    like the real pull would.
-    """
-    if ref.digest:
-        return dict(digest=ref.digest, image_id=None)
-    reg = registry_client or RegistryClient.for_registry(ref.registry or 'docker.io', timeout=15)
-    name = registry_path(ref)
-    try:
-        digest = reg.manifest_digest(name, ref.tag or 'latest')
-        image_id = reg.image_id(name, ref.tag or 'latest', platform=platform)
-    except RegistryError as exc:
-        if exc.status == 404:
-            raise FleetDockerError('Image %s was not found in its registry: %s' % (ref.familiar, exc.msg))
-        return None
-    return dict(digest=digest, image_id=image_id)
 
 
 def _containers_using(client, image_id):
@@ -301,14 +282,6 @@ def search_images(client, term, limit=25, min_stars=0, official=None, automated=
 # ---------------------------------------------------------------------------------------------
 # Module entry points: module.run(<function>)
 # ---------------------------------------------------------------------------------------------
-
-def image_reference(name, tag):
-    """The one parser for the image module's name/tag options: a tag or digest in name wins."""
-    if isinstance(name, str) and is_image_id(name.strip()):
-        raise ImageRefError('name must be an image reference like registry/name:tag, not an image ID (%s).'
-                            % name.strip())
-    return parse_reference(name, default_tag=tag or 'latest')
-
 
 def run_image(module):
     """fleet.docker.image: present (pull by policy) or absent (untag/remove)."""

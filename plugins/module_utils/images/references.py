@@ -221,3 +221,11 @@ def repo_of(repo_tag):
         colon = repo_tag.rfind(':')
         cut = colon if colon > slash else -1
     return repo_tag[:cut] if cut >= 0 else repo_tag
+
+
+def image_reference(name, tag):
+    """The one parser for the image module's name/tag options: a tag or digest in name wins."""
+    if isinstance(name, str) and is_image_id(name.strip()):
+        raise ImageRefError('name must be an image reference like registry/name:tag, not an image ID (%s).'
+                            % name.strip())
+    return parse_reference(name, default_tag=tag or 'latest')

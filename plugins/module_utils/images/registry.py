@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from urllib.request import Request, build_opener, HTTPRedirectHandler
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.images.references import registry_path
 from ansible_collections.fleet.docker.plugins.module_utils.images.auth import (
     auth_config_for, config_key, credential_helper, default_config_path, encode_auth, helper_erase, helper_get,
     helper_program, helper_store, matching_keys, normalize_registry, read_config, stored_credentials, write_config,
@@ -233,6 +234,26 @@ class RegistryClient:
             config = manifest.get('config') or {}
             return config.get('digest')
         return None
+
+
+def remote_state(ref, platform=None, registry_client=None):
+    """What the registry says a reference is now: dict(digest, image_id), or None when it cannot tell.
+
+    Raises FleetDockerError when the registry says the tag does not exist, so check mode fails
+    like the real pull would.
+    """
+    if ref.digest:
+        return dict(digest=ref.digest, image_id=None)
+    reg = registry_client or RegistryClient.for_registry(ref.registry or 'docker.io', timeout=15)
+    name = registry_path(ref)
+    try:
+        digest = reg.manifest_digest(name, ref.tag or 'latest')
+        image_id = reg.image_id(name, ref.tag or 'latest', platform=platform)
+    except RegistryError as exc:
+        if exc.status == 404:
+            raise FleetDockerError('Image %s was not found in its registry: %s' % (ref.familiar, exc.msg))
+        return None
+    return dict(digest=digest, image_id=image_id)
 
 
 def pick_platform(entries, platform):
