@@ -70,6 +70,7 @@ def main():
     parser.add_argument('--containers', type=int, default=30)
     parser.add_argument('--inventory-containers', type=int, default=100)
     parser.add_argument('--runs', type=int, default=3)
+    parser.add_argument('--only', choices=('connection', 'inventory'), help='one half of the benchmark')
     args = parser.parse_args()
     tag = 'bench-%s' % uuid.uuid4().hex[:8]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'benchmarks', 'ansible.cfg'), ANSIBLE_PIPELINING='true',
@@ -83,7 +84,7 @@ def main():
     results = {}
     try:
         names = []
-        for index in range(args.containers):
+        for index in range(args.containers if args.only != 'inventory' else 0):
             name = '%s-%02d' % (tag, index)
             main_api.create_container(PYHOST, command=['sleep', 'infinity'], name=name, labels={LABEL: tag})
             main_api.start(name)
@@ -97,7 +98,7 @@ def main():
             with open(path, 'w') as handle:
                 handle.write('all:\n  vars: {ansible_connection: %s, ansible_python_interpreter: /usr/bin/python3}\n'
                              '  hosts:\n%s' % (connection, ''.join('    %s:\n' % n for n in names)))
-        for run in range(args.runs):
+        for run in range(args.runs if args.only != 'inventory' else 0):
             # Rotate the order each run, so no plugin always goes first on a cold cache.
             order = CONNECTIONS[run % 3:] + CONNECTIONS[:run % 3]
             for connection in order:
@@ -114,7 +115,7 @@ def main():
                 client(host).inspect_image('127.0.0.1:5000/demo/web:1.0')
             except Exception:  # pylint: disable=broad-except
                 client(host).pull('127.0.0.1:5000/demo/web', tag='1.0')
-        for index in range(args.inventory_containers):
+        for index in range(args.inventory_containers if args.only != 'connection' else 0):
             name, host = engines[index % len(engines)]
             api = client(host)
             cname = '%s-inv-%03d' % (tag, index)
@@ -132,11 +133,11 @@ def main():
                 handle.write('plugin: community.docker.docker_containers\ndocker_host: "%s"\n' % host)
             theirs += ['-i', path]
         inventory = os.path.join(BIN, 'ansible-inventory')
-        for run in range(args.runs):
-            results.setdefault(('inventory', 'fleet.docker.containers'), []).append(
-                timed([inventory, '-i', ours, '--list'], env))
-            results.setdefault(('inventory', 'community.docker.docker_containers'), []).append(
-                timed([inventory] + theirs + ['--list'], env))
+        commands = [('fleet.docker.containers', [inventory, '-i', ours, '--list']),
+                    ('community.docker.docker_containers', [inventory] + theirs + ['--list'])]
+        for run in range(args.runs if args.only != 'connection' else 0):
+            for plugin, argv in commands[run % 2:] + commands[:run % 2]:  # alternate who goes first
+                results.setdefault(('inventory', plugin), []).append(timed(argv, env))
     finally:
         for api, name in made:
             try:
@@ -148,6 +149,8 @@ def main():
     print('| figure | plugin | median | ratio community / fleet |\n| --- | --- | --- | --- |')
     for figure in ('ping', 'copy 1 MB', 'inventory'):
         rows = dict((plugin, statistics.median(times)) for (fig, plugin), times in results.items() if fig == figure)
+        if not rows:
+            continue
         fleet = next(v for p, v in rows.items() if p.startswith('fleet.'))
         for plugin, median in sorted(rows.items(), key=lambda item: not item[0].startswith('fleet.')):
             ratio = '' if plugin.startswith('fleet.') else '%.2fx' % (median / fleet)
