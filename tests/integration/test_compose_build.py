@@ -137,6 +137,7 @@ def test_build_unsupported_key_refused_before_any_change(engine, built):
         """))
     res = run_module('compose', dict(project_src=str(src), project_name=name, build='missing'))
     assert res.failed
-    assert 'service app: build.dockerfile_inline: not supported' in res.get('msg')
+    assert 'service app: build.dockerfile_inline: Compose would accept it' in res.get('msg')
+    assert 'not supported' in res.get('msg')
     assert not engine.containers(all=True, filters={'label': '%s=%s' % (LABEL, name)})
     assert not engine.images(name='%s-app' % name)
