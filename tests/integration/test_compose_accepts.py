@@ -405,6 +405,24 @@ CASES = [
     ('secret-external', '{secrets: [e], x-top: {secrets: {e: {external: true}}}}', 'ok', 'why'),
     ('config-content', '{configs: [k], x-top: {configs: {k: {content: "hello"}}}}', 'ok', 'why'),
     ('config-environment', '{configs: [k], x-top: {configs: {k: {environment: HOME}}}}', 'ok', 'why'),
+    ('build-context', '{build: .}', 'ok', 'ok'),
+    ('build-long', '{build: {context: ., dockerfile: Dockerfile, args: {A: 1}, target: "", labels: [a=b], no_cache: true}}', 'ok', 'ok'),
+    ('build-args-list', '{build: {context: ., args: [A=1, B]}}', 'ok', 'ok'),
+    ('build-cache_from', '{build: {context: ., cache_from: [x]}}', 'ok', 'ok'),
+    ('build-pull-string', '{build: {context: ., pull: "true"}}', 'ok', 'ok'),
+    ('build-platforms-one', '{build: {context: ., platforms: [linux/amd64]}}', 'ok', 'ok'),
+    ('build-platforms-two', '{build: {context: ., platforms: [linux/amd64, linux/arm64]}}', 'ok', 'why'),
+    ('build-dockerfile_inline', '{build: {context: ., dockerfile_inline: "FROM scratch"}}', 'ok', 'why'),
+    ('build-ssh', '{build: {context: ., ssh: [default]}}', 'ok', 'why'),
+    ('build-tags', '{build: {context: ., tags: ["x:1"]}}', 'ok', 'why'),
+    ('build-network', '{build: {context: ., network: host}}', 'ok', 'why'),
+    ('build-shm_size', '{build: {context: ., shm_size: 64m}}', 'ok', 'why'),
+    ('build-extra_hosts', '{build: {context: ., extra_hosts: ["a:10.0.0.1"]}}', 'ok', 'why'),
+    ('build-remote', '{build: "https://github.com/docker/compose.git"}', 'ok', 'why'),
+    ('build-missing-dockerfile', '{build: {context: ., dockerfile: Nope}}', 'ok', 'why'),
+    ('build-provenance', '{build: {context: ., provenance: true}}', 'ok', 'ok'),
+    ('build-empty', '{build: {}}', 'ok', 'ok'),
+    ('build-null-context', '{build: {context: null}}', 'no', 'lenient'),
 ]
 CASE_IDS = [c[0] for c in CASES]
 assert len(set(CASE_IDS)) == len(CASE_IDS)
@@ -427,6 +445,8 @@ def write_project(directory, doc):
         handle.write('s3cret\n')
     with open(os.path.join(directory, 'env.txt'), 'w') as handle:
         handle.write('A=1\n')
+    with open(os.path.join(directory, 'Dockerfile'), 'w') as handle:
+        handle.write('FROM %s\n' % IMAGE)
     with open(os.path.join(directory, 'compose.yaml'), 'w') as handle:
         handle.write(yaml.safe_dump(doc, sort_keys=False))
     return directory

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose import names as n
 from ansible_collections.fleet.docker.plugins.module_utils.compose import plan as p
+from ansible_collections.fleet.docker.plugins.module_utils.compose.errors import compose_accepts
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.images import build as b
 from ansible_collections.fleet.docker.plugins.module_utils.images.pull import find_local_image
@@ -44,14 +45,16 @@ def build_params(project: dict, svc: str) -> dict:
     build = service['build']
     for key in UNSUPPORTED:
         if build.get(key):
-            p.fail(project, svc, 'build.%s' % key, 'not supported (the engine\'s classic builder is used).')
+            p.fail(project, svc, 'build.%s' % key, compose_accepts('not supported (the engine\'s classic builder is used).'))
     context = build.get('context') or '.'
     if '://' in context or context.startswith('git@'):
-        p.fail(project, svc, 'build.context', 'a remote context (%s) is not supported; give a directory.' % context)
+        p.fail(project, svc, 'build.context', compose_accepts('a remote context (%s) is not supported; give a directory.'
+                                                              % context))
     platforms = build.get('platforms') or []
     platform = service.get('platform') or (platforms[0] if platforms else None)
     if len(platforms) > 1 or (platforms and platform not in platforms):
-        p.fail(project, svc, 'build.platforms', 'one platform only (the service\'s), got %s.' % ', '.join(platforms))
+        p.fail(project, svc, 'build.platforms', compose_accepts('one platform only (the service\'s), got %s.'
+                                                                % ', '.join(platforms)))
     args = dict((k, v) for k, v in (build.get('args') or {}).items() if v is not None)
     return dict(name=service['image'], path=context, dockerfile=build.get('dockerfile') or 'Dockerfile',
                 args=args, target=build.get('target'), labels=build.get('labels') or None,
@@ -72,8 +75,8 @@ def plan_builds(project: dict, targets: list, option: str) -> dict:
             specs[svc] = b.build_spec(build_params(project, svc))
         except p.ComposePlanError:
             raise
-        except FleetDockerError as exc:
-            p.fail(project, svc, 'build', exc.msg)
+        except FleetDockerError as exc:  # e.g. no Dockerfile: `config` does not look, `up` fails too
+            p.fail(project, svc, 'build', compose_accepts(exc.msg))
     return specs
 
 

@@ -304,8 +304,8 @@ def _set_defaults(doc: Dict[str, Any]) -> None:
     for service in (doc.get('services') or {}).values():
         if not isinstance(service, dict):
             continue
-        if isinstance(service.get('build'), dict):
-            service['build'].setdefault('context', '.')
+        if isinstance(service.get('build'), dict) and service['build'].get('context') is None:
+            service['build']['context'] = '.'  # a null one too: else it would be resolved against the cwd
         for secret in service.get('secrets') or []:
             if isinstance(secret, dict) and 'target' not in secret:
                 secret['target'] = '/run/secrets/%s' % secret.get('source')
