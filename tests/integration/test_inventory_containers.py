@@ -198,3 +198,19 @@ def test_cache_answers_until_flushed(engine, project, tmp_path):
     engine.remove_container(extra, force=True)
     assert extra in json.loads(inventory(path, '--list')[1])['_meta']['hostvars'], 'answered from the cache'
     assert extra not in json.loads(inventory(path, '--list', '--flush-cache')[1])['_meta']['hostvars']
+
+
+def test_engine_group_lists_the_engines_of_an_inventory_group(engine, project, tmp_path):
+    """The fleet case: the engines are the hosts of a group from an earlier source (fleet_docker_host)."""
+    hosts = tmp_path / 'hosts.yml'
+    hosts.write_text('docker_hosts:\n  hosts:\n    node-a: {fleet_docker_host: "%s"}\n' % engine.fleet_engine.docker_host)
+    path = config(tmp_path, 'plugin: fleet.docker.containers\nengine_group: docker_hosts\ndocker_host: []\n'
+                  + only_ours(project['tag']))
+    proc = subprocess.run([INVENTORY, '-i', str(hosts), '-i', str(path), '--list'], capture_output=True, text=True,
+                          env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg')), cwd=ROOT,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert sorted(data['engine_node_a']['hosts']) == sorted(project['names'].values())
+    hv = plain(data['_meta']['hostvars'][project['names']['app-1']])
+    assert hv['container_engine'] == 'node-a' and hv['fleet_docker_host'] == engine.fleet_engine.docker_host
