@@ -142,6 +142,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     FleetDockerError, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.hosts.client import build_client
+from ansible_collections.fleet.docker.plugins.plugin_utils.inventory import add_host, read_through_cache
 from ansible_collections.fleet.docker.plugins.module_utils.hosts.inventory import (
     ENGINE_KEYS, connection_vars, default_groups, engine_entries, host_vars)
 
@@ -168,19 +169,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._check_filters()
         except FleetDockerError as exc:
             raise AnsibleParserError('%s: %s' % (path, exc.msg))
-        cache_key = self.get_cache_key(path)
-        use_cache = self.get_option('cache') and cache
-        update_cache = self.get_option('cache') and not cache
-        listing = None
-        if use_cache:
-            try:
-                listing = self._cache[cache_key]
-            except KeyError:
-                update_cache = True
-        if listing is None:
-            listing = self._list_all(engines)
-        if update_cache:
-            self._cache[cache_key] = listing
+        listing = read_through_cache(self, path, cache, lambda: self._list_all(engines))
         self._populate(engines, listing)
 
     # ------------------------------------------------------------------ options
@@ -261,7 +250,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     # ------------------------------------------------------------------ hosts
 
     def _populate(self, engines, listing):
-        strict = self.get_option('strict')
         connection_type = self.get_option('connection_type')
         for engine in engines:
             found = listing.get(engine['name'])
@@ -285,15 +273,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                                 self.get_option('ssh_port'), self.get_option('ssh_network') or ''))
                 if not self._wanted(hostvars, name):
                     continue
-                self.inventory.add_host(name)
-                for key, value in hostvars.items():
-                    self.inventory.set_variable(name, key, value)
-                for group in default_groups(facts):
-                    self.inventory.add_group(group)
-                    self.inventory.add_child(group, name)
-                self._set_composite_vars(self.get_option('compose'), hostvars, name, strict=strict)
-                self._add_host_to_composed_groups(self.get_option('groups'), hostvars, name, strict=strict)
-                self._add_host_to_keyed_groups(self.get_option('keyed_groups'), hostvars, name, strict=strict)
+                add_host(self, name, hostvars, default_groups(facts))
 
     def _wanted(self, hostvars, name):
         filters = self.get_option('filters') or []

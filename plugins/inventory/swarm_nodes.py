@@ -66,6 +66,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
 from ansible_collections.fleet.docker.plugins.module_utils.hosts.client import ENGINE_OPTIONS, build_client
 from ansible_collections.fleet.docker.plugins.module_utils.hosts.inventory import engine_entries
 from ansible_collections.fleet.docker.plugins.module_utils.hosts.swarm import node_groups, node_vars
+from ansible_collections.fleet.docker.plugins.plugin_utils.inventory import add_host, read_through_cache
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -79,19 +80,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
-        cache_key = self.get_cache_key(path)
-        use_cache = self.get_option('cache') and cache
-        update_cache = self.get_option('cache') and not cache
-        nodes = None
-        if use_cache:
-            try:
-                nodes = self._cache[cache_key]
-            except KeyError:
-                update_cache = True
-        if nodes is None:
-            nodes = self._nodes(path)
-        if update_cache:
-            self._cache[cache_key] = nodes
+        nodes = read_through_cache(self, path, cache, lambda: self._nodes(path))
         self._populate(nodes)
 
     def _nodes(self, path):
@@ -118,7 +107,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         raise AnsibleParserError('fleet.docker.swarm_nodes: no manager answered. %s' % ' '.join(reasons))
 
     def _populate(self, nodes):
-        strict = self.get_option('strict')
         for node in sorted(nodes, key=lambda n: ((n.get('Description') or {}).get('Hostname') or '', n.get('ID'))):
             facts = node_vars(node)
             name = facts['swarm_hostname'] or facts['swarm_node_id']
@@ -130,12 +118,4 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             hostvars = wrap_var(facts)
             if facts['swarm_addr']:
                 hostvars['ansible_host'] = wrap_var(facts['swarm_addr'])
-            self.inventory.add_host(name)
-            for key, value in hostvars.items():
-                self.inventory.set_variable(name, key, value)
-            for group in node_groups(facts):
-                self.inventory.add_group(group)
-                self.inventory.add_child(group, name)
-            self._set_composite_vars(self.get_option('compose'), hostvars, name, strict=strict)
-            self._add_host_to_composed_groups(self.get_option('groups'), hostvars, name, strict=strict)
-            self._add_host_to_keyed_groups(self.get_option('keyed_groups'), hostvars, name, strict=strict)
+            add_host(self, name, hostvars, node_groups(facts))
