@@ -118,7 +118,7 @@ config_path:
 """
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.images.registry import run_registry_login
+from ansible_collections.fleet.docker.plugins.module_utils.images.login import run_registry_login
 
 ARGS = dict(
     registry=dict(type='str', default='docker.io', aliases=['registry_url']),

@@ -5,7 +5,8 @@
 
 The config file is the one the engine client reads (``$DOCKER_CONFIG/config.json`` or
 ``~/.docker/config.json``), so credentials stored here serve ``docker pull`` and our modules alike.
-Pulls need only this (``auth_config_for``); the registry's HTTP API lives in ``registry.py``.
+Pulls need only this (``auth_config_for``); the registry's HTTP API lives in ``registry.py``, and
+writing credentials (registry_login) in ``login.py``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import shutil
 import subprocess
-import tempfile
 
 from urllib.parse import urlsplit
 
@@ -78,24 +77,6 @@ def read_config(path):
     return config
 
 
-def write_config(path, config):
-    """Write atomically with mode 0600 (it holds secrets); the directory is made 0700 if missing."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        os.makedirs(directory, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix='.config.json.', dir=directory)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, 'w') as handle:
-            json.dump(config, handle, indent='\t')
-            handle.write('\n')
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def encode_auth(username, password):
     return base64.b64encode(('%s:%s' % (username, password)).encode('utf-8')).decode('ascii')
 
@@ -152,61 +133,6 @@ def _helper_credentials(helper, registry):
     if data['Username'] == '<token>':
         return dict(identitytoken=data.get('Secret'))
     return dict(username=data['Username'], password=data.get('Secret'))
-
-
-def helper_program(helper):
-    """Path of ``docker-credential-<helper>``; raise when it is not on PATH."""
-    if not isinstance(helper, str) or not re.match(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$', helper):
-        raise FleetDockerError('Invalid credential helper name %r: letters, digits, "_", "." and "-" only '
-                               '(the program is docker-credential-NAME).' % (helper,))
-    program = shutil.which('docker-credential-%s' % helper)
-    if not program:
-        raise FleetDockerError('The credential helper docker-credential-%s is not on PATH.' % helper)
-    return program
-
-
-def _helper_call(helper, action, payload, secret=None):
-    """Run ``docker-credential-<helper> <action>`` with ``payload`` on stdin (secrets never in argv).
-
-    Returns (returncode, stdout text). Output quoted in errors has ``secret`` masked.
-    """
-    program = helper_program(helper)
-    try:
-        proc = subprocess.run([program, action], input=payload.encode('utf-8'), capture_output=True,
-                              timeout=60, check=False)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise FleetDockerError('The credential helper docker-credential-%s could not run: %s' % (helper, exc))
-    out = proc.stdout.decode('utf-8', 'replace').strip()
-    if proc.returncode != 0 and action != 'get':
-        text = (out or proc.stderr.decode('utf-8', 'replace').strip())[:300]
-        if secret:
-            text = text.replace(secret, '********')
-        raise FleetDockerError('The credential helper docker-credential-%s failed to %s the credentials: %s'
-                               % (helper, action, text or 'exit code %d' % proc.returncode))
-    return proc.returncode, out
-
-
-def helper_get(helper, registry):
-    """(username, secret) the helper holds for ``registry``, or (None, None)."""
-    code, out = _helper_call(helper, 'get', config_key(registry))
-    if code != 0:
-        return None, None  # "credentials not found in native keychain"
-    try:
-        data = json.loads(out)
-    except ValueError:
-        return None, None
-    if not isinstance(data, dict) or not data.get('Username'):
-        return None, None
-    return data['Username'], data.get('Secret')
-
-
-def helper_store(helper, registry, username, secret):
-    payload = json.dumps(dict(ServerURL=config_key(registry), Username=username, Secret=secret))
-    _helper_call(helper, 'store', payload, secret=secret)
-
-
-def helper_erase(helper, registry):
-    _helper_call(helper, 'erase', config_key(registry))
 
 
 def auth_config_for(registry, config_path=None):

@@ -13,7 +13,8 @@ from ansible_collections.fleet.docker.plugins.module_utils.images import registr
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.images.auth import (
     HUB_INDEX_KEY, auth_config_for, config_key, decode_auth, default_config_path, encode_auth, matching_keys,
-    normalize_registry, read_config, stored_credentials, write_config)
+    normalize_registry, read_config, stored_credentials)
+from ansible_collections.fleet.docker.plugins.module_utils.images.login import write_config
 from ansible_collections.fleet.docker.plugins.module_utils.images.registry import (
     MANIFEST_V2, RegistryClient, RegistryError, parse_challenge, parse_link_next, pick_platform)
 
