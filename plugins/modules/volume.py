@@ -132,7 +132,7 @@ changes:
 """
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.volumes.ops import VOLUME_OPTIONS, converge_volume
+from ansible_collections.fleet.docker.plugins.module_utils.volumes.apply import VOLUME_OPTIONS, converge_volume
 
 
 def main():

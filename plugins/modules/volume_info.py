@@ -66,7 +66,7 @@ volumes:
 """
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.volumes.ops import volume_info
+from ansible_collections.fleet.docker.plugins.module_utils.volumes.info import volume_info
 
 
 def main():

@@ -79,7 +79,7 @@ def test_community_docker_names_are_accepted(spec, given, option):
     from ansible_collections.fleet.docker.plugins.module_utils.containers.exec import EXEC_OPTIONS
     from ansible_collections.fleet.docker.plugins.module_utils.containers.options import CONTAINER_OPTIONS
     from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import NETWORK_OPTIONS
-    from ansible_collections.fleet.docker.plugins.module_utils.volumes.ops import VOLUME_OPTIONS
+    from ansible_collections.fleet.docker.plugins.module_utils.volumes.apply import VOLUME_OPTIONS
     specs = dict(network=NETWORK_OPTIONS, volume=VOLUME_OPTIONS, container_exec=EXEC_OPTIONS,
                  container=CONTAINER_OPTIONS, volume_info=dict(name=dict(type='str', aliases=['volume_name'])))
     argspec = specs.get(spec) or _argspec(spec).ARGS

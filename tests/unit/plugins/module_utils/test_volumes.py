@@ -4,7 +4,7 @@ import pytest
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import InvalidNameError
-from ansible_collections.fleet.docker.plugins.module_utils.volumes.ops import (
+from ansible_collections.fleet.docker.plugins.module_utils.volumes.apply import (
     ALWAYS, NEVER, OPTIONS_CHANGED, compare_volume, converge_volume, must_recreate, parse_recreate)
 
 
