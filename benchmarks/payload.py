@@ -68,13 +68,13 @@ def shipped(root, modules):
 def summarise(files):
     ours = [(p, s) for p, s in files if p.startswith(OURS)]
     theirs = [(p, s) for p, s in files if not p.startswith(OURS) and p.startswith('ansible/')]
-    return dict(ours_kb=round(sum(s for _, s in ours) / 1000.0, 1), ours_files=len(ours),
-                ansible_kb=round(sum(s for _, s in theirs) / 1000.0, 1), ansible_files=len(theirs),
+    return dict(ours_kb=round(sum(size for dummy, size in ours) / 1000.0, 1), ours_files=len(ours),
+                ansible_kb=round(sum(size for dummy, size in theirs) / 1000.0, 1), ansible_files=len(theirs),
                 files=sorted(((p[len(OURS):], s) for p, s in ours), key=lambda item: -item[1]))
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('modules', nargs='*', help='module names (default: %s)' % ', '.join(DEFAULT_MODULES))
     parser.add_argument('--root', default=DEFAULT_ROOT, help='the checkout to measure (default: this one)')
     parser.add_argument('--all', action='store_true', help='every module under plugins/modules')

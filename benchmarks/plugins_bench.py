@@ -53,7 +53,7 @@ def ensure_pyhost(api):
     except Exception:  # pylint: disable=broad-except
         tar = subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'pyhost-rootfs.sh')], capture_output=True,
                              text=True, check=True).stdout.strip()
-        api.import_image(src=tar, repository=PYHOST.split(':')[0], tag=PYHOST.split(':')[1])
+        api.import_image(src=tar, repository=PYHOST.rsplit(':', 1)[0], tag=PYHOST.rsplit(':', 1)[1])
 
 
 def timed(argv, env):

@@ -93,23 +93,23 @@ seealso:
 """
 
 EXAMPLES = r"""
-# inventory.yml: containers of the local engine as hosts
-all:
-  hosts:
-    web-1:
-    db-1:
-      ansible_user: postgres
-  vars:
-    ansible_connection: fleet.docker.api
+# In an inventory file (inventory.yml): containers of the local engine as hosts
+# all:
+#   hosts:
+#     web-1:
+#     db-1:
+#       ansible_user: postgres
+#   vars:
+#     ansible_connection: fleet.docker.api
 
-# A remote engine over TCP with TLS, for one host
-    app-1:
-      ansible_connection: fleet.docker.api
-      fleet_docker_host: tcp://engine1.example.com:2376
-      fleet_docker_validate_certs: true
-      fleet_docker_ca_path: /etc/fleet/ca.pem
-      fleet_docker_client_cert: /etc/fleet/cert.pem
-      fleet_docker_client_key: /etc/fleet/key.pem
+# A remote engine over TCP with TLS, for one host (under all.hosts)
+#     app-1:
+#       ansible_connection: fleet.docker.api
+#       fleet_docker_host: tcp://engine1.example.com:2376
+#       fleet_docker_validate_certs: true
+#       fleet_docker_ca_path: /etc/fleet/ca.pem
+#       fleet_docker_client_cert: /etc/fleet/cert.pem
+#       fleet_docker_client_key: /etc/fleet/key.pem
 
 # In a play: a container started earlier in the same play
 - hosts: localhost

@@ -20,7 +20,8 @@ description:
     (C(NAME-fleet-next-XXXXXXXX)), from the same create body as a new container (no label of ours, so after a
     recreate the labels are the task's and the image's); creating binds no ports, so the old container keeps
     serving. If the engine refuses the create, the old container is untouched. Then the old container is stopped
-    and the new one started; if that start fails, the new one is removed and the old one started again. Only then is the old container removed (named volumes, anonymous volumes and bind-mounted
+    and the new one started; if that start fails, the new one is removed and the old one started again.
+    Only then is the old container removed (named volumes, anonymous volumes and bind-mounted
     directories are kept) and the new one renamed to O(name). A failed task says which state the host is left in,
     and reports C(changed=true) whenever the host changed.
   - Anonymous volumes of the old container (an image's C(VOLUME) paths, such as a database's data directory, and

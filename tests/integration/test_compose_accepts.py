@@ -581,8 +581,8 @@ def sent(engine, project):
             tmpfs[mount['Target']] = ','.join(sorted(
                 (['mode=%o' % options['Mode']] if options.get('Mode') else [])
                 + (['size=%d' % options['SizeBytes']] if options.get('SizeBytes') else [])))
-        records = [_bind_record(b) for b in host.get('Binds') or []] + [_mount_record(m) for m in api
-                                                                          if m['Type'] != 'tmpfs']
+        records = ([_bind_record(b) for b in host.get('Binds') or []]
+                   + [_mount_record(m) for m in api if m['Type'] != 'tmpfs'])
         declared = set(r['target'] for r in records) | set(tmpfs)
         # An anonymous volume: Compose sends a Mount without source, the module Config.Volumes.
         records += [dict(type='volume', source='', target=t, read_only=False, selinux='', propagation='', nocopy=False)

@@ -31,7 +31,7 @@ def ensure_pyhost(client):
         pass
     tar = subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'pyhost-rootfs.sh')], capture_output=True,
                          text=True, check=True, timeout=900).stdout.strip()
-    client.import_image(src=tar, repository=PYHOST.split(':')[0], tag=PYHOST.split(':')[1])
+    client.import_image(src=tar, repository=PYHOST.rsplit(':', 1)[0], tag=PYHOST.rsplit(':', 1)[1])
     return PYHOST
 
 

@@ -88,8 +88,7 @@ def test_recreate_creates_the_replacement_before_the_old_one_is_stopped(jengine,
     # A live stream, not a replay with since/until: the engine keeps only its last 256 events, and
     # the other test workers on the same engine can push this test's out of that buffer.
     recorder = _EventRecorder(engine, {'type': 'container', 'label': '%s=%s' % (TEST_LABEL, engine.janitor.tag)})
-    result = run_module('container', engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port],
-                                           env={'GEN': '2'}))
+    result = run_module('container', engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '2'}))
     assert result.changed and not result.failed and 'recreated' in result['actions'], result
     new = engine.inspect_container(name)
     assert new['Id'] != old['Id'] and 'GEN=2' in new['Config']['Env'] and new['State']['Running']
@@ -166,8 +165,7 @@ def test_replacement_that_cannot_start_is_removed_and_the_old_one_runs_again(jen
     # A file bind-mounted over a directory: create succeeds, start fails.
     afile = tmp_path / 'not-a-directory'
     afile.write_text('x')
-    args = engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '2'},
-                 volumes=['%s:/usr/share/nginx/html' % afile])
+    args = engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '2'}, volumes=['%s:/usr/share/nginx/html' % afile])
     result = run_module('container', args)
     assert result.failed, result
     # The old container was stopped and started again: the host changed.
@@ -184,8 +182,7 @@ def test_replacement_that_cannot_start_keeps_a_stopped_old_container_stopped(jen
     old = engine.inspect_container(name)
     afile = tmp_path / 'f'
     afile.write_text('x')
-    result = run_module('container', engine.janitor.container_args(name, state='started', env={'GEN': '2'},
-                                           volumes=['%s:/usr/share/nginx/html' % afile]))
+    result = run_module('container', engine.janitor.container_args(name, state='started', env={'GEN': '2'}, volumes=['%s:/usr/share/nginx/html' % afile]))
     assert result.failed and result.changed is False, result
     assert 'kept (stopped, as it was)' in result['msg'], result['msg']
     _assert_old_kept(engine, name, old)
@@ -270,8 +267,7 @@ def test_leftover_replacement_is_found_by_its_name_and_removed(jengine, name):
     port = free_port()
     old = _serving(engine, name, port)
     _leftover(engine, name)
-    checked = run_module('container', engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port],
-                                            env={'GEN': '1'}), check=True)
+    checked = run_module('container', engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '1'}), check=True)
     assert checked.changed and checked['actions'] == ['removed-leftover'], checked
     assert len(_leftovers(engine, name)) == 1  # check mode removed nothing
     result = run_module('container', engine.janitor.container_args(name, ports=['127.0.0.1:%d:80' % port], env={'GEN': '1'}))

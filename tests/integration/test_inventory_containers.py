@@ -144,7 +144,7 @@ def test_play_on_a_compose_service_through_the_api_connection(engine, project, t
                     '    - ansible.builtin.copy: {content: "{{ inventory_hostname }}\\n", dest: /tmp/me.txt}\n'
                     '    - ansible.builtin.command: cat /tmp/me.txt\n      register: me\n      changed_when: false\n'
                     '    - ansible.builtin.assert: {that: [me.stdout == inventory_hostname]}\n' % group)
-    runs = [run_playbook(str(play), str(path)) for _ in range(2)]
+    runs = [run_playbook(str(play), str(path)) for dummy in range(2)]
     for proc in runs:
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     first, second = (play_recaps(proc.stdout) for proc in runs)

@@ -52,7 +52,7 @@ def test_bad_values_raise_with_the_key(service, key):
 
 def test_resources():
     net = render_resource('networks', 'front', {'name': 'shop_front', 'driver_opts': {'mtu': 1400},
-                                                 'ipam': {'config': [{'subnet': '10.5.0.0/24'}]}, 'internal': 'true'})
+                                                'ipam': {'config': [{'subnet': '10.5.0.0/24'}]}, 'internal': 'true'})
     assert net == {'name': 'shop_front', 'driver_opts': {'mtu': '1400'}, 'internal': True,
                    'ipam': {'config': [{'subnet': '10.5.0.0/24'}]}}
     ext = render_resource('volumes', 'data', {'name': 'data', 'external': True, 'labels': ['a=b']})

@@ -62,8 +62,9 @@ def test_the_spec_is_built_once_for_converge(monkeypatch):
     def counting(params):
         calls.append(params.get('name'))
         return real(params)
-    monkeypatch.setattr(options, 'OPTIONS', (options.Option(**dict(options.OPTIONS[0].__dict__, parse=counting)),)
-                        + options.OPTIONS[1:])
+    fields = dict(options.OPTIONS[0].__dict__)
+    fields['parse'] = counting
+    monkeypatch.setattr(options, 'OPTIONS', (options.Option(**fields),) + options.OPTIONS[1:])
     s.container_spec(project(command=['run']), 'web', 1)
     assert calls == ['shop-web-1']
 

@@ -77,8 +77,8 @@ def test_binds_round_trip_through_engine_form():
 
 def test_parse_mounts():
     mounts = container_mounts([{'type': 'tmpfs', 'target': '/tmp/x'},
-                           {'type': 'bind', 'source': '/srv/', 'target': '/a', 'read_only': True},
-                           {'type': 'volume', 'source': 'vol', 'target': '/b'}])
+                               {'type': 'bind', 'source': '/srv/', 'target': '/a', 'read_only': True},
+                               {'type': 'volume', 'source': 'vol', 'target': '/b'}])
     assert mounts == [dict(type='bind', source='/srv', target='/a', read_only=True),
                       dict(type='volume', source='vol', target='/b', read_only=False),
                       dict(type='tmpfs', source='', target='/tmp/x', read_only=False)]
