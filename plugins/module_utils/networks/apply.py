@@ -15,12 +15,11 @@ from typing import Any, Dict, List, Optional, Tuple
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import connect_network, disconnect_network
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     DockerException, FleetDockerError, RequestException, describe_error)
-from ansible_collections.fleet.docker.plugins.module_utils.networks.info import attached, summarize_network
+from ansible_collections.fleet.docker.plugins.module_utils.networks.info import attached, normalise_network, summarize_network
 from ansible_collections.fleet.docker.plugins.module_utils.networks.ops import (
     create_network as create, find_network, list_networks, remove_network)
 from ansible_collections.fleet.docker.plugins.module_utils.networks.plan import plan_network
-from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import (
-    normalise_network, parse_network, target_settings)
+from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import parse_network, target_settings
 
 
 def gather(client, spec: Dict[str, Any]) -> Tuple[Optional[Dict], Optional[Dict], List[Dict], List[Dict]]:
@@ -47,8 +46,8 @@ def _links(container: Dict[str, Any]) -> List[str]:
 
 def connect(client, container: Dict[str, Any], network_id: str) -> None:
     """Connect a container again with the endpoint it had (addresses, aliases, links)."""
-    ipam = dict((key, container[name]) for name, key in (('ipv4_address', 'IPv4Address'),
-                                                        ('ipv6_address', 'IPv6Address')) if container.get(name))
+    ipam = dict((key, container[name]) for name, key in (('ipv4_address', 'IPv4Address'), ('ipv6_address', 'IPv6Address'))
+                if container.get(name))
     connect_network(client, container['id'], network_id,
                     dict(Aliases=container.get('aliases') or None, Links=_links(container), IPAMConfig=ipam))
 

@@ -5,12 +5,52 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import list_entries, lookup_container
 from ansible_collections.fleet.docker.plugins.module_utils.networks.ops import (
     find_network, inspect_network as _inspect, list_networks)
-from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import normalise_network
+from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import sort_entries
+
+
+def _canonical_cidr(text: Optional[str]) -> Optional[str]:
+    if not text:
+        return None
+    try:
+        return str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        return text  # keep what the engine says when we cannot read it
+
+
+def _canonical_address(text: Optional[str]) -> Optional[str]:
+    if not text:
+        return None
+    try:
+        return str(ipaddress.ip_address(text.split('/')[0]))
+    except ValueError:
+        return text
+
+
+def normalise_network(net: Dict[str, Any]) -> Dict[str, Any]:
+    """An engine network (inspect) in the task's terms, CIDRs and addresses canonical.
+
+    dockerd 20.10 keeps CIDRs as typed (10.1.2.3/24, fd00:0001::/64); newer engines canonicalise.
+    """
+    ipam = net.get('IPAM') or {}
+    entries = []
+    for entry in ipam.get('Config') or []:
+        aux = entry.get('AuxiliaryAddresses') or entry.get('AuxAddress')
+        entries.append(dict(subnet=_canonical_cidr(entry.get('Subnet')),
+                            gateway=_canonical_address(entry.get('Gateway')),
+                            ip_range=_canonical_cidr(entry.get('IPRange')),
+                            aux_addresses=dict((k, _canonical_address(v)) for k, v in aux.items()) if aux else None))
+    return dict(name=net.get('Name'), id=net.get('Id'), driver=net.get('Driver'), scope=net.get('Scope'),
+                created=net.get('Created'), driver_options=dict(net.get('Options') or {}),
+                ipam_driver=ipam.get('Driver') or 'default', ipam_driver_options=dict(ipam.get('Options') or {}),
+                ipam_config=sort_entries([e for e in entries if e['subnet']]),
+                enable_ipv6=bool(net.get('EnableIPv6')), internal=bool(net.get('Internal')),
+                attachable=bool(net.get('Attachable')), labels=dict(net.get('Labels') or {}))
 
 
 def _bare(address: Optional[str]) -> Optional[str]:

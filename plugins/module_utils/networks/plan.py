@@ -12,8 +12,68 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import (
-    NetworkSpecError, compare_network, target_settings)
+from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import OPTIONAL_FLAGS, NetworkSpecError, target_settings
+
+
+def _versions(entries: List[Dict[str, Any]]) -> set:
+    out = set()
+    for entry in entries:
+        try:
+            out.add(ipaddress.ip_network(entry['subnet']).version)
+        except ValueError:
+            pass
+    return out
+
+
+def _entry_matches(wanted: Dict[str, Any], actual: Dict[str, Any]) -> bool:
+    """Fields the task left unset are the engine's to fill (the gateway above all): not compared."""
+    for field in ('gateway', 'ip_range', 'aux_addresses'):
+        if wanted.get(field) is not None and wanted[field] != actual.get(field):
+            return False
+    return True
+
+
+def ipam_differs(wanted: List[Dict[str, Any]], actual: List[Dict[str, Any]]) -> bool:
+    """Compare per address family the task names; pools of a family it does not name are engine-filled."""
+    families = _versions(wanted)
+    relevant = [a for a in actual if _versions([a]) & families or not _versions([a])]
+    by_subnet = dict((a['subnet'], a) for a in relevant)
+    if sorted(by_subnet) != sorted(w['subnet'] for w in wanted) or len(by_subnet) != len(relevant):
+        return True
+    return not all(_entry_matches(w, by_subnet[w['subnet']]) for w in wanted)
+
+
+def compare_network(spec: Dict[str, Any], current: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Differences between the task and the engine's normalised network, only for what the task set (pure).
+
+    driver_options, ipam_driver_options and labels compare the keys the task names: the engine may add its own.
+    """
+    diffs = []
+
+    def add(option, before, after):
+        diffs.append(dict(option=option, before=before, after=after))
+
+    if spec['driver'] != current['driver']:
+        add('driver', current['driver'], spec['driver'])
+    for option in ('driver_options', 'ipam_driver_options'):
+        wanted = spec.get(option)
+        if wanted is not None:
+            have = current.get(option) or {}
+            if any(have.get(key) != value for key, value in wanted.items()):
+                add(option, have, wanted)
+    if spec.get('ipam_driver') and spec['ipam_driver'] != current['ipam_driver']:
+        add('ipam_driver', current['ipam_driver'], spec['ipam_driver'])
+    if spec.get('ipam_config') is not None and ipam_differs(spec['ipam_config'], current['ipam_config']):
+        add('ipam_config', current['ipam_config'], spec['ipam_config'])
+    for flag in OPTIONAL_FLAGS:
+        if spec.get(flag) is not None and bool(spec[flag]) != current[flag]:
+            add(flag, current[flag], spec[flag])
+    # Labels compare the keys the task names, as in community.docker.docker_network: a label another
+    # tool added is no reason to recreate the network.
+    labels = spec.get('labels')
+    if labels is not None and any(current['labels'].get(key) != value for key, value in labels.items()):
+        add('labels', current['labels'], labels)
+    return diffs
 
 
 def _names(attached: List[Dict[str, Any]]) -> str:

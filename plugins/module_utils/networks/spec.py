@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleet.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Network options: the argument spec, parsing and validation, and the engine's normalised form.
+"""Network options: the argument spec, parsing and validation (compose creates its networks from these).
+
+The engine's normalised form is in ``info.py``, the comparison in ``plan.py``: compose does not ship them.
 
 Everything here is pure. The task is checked against the engine's own rules before the engine is
 contacted: a bad request can change the host (dockerd 20.10 keeps an address pool reserved after
@@ -156,106 +158,6 @@ def sort_entries(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         except ValueError:
             return (9, 0, 0, entry['subnet'])
     return sorted(entries, key=key)
-
-
-def _canonical_cidr(text: Optional[str]) -> Optional[str]:
-    if not text:
-        return None
-    try:
-        return str(ipaddress.ip_network(text, strict=False))
-    except ValueError:
-        return text  # keep what the engine says when we cannot read it
-
-
-def _canonical_address(text: Optional[str]) -> Optional[str]:
-    if not text:
-        return None
-    try:
-        return str(ipaddress.ip_address(text.split('/')[0]))
-    except ValueError:
-        return text
-
-
-def normalise_network(net: Dict[str, Any]) -> Dict[str, Any]:
-    """An engine network (inspect) in the task's terms, CIDRs and addresses canonical.
-
-    dockerd 20.10 keeps CIDRs as typed (10.1.2.3/24, fd00:0001::/64); newer engines canonicalise.
-    """
-    ipam = net.get('IPAM') or {}
-    entries = []
-    for entry in ipam.get('Config') or []:
-        aux = entry.get('AuxiliaryAddresses') or entry.get('AuxAddress')
-        entries.append(dict(subnet=_canonical_cidr(entry.get('Subnet')),
-                            gateway=_canonical_address(entry.get('Gateway')),
-                            ip_range=_canonical_cidr(entry.get('IPRange')),
-                            aux_addresses=dict((k, _canonical_address(v)) for k, v in aux.items()) if aux else None))
-    return dict(name=net.get('Name'), id=net.get('Id'), driver=net.get('Driver'), scope=net.get('Scope'),
-                created=net.get('Created'), driver_options=dict(net.get('Options') or {}),
-                ipam_driver=ipam.get('Driver') or 'default', ipam_driver_options=dict(ipam.get('Options') or {}),
-                ipam_config=sort_entries([e for e in entries if e['subnet']]),
-                enable_ipv6=bool(net.get('EnableIPv6')), internal=bool(net.get('Internal')),
-                attachable=bool(net.get('Attachable')), labels=dict(net.get('Labels') or {}))
-
-
-def _versions(entries: List[Dict[str, Any]]) -> set:
-    out = set()
-    for entry in entries:
-        try:
-            out.add(ipaddress.ip_network(entry['subnet']).version)
-        except ValueError:
-            pass
-    return out
-
-
-def _entry_matches(wanted: Dict[str, Any], actual: Dict[str, Any]) -> bool:
-    """Fields the task left unset are the engine's to fill (the gateway above all): not compared."""
-    for field in ('gateway', 'ip_range', 'aux_addresses'):
-        if wanted.get(field) is not None and wanted[field] != actual.get(field):
-            return False
-    return True
-
-
-def ipam_differs(wanted: List[Dict[str, Any]], actual: List[Dict[str, Any]]) -> bool:
-    """Compare per address family the task names; pools of a family it does not name are engine-filled."""
-    families = _versions(wanted)
-    relevant = [a for a in actual if _versions([a]) & families or not _versions([a])]
-    by_subnet = dict((a['subnet'], a) for a in relevant)
-    if sorted(by_subnet) != sorted(w['subnet'] for w in wanted) or len(by_subnet) != len(relevant):
-        return True
-    return not all(_entry_matches(w, by_subnet[w['subnet']]) for w in wanted)
-
-
-def compare_network(spec: Dict[str, Any], current: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """Differences between the task and the engine's normalised network, only for what the task set (pure).
-
-    driver_options, ipam_driver_options and labels compare the keys the task names: the engine may add its own.
-    """
-    diffs = []
-
-    def add(option, before, after):
-        diffs.append(dict(option=option, before=before, after=after))
-
-    if spec['driver'] != current['driver']:
-        add('driver', current['driver'], spec['driver'])
-    for option in ('driver_options', 'ipam_driver_options'):
-        wanted = spec.get(option)
-        if wanted is not None:
-            have = current.get(option) or {}
-            if any(have.get(key) != value for key, value in wanted.items()):
-                add(option, have, wanted)
-    if spec.get('ipam_driver') and spec['ipam_driver'] != current['ipam_driver']:
-        add('ipam_driver', current['ipam_driver'], spec['ipam_driver'])
-    if spec.get('ipam_config') is not None and ipam_differs(spec['ipam_config'], current['ipam_config']):
-        add('ipam_config', current['ipam_config'], spec['ipam_config'])
-    for flag in OPTIONAL_FLAGS:
-        if spec.get(flag) is not None and bool(spec[flag]) != current[flag]:
-            add(flag, current[flag], spec[flag])
-    # Labels compare the keys the task names, as in community.docker.docker_network: a label another
-    # tool added is no reason to recreate the network.
-    labels = spec.get('labels')
-    if labels is not None and any(current['labels'].get(key) != value for key, value in labels.items()):
-        add('labels', current['labels'], labels)
-    return diffs
 
 
 def target_settings(spec: Dict[str, Any], current: Optional[Dict[str, Any]]) -> Dict[str, Any]:

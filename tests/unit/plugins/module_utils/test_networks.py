@@ -6,8 +6,9 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import 
 from ansible_collections.fleet.docker.plugins.module_utils.networks.apply import _links
 from ansible_collections.fleet.docker.plugins.module_utils.networks.ops import ipam_body
 from ansible_collections.fleet.docker.plugins.module_utils.networks.plan import plan_network
-from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import (
-    NetworkSpecError, compare_network, normalise_network, parse_network, target_settings)
+from ansible_collections.fleet.docker.plugins.module_utils.networks.info import normalise_network
+from ansible_collections.fleet.docker.plugins.module_utils.networks.plan import compare_network
+from ansible_collections.fleet.docker.plugins.module_utils.networks.spec import NetworkSpecError, parse_network, target_settings
 
 
 def params(**kw):
