@@ -25,7 +25,9 @@ THREE_ENGINE_FILES = ('test_container*.py', 'test_containers_batch.py', 'test_ne
 # Not engine-facing, or driving the lab, playbooks or their own dockerd: the host engine only.
 HOST_ENGINE_ONLY_FILES = ('test_lab.py', 'test_playbooks.py', 'test_roles.py', 'test_collection_build.py',
                           'test_tls.py', 'test_faults.py', 'test_molecule*.py', 'test_fixtures.py', 'test_release.py',
-                          'test_compose_fleet.py')
+                          'test_compose_fleet.py',
+                          # Swarm tests run on their own private dockerd (swarm_engine), never the shared engines.
+                          'test_swarm*.py')
 # Single tests of engine-facing files that drive the lab fleet (its hosts run every engine already).
 HOST_ENGINE_ONLY_TESTS = ('test_load.py::test_converge_5_lab_hosts_in_parallel',)
 _SHORT = {'20': '20.10', '26': '26.1', '28': '28.5'}
@@ -197,6 +199,39 @@ def janitor(engine):
 @pytest.fixture
 def name():
     return unique()
+
+
+# Swarm (issue #26): never the shared engines. A private dockerd (tests/lib/fleet_swarmlib.py: own
+# socket, data root, bridge, slot-locked subnets) in swarm mode, one per pytest session/worker; the
+# host's 20.10 dockerd unless FLEET_SWARM_DOCKERD=28.5 (the sid rootfs's dockerd) or a path.
+@pytest.fixture(scope='session')
+def swarm_engine():
+    """A one-node swarm on a private dockerd: ``.client`` (APIClient), ``.docker_host``, ``.env`` (for
+    run_module/run_playbook), ``.sock``, ``.address`` (advertise address), ``.node_id``, ``.docker(*args)``.
+    Tests may add swarm objects (remove them afterwards) but must not leave or re-init the swarm:
+    use ``private_dockerd`` for that."""
+    from fleet_swarmlib import PrivateDockerd
+    daemon = PrivateDockerd(label='swarm').start()
+    try:
+        daemon.swarm_init()
+        yield daemon
+    finally:
+        daemon.stop()
+
+
+@pytest.fixture
+def private_dockerd():
+    """Factory: ``make(dockerd=None)`` starts a private dockerd NOT in swarm mode (stopped after the test)."""
+    from fleet_swarmlib import PrivateDockerd
+    started = []
+
+    def make(dockerd=None, label='bare'):
+        daemon = PrivateDockerd(dockerd=dockerd, label=label)
+        started.append(daemon)
+        return daemon.start()
+    yield make
+    for daemon in started:
+        daemon.stop()
 
 
 # make test runs most of the suite on several pytest-xdist workers, then the `serial` tests one
