@@ -128,6 +128,8 @@ holder_pid() {
   [ -e "/run/netns/$(netns "$n")" ] || return 1
   [ "$(stat -L -c %i "/proc/$pid/ns/net")" = "$(stat -L -c %i "/run/netns/$(netns "$n")")" ] || return 1
   [ -e "/proc/$pid/root/run/lab-ready" ] || return 1
+  # Its own UTS namespace (hostname labN); a node built without one is rebuilt.
+  [ "$(readlink "/proc/$pid/ns/uts")" != "$(readlink /proc/self/ns/uts)" ] || return 1
   if [ -n "${2:-}" ] && [ "$(cat "/proc/$pid/root/run/lab-engine" 2>/dev/null)" != "$2" ]; then return 1; fi
   echo "$pid"
 }
@@ -202,6 +204,7 @@ write_node_init() {
   local n=$1 d; d=$(node_dir "$n")
   cat >"$d/init.sh" <<EOF
 set -eu
+hostname "lab$n"   # its own UTS namespace (unshare --uts): docker info Name / the swarm node's Hostname
 detach() { findmnt -rn -o TARGET | awk -v p="\$1" '\$0==p || index(\$0, p "/")==1' | sort -r \\
            | while read -r m; do umount -l "\$m" 2>/dev/null || true; done; }
 # Copies of the root namespace's mounts under the private paths (root's engine's overlays,
@@ -213,6 +216,9 @@ mkdir -p /run/sshd /run/lock
 mount --bind "$d/docker" /var/lib/docker
 mount --bind "$d/etc-docker" /etc/docker
 mount --bind "$d/srv" /srv
+# The host's /etc/hosts plus the node's own name (sudo and getent resolve it).
+{ grep -v '^127\.0\.1\.1[[:space:]]' /etc/hosts; echo "127.0.1.1 lab$n"; } >"$d/hosts"
+mount --bind "$d/hosts" /etc/hosts
 # root's home: the node's own, but python (pyenv) and the repo stay visible inside it.
 for keep in /root/.pyenv $( case "$ROOT/" in /root/*) echo "$ROOT";; esac ); do
   [ -d "\$keep" ] || continue
@@ -239,6 +245,7 @@ write_node_init_rootfs() {
   local n=$1 suite=$2 lower=$3 d; d=$(node_dir "$n")
   cat >"$d/init.sh" <<EOF
 set -eu
+hostname "lab$n"   # its own UTS namespace (unshare --uts): docker info Name / the swarm node's Hostname
 R="$d/rootfs"
 mkdir -p "\$R" "$d/upper-$suite" "$d/work-$suite"
 mount -t overlay "$NAME-$n-root" -o "lowerdir=$lower,upperdir=$d/upper-$suite,workdir=$d/work-$suite" "\$R"
@@ -258,6 +265,9 @@ mount --bind "$d" "\$R$d"
 mount --bind "$LAB/ssh" "\$R$LAB/ssh"
 mount -o remount,bind,ro "\$R$LAB/ssh"
 echo "$suite $lower" >"\$R/run/lab-engine"
+{ grep -v '^127\.0\.1\.1[[:space:]]' "\$R/etc/hosts" 2>/dev/null || true; echo "127.0.1.1 lab$n"; } >"$d/hosts"
+mount --bind "$d/hosts" "\$R/etc/hosts"
+echo "lab$n" >"\$R/etc/hostname"
 cd "\$R"
 mkdir -p .lab-old-root
 pivot_root . .lab-old-root
@@ -352,7 +362,7 @@ node_ensure() {
     ip -n "$ns" link set eth0 up
     ip -n "$ns" link set lo up
     if [ "$kind" = 20 ]; then write_node_init "$n"; else write_node_init_rootfs "$n" $id; fi
-    setsid nohup nsenter --net="/run/netns/$ns" unshare --mount --propagation private --pid --fork \
+    setsid nohup nsenter --net="/run/netns/$ns" unshare --mount --uts --propagation private --pid --fork \
       --mount-proc bash "$d/init.sh" >"$d/init.log" 2>&1 </dev/null 9>&- &
     local u=$! i child=
     for i in $(seq 1 100); do
@@ -375,14 +385,14 @@ node_ensure() {
       rm -f "/proc/$h/root/run/docker.pid"   # a killed daemon's pid file blocks the next start
       # Entering the node's mount namespace puts the process in the node's root: on a newer
       # engine's node this is the tree's own /usr/sbin/dockerd, with the node's own tools on PATH.
-      setsid nohup nsenter --target "$h" --mount --net --pid -- env PATH="$NODE_PATH" /usr/sbin/dockerd \
+      setsid nohup nsenter --target "$h" --mount --uts --net --pid -- env PATH="$NODE_PATH" /usr/sbin/dockerd \
         >>"$d/dockerd.log" 2>&1 </dev/null 9>&- &
     fi
   fi
   if ! sshd_ok "$n"; then
     kill_wait KILL $(node_procs "$h" sshd) || true
     rm -f "/proc/$h/root/run/sshd.pid"
-    nsenter --target "$h" --mount --net --pid -- env PATH="$NODE_PATH" /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" \
+    nsenter --target "$h" --mount --uts --net --pid -- env PATH="$NODE_PATH" /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" \
       </dev/null >/dev/null 2>>"$d/sshd.log" 9>&- \
       || die "node $n: sshd did not start (see $d/sshd.log)"
   fi
