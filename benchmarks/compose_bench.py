@@ -14,6 +14,7 @@ Writes results/compose.json.
 import datetime
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -79,10 +80,16 @@ def log(msg):
     print('[compose-bench %s] %s' % (time.strftime('%H:%M:%S'), msg), flush=True)
 
 
+CPU = []  # CPU-seconds (user + sys) of each timed command and its children, in order
+
+
 def timed(cmd, cwd, env=None, expect_changed=None):
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=600)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime)
     if proc.returncode != 0:
         raise RuntimeError('%s failed (rc %s):\n%s\n%s' % (cmd, proc.returncode, proc.stdout[-3000:], proc.stderr[-2000:]))
     if expect_changed is not None:
@@ -106,6 +113,8 @@ def main():
     if not os.path.exists(COMPOSE_BIN):
         subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'compose-bin.sh')], check=True, stdout=subprocess.DEVNULL)
     times = dict(compose_first=[], compose_noop=[], module_first=[], module_noop=[], floor=[])
+    # local connection: the module runs as a child of ansible-playbook, so its CPU is in the playbook's
+    cpu = dict(module_noop=[], floor=[])
     for rep in range(REPS):
         order = ['compose', 'module'] if rep % 2 == 0 else ['module', 'compose']
         for tool in order:
@@ -121,9 +130,11 @@ def main():
                             json.dumps(dict(src=work, name=name))]
                     times['module_first'].append(timed(play, work, env, expect_changed=True))
                     times['module_noop'].append(timed(play, work, env, expect_changed=False))
+                    cpu['module_noop'].append(CPU[-1])
                     # The floor right after the no-op it is subtracted from (paired: a busy machine moves both).
                     times['floor'].append(timed([PLAYBOOK_BIN, '-i', 'localhost,', '-c', 'local', 'floor.yml'], work,
                                                 env, expect_changed=False))
+                    cpu['floor'].append(CPU[-1])
             finally:
                 subprocess.run(down, cwd=work, capture_output=True, check=False)
         log('rep %d: %s' % (rep + 1, dict((k, round(v[-1], 2)) for k, v in times.items())))
@@ -134,14 +145,16 @@ def main():
     result = dict(
         date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), reps=REPS,
         engine=version, compose=os.path.basename(COMPOSE_BIN), services=8, runs=times, medians=med,
-        module_own_noop=own,
+        module_own_noop=own, cpu=cpu,
+        module_own_noop_cpu=round(statistics.median(a - b for a, b in zip(cpu['module_noop'], cpu['floor'])), 3),
         ratios=dict(first=round(med['module_first'] / med['compose_first'], 2),
                     noop=round(med['module_noop'] / med['compose_noop'], 2),
                     noop_own=round(own / med['compose_noop'], 2)))
     os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, 'compose.json'), 'w') as handle:
         json.dump(result, handle, indent=2, sort_keys=True)
-    log('medians %s; module own no-op %.2f s; ratios module/compose %s' % (med, own, result['ratios']))
+    log('medians %s; module own no-op %.2f s (CPU %.2f s); ratios module/compose %s' % (
+        med, own, result['module_own_noop_cpu'], result['ratios']))
     return 0
 
 
