@@ -138,7 +138,7 @@ from ansible.plugins.connection import ConnectionBase
 from ansible.utils.display import Display
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
-    get_archive, lookup_container, put_archive)
+    exec_exit_code, get_archive, lookup_container, put_archive, start_exec)
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
     APIError, DockerException, NotFound, RequestException, describe_error)
 from ansible_collections.fleet.docker.plugins.module_utils.hosts.client import ENGINE_OPTIONS, build_client
@@ -158,12 +158,6 @@ UNKNOWN_USER = (b'unable to find user', b'no matching entries in passwd file')
 
 class CommandTimeout(Exception):
     pass
-
-
-def _raw_socket(sock):
-    """The object to send and receive on: the SDK hands a SocketIO for unix sockets."""
-    inner = getattr(sock, '_sock', None)
-    return inner if inner is not None and hasattr(inner, 'recv') else sock
 
 
 def _close_write(sock):
@@ -257,11 +251,9 @@ class Connection(ConnectionBase):
         use_stdin = in_data is not None or prompt
         env = ['%s=%s' % (key, value) for key, value in (self.get_option('extra_env') or {}).items()]
         try:
-            exec_id = self.client.exec_create(
-                self._container['Id'], argv, stdin=use_stdin, stdout=True, stderr=True, tty=False,
-                user=self._user(), environment=env or None, workdir=self.get_option('working_dir') or None,
-                privileged=bool(self.get_option('privileged')))['Id']
-            sock = _raw_socket(self.client.exec_start(exec_id, socket=True, tty=False))
+            exec_id, sock = start_exec(self.client, self._container['Id'], argv, stdin=use_stdin, user=self._user(),
+                                       environment=env or None, workdir=self.get_option('working_dir') or None,
+                                       privileged=bool(self.get_option('privileged')))
         except (DockerException, RequestException, OSError) as exc:
             raise self._failure(exc, 'Running a command')
         limit = self.get_option('command_timeout') or 0
@@ -293,7 +285,7 @@ class Connection(ConnectionBase):
             sock.close()
         stdout, stderr = b''.join(out), b''.join(err)
         try:
-            code = self.client.exec_inspect(exec_id).get('ExitCode')
+            code = exec_exit_code(self.client, exec_id)
         except (DockerException, RequestException, OSError) as exc:
             raise self._failure(exc, 'Reading the exit code')
         if code in (126, None) and self._unknown_user(stdout + stderr):

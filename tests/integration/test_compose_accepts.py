@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 import fleet_testlib
-from fleet_testlib import ROOT, WORKER, unique
+from fleet_testlib import WORKER, unique
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -450,16 +450,6 @@ def write_project(directory, doc):
     with open(os.path.join(directory, 'compose.yaml'), 'w') as handle:
         handle.write(yaml.safe_dump(doc, sort_keys=False))
     return directory
-
-
-@pytest.fixture(scope='module')
-def compose_bin():
-    out = subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'compose-bin.sh')], check=True,
-                         capture_output=True, text=True)
-    path = out.stdout.strip()
-    version = subprocess.run([path, 'version', '--short'], check=True, capture_output=True, text=True).stdout
-    assert version.startswith('2.40.3'), 'the table is defined against Compose 2.40.3, got %s' % version
-    return path
 
 
 @pytest.fixture(scope='module')

@@ -30,16 +30,6 @@ CASES = [(d, None, ()) for d in sorted(os.listdir(PROJECTS)) if os.path.isdir(os
 CASES += [('airflow', 'airflow-all', ('flower', 'debug')), ('voting-app', 'vote-seed', ('seed',))]
 
 
-@pytest.fixture(scope='module')
-def compose_bin():
-    out = subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'compose-bin.sh')], check=True,
-                         capture_output=True, text=True)
-    path = out.stdout.strip()
-    version = subprocess.run([path, 'version', '--short'], check=True, capture_output=True, text=True).stdout
-    assert version.startswith('2.40.3'), 'conformance is defined against Compose 2.40.3, got %s' % version
-    return path
-
-
 def compose_config(compose_bin, project_dir, name=None, profiles=(), files=None, env=None):
     args = [compose_bin]
     if name:

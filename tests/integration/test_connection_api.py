@@ -16,7 +16,8 @@ import time
 
 import pytest
 
-from fleet_testlib import ROOT, PYTHON, TEST_LABEL, WEB, ensure_image, free_port, play_recaps, run_playbook, unique
+from fleet_testlib import (ROOT, PYTHON, TEST_LABEL, WEB, ensure_image, free_port, play_recaps, run_playbook, stop_dockerd,
+                           unique)
 
 PYHOST = 'fleet-seed/pyhost:bookworm'
 DRIVER = os.path.join(ROOT, 'tests', 'lib', 'api_connection_driver.py')
@@ -263,15 +264,7 @@ def tls_engine(tmp_path_factory, engine):
         client.start(name)
         yield dict(options=options, name=name, client=client)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        subprocess.run(['umount', '-R', str(base / 'data')], capture_output=True, check=False)
-        subprocess.run(['ip', 'link', 'del', bridge], capture_output=True, check=False)
-        shutil.rmtree(base, ignore_errors=True)
+        stop_dockerd(proc, log, base, (bridge,))
 
 
 def test_tcp_with_tls_exec_stdin_put_fetch(tls_engine, tmp_path):

@@ -5,13 +5,12 @@ networking; it only has to answer the API over TLS.
 """
 
 import shutil
-import signal
 import subprocess
 import time
 
 import pytest
 
-from fleet_testlib import run_module, run_playbook
+from fleet_testlib import run_module, run_playbook, stop_dockerd
 
 PORT = 2376
 # A bridge of its own: with --bridge=none dockerd deletes docker0, the main engine's bridge.
@@ -69,19 +68,7 @@ def tls_daemon(tmp_path_factory, engine):
             pytest.fail('TLS dockerd did not come up: %s' % (base / 'dockerd.log').read_text()[-2000:])
         yield dict(params=params, pki=pki, other=other)
     finally:
-        _stop(proc, log, data, base)
-
-
-def _stop(proc, log, data, base):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-    subprocess.run(['umount', '-R', str(data)], capture_output=True, check=False)
-    subprocess.run(['ip', 'link', 'del', BRIDGE], capture_output=True, check=False)
-    shutil.rmtree(base, ignore_errors=True)
+        stop_dockerd(proc, log, base, (BRIDGE,))
 
 
 def test_main_engine_bridge_survives(tls_daemon, engine):

@@ -1,8 +1,13 @@
 """Fixtures more than one test file uses (registered by tests/conftest.py; helpers are in fleet_testlib)."""
 
+import os
+import subprocess
+
 import pytest
 
-from fleet_testlib import TEST_LABEL, WEB, ensure_image, put_tree, unique
+from fleet_testlib import ROOT, TEST_LABEL, WEB, ensure_image, put_tree, unique
+
+COMPOSE_VERSION = '2.40.3'
 
 
 @pytest.fixture
@@ -18,3 +23,16 @@ def stopped_web(engine, janitor):
             put_tree(engine, name, '/', list(tree))
         return name
     return make
+
+
+@pytest.fixture(scope='session')
+def compose_bin():
+    """Path of Docker Compose itself (scripts/compose-bin.sh), the version the compose conformance
+    (test_compose_config.py) and acceptance (test_compose_accepts.py) tables are defined against."""
+    out = subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'compose-bin.sh')], check=True,
+                         capture_output=True, text=True)
+    path = out.stdout.strip()
+    version = subprocess.run([path, 'version', '--short'], check=True, capture_output=True, text=True).stdout
+    assert version.startswith(COMPOSE_VERSION), 'the compose tests are defined against Compose %s, got %s' % (
+        COMPOSE_VERSION, version)
+    return path

@@ -16,12 +16,11 @@ FLEET_SWARM_DOCKERD=28.5 (or a path) to run the whole ``swarm_engine`` session o
 import fcntl
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 
-from fleet_testlib import ROOT
+from fleet_testlib import ROOT, stop_dockerd
 
 HOST_DOCKERD = shutil.which('dockerd') or '/usr/sbin/dockerd'
 SID_DOCKERD = os.path.join(ROOT, '.state', 'engines', '28.5', 'root', 'usr', 'sbin', 'dockerd')
@@ -37,14 +36,6 @@ def dockerd_binary(choice=None):
     if choice in ('28.5', 'sid'):
         return SID_DOCKERD
     return choice
-
-
-def unmount_under(base):
-    """Unmount everything mounted below ``base`` (overlay layers, the network namespaces' nsfs), deepest first."""
-    with open('/proc/self/mounts') as handle:
-        points = [line.split()[1].replace('\\040', ' ') for line in handle]
-    for point in sorted((p for p in points if p.startswith(base.rstrip('/') + '/')), key=len, reverse=True):
-        subprocess.run(['umount', '-l', point], capture_output=True, check=False)
 
 
 class PrivateDockerd:
@@ -170,23 +161,8 @@ class PrivateDockerd:
                 pass
             self.client.close()
             self.client = None
-        if self.proc is not None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-            self.proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        if self.base:
-            unmount_under(self.base)
-            for link in (self.bridge, self.gw_bridge):
-                subprocess.run(['ip', 'link', 'del', link], capture_output=True, check=False)
-            shutil.rmtree(self.base, ignore_errors=True)
-            self.base = None
+        stop_dockerd(self.proc, self._log, self.base, (self.bridge, self.gw_bridge) if self.base else ())
+        self.proc, self._log, self.base = None, None, None
         if self._lock is not None:
             self._lock.close()
             self._lock = None

@@ -398,3 +398,36 @@ def engine_http_get(port, path='/', host='127.0.0.1', timeout=10, attempts=40):
         last = proc.stderr.decode('utf-8', 'replace').strip()
         time.sleep(0.25)
     return None, last
+
+
+# ---------------------------------------------------------------------------------------------
+# Private dockerd instances some tests start beside the shared engines (TLS, ssh, swarm).
+
+def unmount_under(base):
+    """Unmount everything mounted below ``base`` (overlay layers, the network namespaces' nsfs), deepest first."""
+    base = str(base)
+    with open('/proc/self/mounts') as handle:
+        points = [line.split()[1].replace('\\040', ' ') for line in handle]
+    for point in sorted((p for p in points if p.startswith(base.rstrip('/') + '/')), key=len, reverse=True):
+        subprocess.run(['umount', '-l', point], capture_output=True, check=False)
+
+
+def stop_dockerd(proc, log, base, links=()):
+    """Stop a private dockerd a test started and remove what it left: SIGTERM (kill after 30 s), its log
+    file closed, its mounts under ``base`` unmounted, its network ``links`` (bridges) deleted, ``base`` removed."""
+    import shutil
+    import signal
+    if proc is not None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+    if log is not None:
+        log.close()
+    if base:
+        unmount_under(base)
+        for link in links:
+            subprocess.run(['ip', 'link', 'del', link], capture_output=True, check=False)
+        shutil.rmtree(str(base), ignore_errors=True)

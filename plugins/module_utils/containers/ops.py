@@ -200,7 +200,28 @@ def exec_in_container(client, container_id: str, command: list, user: str = '', 
                                  workdir=workdir, tty=tty)
     output = client.exec_start(exec_id, tty=tty, demux=True)
     stdout, stderr = output if isinstance(output, tuple) else (output, b'')
-    return client.exec_inspect(exec_id).get('ExitCode'), stdout, stderr
+    return exec_exit_code(client, exec_id['Id']), stdout, stderr
+
+
+def start_exec(client, container_id: str, command: list, stdin: bool = False, user: str = '',
+               environment: list | None = None, workdir: str | None = None, privileged: bool = False) -> tuple:
+    """Start a command in a running container, attached; (exec id, socket), no TTY.
+
+    For the ``api`` connection plugin: the socket takes the command's stdin (with ``stdin``; half-close
+    it to end the input) and carries its output in the engine's stream frames (8-byte header: stream,
+    3 padding bytes, size). The SDK wraps a unix socket in a SocketIO: the socket itself is returned.
+    """
+    exec_id = client.exec_create(container_id, command, stdin=stdin, stdout=True, stderr=True, tty=False,
+                                 user=user or '', environment=environment, workdir=workdir,
+                                 privileged=privileged)['Id']
+    sock = client.exec_start(exec_id, socket=True, tty=False)
+    inner = getattr(sock, '_sock', None)
+    return exec_id, inner if inner is not None and hasattr(inner, 'recv') else sock
+
+
+def exec_exit_code(client, exec_id: str) -> int | None:
+    """The exit code of an exec, None while it runs (or when it never started)."""
+    return client.exec_inspect(exec_id).get('ExitCode')
 
 
 # ---------------------------------------------------------------------------------- archives

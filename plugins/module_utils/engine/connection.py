@@ -275,6 +275,32 @@ def _version_tuple(version):
         return (0,)
 
 
+def open_client(params: dict, use_ssh_client: bool = False):
+    """A ``docker.APIClient`` for the common options in ``params`` (modules and plugins); raises FleetDockerError.
+
+    With TLS, requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override the session's CA, which would
+    verify the daemon against the system CAs instead of ca_path, and ``trust_env`` can only be switched
+    off after construction: so build without negotiating, switch env trust off, then negotiate.
+    ``use_ssh_client``: the ssh command line client for ``ssh://`` instead of paramiko.
+    """
+    kwargs = client_kwargs(params)
+    if use_ssh_client and str(kwargs['base_url']).startswith('ssh://'):
+        kwargs['use_ssh_client'] = True
+    negotiate = kwargs['version'] == 'auto'
+    if 'tls' in kwargs and negotiate:
+        kwargs['version'] = MIN_API_VERSION
+    client = docker.APIClient(**kwargs)
+    if 'tls' in kwargs:
+        client.trust_env = False
+        if negotiate:
+            client._version = client._retrieve_server_version()  # pylint: disable=protected-access
+    client.fleet_docker_host = params.get('docker_host')
+    if _version_tuple(client.api_version) < _version_tuple(MIN_API_VERSION):
+        raise FleetDockerError('Docker API %s is too old: fleet.docker needs %s or newer (Docker 20.10).'
+                               % (client.api_version, MIN_API_VERSION))
+    return client
+
+
 class AnsibleDockerModule(AnsibleModule):
     """AnsibleModule with the common options, a lazy SDK client and error translation."""
 
@@ -288,25 +314,7 @@ class AnsibleDockerModule(AnsibleModule):
     @property
     def client(self):
         if self._client is None:
-            kwargs = client_kwargs(self.params)
-            if 'tls' in kwargs:
-                # requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override the session's CA,
-                # which would verify the daemon against the system CAs instead of ca_path.
-                # So build without negotiating, switch env trust off, then negotiate.
-                negotiate = kwargs['version'] == 'auto'
-                if negotiate:
-                    kwargs['version'] = MIN_API_VERSION
-                self._client = docker.APIClient(**kwargs)
-                self._client.trust_env = False
-                if negotiate:
-                    self._client._version = self._client._retrieve_server_version()  # pylint: disable=protected-access
-            else:
-                self._client = docker.APIClient(**kwargs)
-            self._client.fleet_docker_host = self.params.get('docker_host')
-            api = self._client.api_version
-            if _version_tuple(api) < _version_tuple(MIN_API_VERSION):
-                raise FleetDockerError('Docker API %s is too old: fleet.docker needs %s or newer (Docker 20.10).'
-                                       % (api, MIN_API_VERSION))
+            self._client = open_client(self.params)
         return self._client
 
     def run(self, logic):
