@@ -79,6 +79,15 @@ class PrivateDockerd:
         return '10.233.%d.1' % self.slot
 
     @property
+    def listen_addr(self):
+        """The swarm's listen address: this daemon's own bridge address, never 0.0.0.0:2377."""
+        return self.address + ':2377'
+
+    @property
+    def data_path_port(self):
+        return 7800 + self.slot
+
+    @property
     def log_path(self):
         return os.path.join(self.base, 'dockerd.log')
 
@@ -139,7 +148,10 @@ class PrivateDockerd:
 
     def swarm_init(self):
         """Make this daemon a one-node swarm manager; returns the node id."""
-        self.docker('swarm', 'init', '--advertise-addr', self.address)
+        # All private daemons share the host's network namespace: the default 0.0.0.0:2377 and VXLAN port
+        # 4789 would collide between two swarms (another worker's, another engineer's session).
+        self.docker('swarm', 'init', '--advertise-addr', self.address, '--listen-addr', self.listen_addr,
+                    '--data-path-port', str(self.data_path_port))
         return self.node_id
 
     @property
