@@ -261,11 +261,12 @@ def wait_for_services(client, service_ids: list, kind: str, object_id: str, time
     list_key = REFERENCE_KEYS[kind][0]
     deadline = time.monotonic() + max(timeout, 0)
     pending = list(service_ids)
+    names = {}
     while pending:
         for service_id in list(pending):
             service = client.inspect_service(service_id)
             spec = service['Spec']
-            name = spec['Name']
+            name = names[service_id] = spec['Name']
             status = service.get('UpdateStatus') or {}
             if object_id not in [ref.get(id_key) for ref in references(service, kind)]:
                 raise FleetDockerError('Service %s was rolled back by the engine while moving it to the new %s (%s); '
@@ -286,7 +287,7 @@ def wait_for_services(client, service_ids: list, kind: str, object_id: str, time
         if pending:
             if time.monotonic() > deadline:
                 raise FleetDockerError('Service(s) %s did not run the new %s within update_timeout (%d s); the old '
-                                       'versions are kept.' % (', '.join(pending), kind, timeout))
+                                       'versions are kept.' % (', '.join(names[i] for i in pending), kind, timeout))
             time.sleep(0.5)
 
 
