@@ -162,8 +162,8 @@ actions:
 """
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects_apply import (CONFIG_OPTIONS, MUTUALLY_EXCLUSIVE,
-                                                                                      converge_object)
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects_apply import (
+    CONFIG_OPTIONS, MUTUALLY_EXCLUSIVE, converge_object)
 
 
 def main():

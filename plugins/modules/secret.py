@@ -176,8 +176,8 @@ actions:
 """
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects_apply import (MUTUALLY_EXCLUSIVE, SECRET_OPTIONS,
-                                                                                      converge_object)
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects_apply import (
+    MUTUALLY_EXCLUSIVE, SECRET_OPTIONS, converge_object)
 
 
 def main():

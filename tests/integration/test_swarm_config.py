@@ -106,3 +106,27 @@ def test_a_service_that_never_runs_the_new_version_keeps_the_old(swarm):
     assert sorted(_configs(client, tag)) == [tag + '_v1', tag + '_v2']
     refs = client.inspect_service(service)['Spec']['TaskTemplate']['ContainerSpec']['Configs']
     assert [r['ConfigName'] for r in refs] == [tag + '_v2']
+
+
+def test_a_move_the_engine_rolls_back_fails_with_the_reason_and_keeps_the_old(swarm):
+    """The new content makes the task fail (its command checks the file); failure_action rollback puts the
+    previous spec back. The task fails saying so; the old version, which the service runs again, stays."""
+    swarm_engine, tag = swarm
+    client = swarm_engine.client
+    ensure_image(client)
+    args = dict(name=tag, docker_host=swarm_engine.docker_host, data='good', rolling_versions=True, versions_to_keep=0)
+    v1 = run_module('config', args)
+    service = tag + '-rb'
+    client.create_service(
+        docker.types.TaskTemplate(docker.types.ContainerSpec(
+            WEB + ':1.0', command=['sh', '-c', 'grep -q good /app.conf && exec httpd -f -p 80'],
+            stop_grace_period=1000000000,
+            configs=[docker.types.ConfigReference(v1['config_id'], v1['config_name'], filename='/app.conf')])),
+        name=service, update_config=docker.types.UpdateConfig(
+            parallelism=1, failure_action='rollback', monitor=2000000000, max_failure_ratio=0))
+    assert _file_in_task(client, service, '/app.conf', 'good') == 'good'
+    bad = run_module('config', dict(args, data='bad', update_timeout=90))
+    assert bad.failed and bad.changed and 'rolled back' in bad['msg'] and service in bad['msg'], bad
+    assert sorted(_configs(client, tag)) == [tag + '_v1', tag + '_v2']
+    refs = client.inspect_service(service)['Spec']['TaskTemplate']['ContainerSpec']['Configs']
+    assert [r['ConfigName'] for r in refs] == [tag + '_v1']

@@ -28,8 +28,8 @@ import time
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import EngineStepError, FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.engine.values import scalar_string
-from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects import (create_object, find_object, list_objects,
-                                                                                remove_object, update_labels)
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects import (
+    create_object, find_object, list_objects, remove_object, update_labels)
 
 # Labels of our own on the objects.
 DIGEST_LABEL = 'fleet.docker.content-digest'   # secrets: pbkdf2-sha256$iterations$salt$hash
@@ -255,8 +255,13 @@ def _job_mode(spec: dict) -> bool:
     return any(key in (spec.get('Mode') or {}) for key in ('ReplicatedJob', 'GlobalJob'))
 
 
-def wait_for_services(client, service_ids: list, kind: str, object_id: str, timeout: int) -> None:
-    """Wait until the services' running tasks use ``object_id``; raise when the engine rolled back or paused."""
+def wait_for_services(client, service_ids: list, kind: str, object_id: str, timeout: int, prior: dict | None = None) -> None:
+    """Wait until the services' running tasks use ``object_id``; raise when the engine rolled back or paused.
+
+    ``prior`` is {service id: its UpdateStatus before the move}: right after the update the engine may
+    still show that one (a pause of an earlier update), which says nothing about ours.
+    """
+    prior = prior or {}
     id_key = REFERENCE_KEYS[kind][1]
     list_key = REFERENCE_KEYS[kind][0]
     deadline = time.monotonic() + max(timeout, 0)
@@ -271,7 +276,7 @@ def wait_for_services(client, service_ids: list, kind: str, object_id: str, time
             if object_id not in [ref.get(id_key) for ref in references(service, kind)]:
                 raise FleetDockerError('Service %s was rolled back by the engine while moving it to the new %s (%s); '
                                        'the old versions are kept.' % (name, kind, status.get('Message') or 'no reason given'))
-            if status.get('State') in ('paused', 'rollback_paused', 'rollback_started', 'rollback_completed'):
+            if status.get('State') in ('paused', 'rollback_paused') and status != prior.get(service_id):
                 raise FleetDockerError('The update of service %s that moves it to the new %s is %s: %s. The old versions '
                                        'are kept.' % (name, kind, status['State'], status.get('Message') or 'no reason given'))
             if _job_mode(spec):
@@ -354,7 +359,7 @@ class _Run:
         if not users:
             return
         id_key = REFERENCE_KEYS[self.kind][1]
-        touched = []
+        touched, prior = [], {}
         for service in self.services:
             olds = sorted(set(ref.get(id_key) for ref in references(service, self.kind)) & set(by_id))
             if not olds:
@@ -372,9 +377,10 @@ class _Run:
                 raise EngineStepError('Moving service %s to %s %s' % (sname, self.kind, new_name), exc, self._outcome(),
                                       changed=True, actions=self.actions[:-1])
             touched.append(service['ID'])
+            prior[service['ID']] = service.get('UpdateStatus') or {}
         if touched:
             try:
-                wait_for_services(self.client, touched, self.kind, new_id, self.params['update_timeout'])
+                wait_for_services(self.client, touched, self.kind, new_id, self.params['update_timeout'], prior)
             except FleetDockerError as exc:
                 raise FleetDockerError(exc.msg, changed=True, actions=self.actions, services=self.moved)
         self.refresh_services()
