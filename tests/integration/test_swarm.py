@@ -5,10 +5,13 @@ the node tests use the session's one-node swarm (swarm_engine) and put the node 
 """
 
 import json
+import os
+import textwrap
 
 import pytest
 
-from fleet_testlib import run_module
+from fleet_swarmlib import SID_DOCKERD, dockerd_binary
+from fleet_testlib import PYTHON, run_module, run_playbook
 
 
 def _swarm(daemon, check=False, diff=False, **args):
@@ -35,7 +38,17 @@ def bare(private_dockerd):
     return private_dockerd()
 
 
-def test_swarm_life_init_rerun_check_diff_update_rotate_leave(bare):
+@pytest.fixture(params=['20.10', '28.5'])
+def bare_engine(request, private_dockerd):
+    """A private dockerd not in a swarm: the host's 20.10, then the sid rootfs's 28.5."""
+    path = dockerd_binary(request.param)
+    if not os.path.exists(path):
+        pytest.skip('%s is not built (make engines)' % path)
+    return private_dockerd(path)
+
+
+def test_swarm_life_init_rerun_check_diff_update_rotate_leave(bare_engine):
+    bare = bare_engine
     # check mode on an engine in no swarm: reports the init, changes nothing
     res = _swarm(bare, check=True, diff=True, advertise_addr=bare.address)
     assert res.changed and res['actions'] == ['initialise a swarm'], res
@@ -145,3 +158,66 @@ def test_node_labels_and_availability_are_idempotent(swarm_engine):
     finally:
         cur = client.inspect_node(node)
         client.update_node(node, cur['Version']['Index'], spec)
+
+
+def test_mixed_engines_join_with_availability_remove_and_no_token_in_vvv(private_dockerd, tmp_path):
+    if not os.path.exists(SID_DOCKERD):
+        pytest.skip('the sid rootfs (28.5 dockerd) is not built: make engines')
+    manager, worker = private_dockerd(SID_DOCKERD, label='mgr'), private_dockerd(label='wrk')
+    assert manager.client.version()['Version'].startswith('28.') and worker.client.version()['Version'].startswith('20.')
+    res = _swarm(manager, advertise_addr=manager.address)
+    assert res.changed, res
+    token = run_module('swarm_info', dict(docker_host=manager.docker_host, _ansible_no_log=True))['swarm']['join_tokens']
+    join = dict(join_token=token['worker'], remote_addrs=[manager.address], advertise_addr=worker.address,
+                availability='drain')
+    res = _swarm(worker, check=True, **join)
+    assert res.changed and worker.client.info()['Swarm']['LocalNodeState'] == 'inactive', res
+    res = _swarm(worker, **join)
+    assert res.changed and worker.client.info()['Swarm']['LocalNodeState'] == 'active', res
+    _no_token_in(res, token.values())
+    res = _swarm(worker, **join)
+    assert not res.changed, res
+    wid = worker.client.info()['Swarm']['NodeID']
+    node = manager.client.inspect_node(wid)
+    assert node['Spec']['Availability'] == 'drain' and node['Spec']['Role'] == 'worker'
+    # a worker cannot change settings; node_info lists both, the worker on 20.10
+    res = _swarm(worker, snapshot_interval=100)
+    assert res.failed and 'worker' in res['msg'], res
+    nodes = run_module('node_info', dict(docker_host=manager.docker_host))['nodes']
+    assert sorted(n['engine_version'][:2] for n in nodes) == ['20', '28'], nodes
+
+    # -vvv, --diff: no token in any result, diff or invocation (join_token is a no_log option)
+    playbook = tmp_path / 'swarm.yml'
+    playbook.write_text(textwrap.dedent('''\
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            ansible_python_interpreter: %s
+            dh: "%s"
+          tasks:
+            - fleet.docker.swarm_info: {docker_host: "{{ dh }}", nodes: true}
+              register: info
+            - ansible.builtin.debug: {var: info}
+            - fleet.docker.swarm: {docker_host: "{{ dh }}", rotate_manager_token: true}
+            - fleet.docker.swarm: {docker_host: "{{ dh }}"}
+              register: secret
+              no_log: true
+            - fleet.docker.swarm:
+                docker_host: "{{ dh }}"
+                join_token: "{{ secret.swarm.join_tokens.worker }}"
+                remote_addrs: [10.9.9.9]
+              ignore_errors: true
+        ''' % (PYTHON, manager.docker_host)))
+    proc = run_playbook(str(playbook), extra_args=['--diff', '-vvv'])
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and 'already in another swarm' in output, output[-3000:]
+    tokens = manager.client.inspect_swarm()['JoinTokens']
+    for value in list(token.values()) + [tokens['Worker'], tokens['Manager']]:
+        assert value not in output, output[-3000:]
+    assert tokens['Manager'] != token['manager']
+
+    # the worker leaves; the manager removes its node (then unchanged)
+    assert _swarm(worker, state='absent').changed
+    res = _swarm(manager, state='remove', node_id=wid, force=True)
+    assert res.changed and all(n['ID'] != wid for n in manager.client.nodes()), res
+    assert not _swarm(manager, state='remove', node_id=wid, force=True).changed
