@@ -13,7 +13,7 @@ description:
   - Through the engine API only; no docker CLI is needed on the host.
   - Settings are compared with the swarm's stored spec and only the ones the task sets; a rerun changes
     nothing and leaves the swarm's C(Version) alone.
-  - Join tokens are returned only when the task runs with C(no_log: true) (RV(swarm.join_tokens)); they never
+  - Join tokens are returned only when the task runs with C(no_log) set (RV(swarm.join_tokens)); they never
     appear in diffs. O(join_token) and O(signing_ca_key) are no_log options.
   - Option names and meanings follow community.docker's docker_swarm where both have them.
 options:
