@@ -10,42 +10,20 @@ import time
 import docker
 import pytest
 
-from fleet_testlib import WEB, converge_twice, ensure_image, exec_sh, run_module, unique
+from fleet_swarmlib import file_in_service_task, remove_swarm_objects
+from fleet_testlib import WEB, converge_twice, ensure_image, run_module, unique
 
 
 @pytest.fixture
 def swarm(swarm_engine):
     tag = unique('cfg')
     yield swarm_engine, tag
-    client = swarm_engine.client
-    for service in client.services(filters={'name': tag}):
-        client.remove_service(service['ID'])
-    for _attempt in range(40):
-        left = client.configs(filters={'name': tag})
-        for entry in left:
-            try:
-                client.remove_config(entry['ID'])
-            except docker.errors.APIError:
-                pass
-        if not left:
-            break
-        time.sleep(0.25)
+    remove_swarm_objects(swarm_engine.client, tag)
 
 
 def _configs(client, prefix):
     return dict((c['Spec']['Name'], c) for c in client.configs(filters={'name': prefix}))
 
-
-def _file_in_task(client, service, path, want=None):
-    for _attempt in range(80):
-        containers = client.containers(filters={'label': 'com.docker.swarm.service.name=%s' % service,
-                                                'status': 'running'})
-        if containers:
-            code, out = exec_sh(client, containers[0]['Id'], 'cat %s' % path)
-            if code == 0 and out and (want is None or out == want):
-                return out
-        time.sleep(0.25)
-    return None
 
 
 def test_config_create_rerun_check_diff_and_template_rotation(swarm):
@@ -77,7 +55,7 @@ def test_config_create_rerun_check_diff_and_template_rotation(swarm):
     client.create_service(docker.types.TaskTemplate(docker.types.ContainerSpec(
         WEB + ':1.0', command=['httpd', '-f', '-p', '80'], stop_grace_period=1000000000,
         configs=[docker.types.ConfigReference(v1['config_id'], v1['config_name'], filename='/etc/app.conf')])), name=service)
-    assert _file_in_task(client, service, '/etc/app.conf', 'one ' + service) == 'one ' + service
+    assert file_in_service_task(client, service, '/etc/app.conf', 'one ' + service) == 'one ' + service
 
     v2 = run_module('config', dict(rargs, data='two {{ .Service.Name }}'))
     assert v2.changed and not v2.failed, v2
@@ -85,7 +63,7 @@ def test_config_create_rerun_check_diff_and_template_rotation(swarm):
     assert v2['removed'] == [name + '_v1'] and sorted(_configs(client, name)) == [name + '_v2']
     refs = client.inspect_service(service)['Spec']['TaskTemplate']['ContainerSpec']['Configs']
     assert [(r['ConfigName'], r['File']['Name']) for r in refs] == [(name + '_v2', '/etc/app.conf')]
-    assert _file_in_task(client, service, '/etc/app.conf', 'two ' + service) == 'two ' + service
+    assert file_in_service_task(client, service, '/etc/app.conf', 'two ' + service) == 'two ' + service
     assert run_module('config', dict(rargs, data='two {{ .Service.Name }}')).changed is False
 
 
@@ -124,7 +102,7 @@ def test_a_move_the_engine_rolls_back_fails_with_the_reason_and_keeps_the_old(sw
             configs=[docker.types.ConfigReference(v1['config_id'], v1['config_name'], filename='/app.conf')])),
         name=service, update_config=docker.types.UpdateConfig(
             parallelism=1, failure_action='rollback', monitor=2000000000, max_failure_ratio=0))
-    assert _file_in_task(client, service, '/app.conf', 'good') == 'good'
+    assert file_in_service_task(client, service, '/app.conf', 'good') == 'good'
     bad = run_module('config', dict(args, data='bad', update_timeout=90))
     assert bad.failed and bad.changed and 'rolled back' in bad['msg'] and service in bad['msg'], bad
     assert sorted(_configs(client, tag)) == [tag + '_v1', tag + '_v2']

@@ -12,7 +12,8 @@ import time
 import docker
 import pytest
 
-from fleet_testlib import PYTHON, WEB, converge_twice, ensure_image, exec_sh, run_module, run_playbook, unique
+from fleet_swarmlib import file_in_service_task, remove_swarm_objects
+from fleet_testlib import PYTHON, WEB, converge_twice, ensure_image, run_module, run_playbook, unique
 
 
 @pytest.fixture
@@ -20,19 +21,7 @@ def swarm(swarm_engine):
     """The swarm's client; every secret and service named by the test's tag is removed afterwards."""
     tag = unique('sec')
     yield swarm_engine, tag
-    client = swarm_engine.client
-    for service in client.services(filters={'name': tag}):
-        client.remove_service(service['ID'])
-    for _attempt in range(40):
-        left = client.secrets(filters={'name': tag})
-        for entry in left:
-            try:
-                client.remove_secret(entry['ID'])
-            except docker.errors.APIError:
-                pass
-        if not left:
-            break
-        time.sleep(0.25)
+    remove_swarm_objects(swarm_engine.client, tag)
 
 
 def _args(swarm_engine, name, **kw):
@@ -62,18 +51,6 @@ def _wait_running(client, name, timeout=60):
         time.sleep(0.25)
     raise AssertionError('service %s did not run: %s' % (name, client.tasks(filters={'service': name})))
 
-
-def _file_in_task(client, service, path):
-    """The file's text in the service's running container (retried: a short exec may lose its output on 20.10)."""
-    for _attempt in range(20):
-        containers = client.containers(filters={'label': 'com.docker.swarm.service.name=%s' % service,
-                                                 'status': 'running'})
-        if containers:
-            code, out = exec_sh(client, containers[0]['Id'], 'cat %s' % path)
-            if code == 0 and out:
-                return out
-        time.sleep(0.25)
-    return None
 
 
 def test_create_rerun_check_diff_labels_and_replace_when_unused(swarm):
@@ -115,7 +92,7 @@ def test_rotation_moves_a_running_service_and_keeps_n_versions(swarm):
     assert v1.changed and v1['secret_name'] == tag + '_v1' and v1['version'] == 1, v1
     service = tag + '-api'
     _service(client, service, v1['secret_id'], v1['secret_name'], 'db_password')
-    assert _file_in_task(client, service, '/run/secrets/db_password') == 'pw-one'
+    assert file_in_service_task(client, service, '/run/secrets/db_password', 'pw-one') == 'pw-one'
     assert run_module('secret', args).changed is False
 
     # Check mode: reports the new version and the move, changes nothing.
@@ -133,7 +110,7 @@ def test_rotation_moves_a_running_service_and_keeps_n_versions(swarm):
     assert v2['diff']['before']['services_use'] == [tag + '_v1'] and v2['diff']['after']['services_use'] == [tag + '_v2']
     refs = client.inspect_service(service)['Spec']['TaskTemplate']['ContainerSpec']['Secrets']
     assert [(r['SecretName'], r['SecretID'], r['File']['Name']) for r in refs] == [(tag + '_v2', v2['secret_id'], 'db_password')]
-    assert _file_in_task(client, service, '/run/secrets/db_password') == 'pw-two'
+    assert file_in_service_task(client, service, '/run/secrets/db_password', 'pw-two') == 'pw-two'
     assert sorted(_secrets(client, tag)) == [tag + '_v1', tag + '_v2']
     assert run_module('secret', dict(args, data='pw-two')).changed is False
 
@@ -141,7 +118,7 @@ def test_rotation_moves_a_running_service_and_keeps_n_versions(swarm):
     v3 = run_module('secret', dict(args, data='pw-three'))
     assert v3.changed and v3['removed'] == [tag + '_v1'], v3
     assert sorted(_secrets(client, tag)) == [tag + '_v2', tag + '_v3']
-    assert _file_in_task(client, service, '/run/secrets/db_password') == 'pw-three'
+    assert file_in_service_task(client, service, '/run/secrets/db_password', 'pw-three') == 'pw-three'
     labels = _secrets(client, tag)[tag + '_v3']['Spec']['Labels']
     assert labels['fleet.docker.version'] == '3'
 
@@ -171,7 +148,7 @@ def test_plain_secret_in_use_fails_clearly_or_moves_with_force(swarm):
     assert sorted(now) == [tag] and now[tag]['ID'] != first['secret_id']
     refs = client.inspect_service(service)['Spec']['TaskTemplate']['ContainerSpec']['Secrets']
     assert [(r['SecretName'], r['SecretID'], r['File']['Name']) for r in refs] == [(tag, now[tag]['ID'], 'app.key')]
-    assert _file_in_task(client, service, '/run/secrets/app.key') == 'new'
+    assert file_in_service_task(client, service, '/run/secrets/app.key', 'new') == 'new'
 
 
 def test_missing_src_is_a_clear_error_and_nothing_changes(swarm, tmp_path):
@@ -201,8 +178,7 @@ def test_secret_never_in_vvv_results_or_diffs(swarm, tmp_path):
             - ansible.builtin.debug: {var: made}
         ''' % (PYTHON, tag, src, swarm_engine.docker_host)))
     encoded = base64.b64encode(value.encode()).decode()
-    for extra, data in ((['--check', '--diff', '-vvv'], value), (['--diff', '-vvv'], value),
-                        (['--diff', '-vvv'], value + '-rotated')):
+    for extra, data in ((['--diff', '-vvv'], value), (['--check', '--diff', '-vvv'], value + '-rotated')):
         src.write_text(data)
         proc = run_playbook(str(playbook), extra_args=extra)
         output = proc.stdout + proc.stderr

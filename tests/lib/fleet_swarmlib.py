@@ -185,3 +185,44 @@ class PrivateDockerd:
     def __exit__(self, *exc):
         self.stop()
         return False
+
+
+# -- helpers for tests that run services on a swarm_engine (H12: secret/config tests)
+def remove_swarm_objects(client, prefix, attempts=40):
+    """Remove the services, secrets and configs whose names start with ``prefix`` (services first: they pin the rest)."""
+    import docker
+    for service in client.services(filters={'name': prefix}):
+        try:
+            client.remove_service(service['ID'])
+        except docker.errors.NotFound:
+            pass
+    for _attempt in range(attempts):
+        left = [('secret', s['ID']) for s in client.secrets(filters={'name': prefix})]
+        left += [('config', c['ID']) for c in client.configs(filters={'name': prefix})]
+        for kind, object_id in left:
+            try:
+                getattr(client, 'remove_' + kind)(object_id)
+            except docker.errors.APIError:
+                pass    # still referenced while the service's removal settles
+        if not left:
+            return
+        time.sleep(0.25)
+
+
+def file_in_service_task(client, service, path, want=None, attempts=80):
+    """The text of ``path`` in a running container of ``service`` (equal to ``want`` when given), or None.
+
+    Retried: after a rolling update an old container may still be running for a moment, and a short exec
+    may lose its output on 20.10.
+    """
+    from fleet_testlib import exec_sh
+    out = None
+    for _attempt in range(attempts):
+        containers = client.containers(filters={'label': 'com.docker.swarm.service.name=%s' % service,
+                                                'status': 'running'})
+        for container in containers:
+            code, out = exec_sh(client, container['Id'], 'cat %s' % path)
+            if code == 0 and out and (want is None or out == want):
+                return out
+        time.sleep(0.25)
+    return out
