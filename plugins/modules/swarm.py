@@ -170,6 +170,11 @@ swarm:
   returned: always
   type: dict
   sample: {id: 2l9n6kps0m6m8h5d9xq3wcqef, version: 10, node_id: q1w2e3r4t5, local_node_state: active}
+  contains:
+    join_tokens:
+      description: The worker and manager join tokens (keys V(worker), V(manager)).
+      returned: on a manager, when the task runs with C(no_log)
+      type: dict
 """
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
