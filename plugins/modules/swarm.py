@@ -166,7 +166,7 @@ swarm:
   description:
     - The swarm as this engine sees it. On a manager id, created_at, updated_at, version, spec, default_addr_pool,
       subnet_size, data_path_port; always node_id and local_node_state.
-    - join_tokens (worker, manager) only when the task runs with C(no_log).
+    - join_tokens (worker, manager) and the unlock_key only when the task runs with C(no_log).
   returned: always
   type: dict
   sample: {id: 2l9n6kps0m6m8h5d9xq3wcqef, version: 10, node_id: q1w2e3r4t5, local_node_state: active}
@@ -175,6 +175,10 @@ swarm:
       description: The worker and manager join tokens (keys V(worker), V(manager)).
       returned: on a manager, when the task runs with C(no_log)
       type: dict
+    unlock_key:
+      description: The key that unlocks the managers of an autolocked swarm (O(autolock_managers)).
+      returned: on a manager of an autolocked swarm, when the task runs with C(no_log)
+      type: str
 """
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule

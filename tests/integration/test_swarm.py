@@ -98,6 +98,15 @@ def test_swarm_life_init_rerun_check_diff_update_rotate_leave(bare_engine):
     res = _swarm(bare, _ansible_no_log=True)
     assert res['swarm']['join_tokens'] == dict(worker=new[0], manager=new[1])
 
+    # autolock: the unlock key, like the tokens, only under no_log; rerun unchanged; back off
+    res = _swarm(bare, autolock_managers=True)
+    assert res.changed and bare.client.inspect_swarm()['Spec']['EncryptionConfig']['AutoLockManagers'], res
+    key = bare.client.get_unlock_key()['UnlockKey']
+    assert key not in json.dumps(res) + res.stdout and 'unlock_key' not in res['swarm']
+    res = _swarm(bare, autolock_managers=True, _ansible_no_log=True)
+    assert not res.changed and res['swarm']['unlock_key'] == key, res
+    assert _swarm(bare, autolock_managers=False).changed
+
     # an init-only setting that differs: clear error, nothing changed
     res = _swarm(bare, subnet_size=24)
     assert res.failed and 'cannot change' in res['msg'], res
@@ -131,6 +140,10 @@ def test_bad_input_is_one_clear_error(bare):
         assert res.failed and words in res['msg'], (args, res)
         assert 'SWMTKN-1-abc' not in res.stdout
     assert bare.client.info()['Swarm']['LocalNodeState'] == 'inactive'
+    info = run_module('swarm_info', dict(docker_host=bare.docker_host))
+    assert not info.failed and not info['docker_swarm_active'] and not info['docker_swarm_manager'], info
+    res = run_module('swarm_info', dict(docker_host=bare.docker_host, nodes=True))
+    assert res.failed and 'not in a swarm' in res['msg'], res
     res = run_module('node', dict(docker_host=bare.docker_host, hostname='x', availability='drain'))
     assert res.failed and 'not in a swarm' in res['msg'], res
 

@@ -69,6 +69,13 @@ def test_facts_carry_tokens_only_with_no_log():
     assert plan.facts(swarm, {'NodeID': 'n'}, True)['join_tokens'] == {'worker': 'W', 'manager': 'M'}
 
 
+def test_ca_cert_in_use_reads_the_spec_or_the_trust_root():
+    swarm = {'Spec': {'CAConfig': {}}, 'TLSInfo': {'TrustRoot': 'PEM-A\n'}}
+    assert plan.ca_cert_in_use(swarm, 'PEM-A')
+    assert not plan.ca_cert_in_use(swarm, 'PEM-B')
+    assert plan.ca_cert_in_use({'Spec': {'CAConfig': {'SigningCACert': 'PEM-B'}}}, 'PEM-B\n')
+
+
 def test_node_labels_merge_replace_remove():
     cur = {'role': 'worker', 'availability': 'active', 'labels': {'a': '1', 'b': '2'}}
     assert nodes.wanted_node(cur, dict(labels={'c': 3}, labels_state='merge'))['labels'] == {'a': '1', 'b': '2', 'c': '3'}

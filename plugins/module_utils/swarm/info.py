@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible_collections.fleet.docker.plugins.module_utils.swarm import cluster
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import SwarmError
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.nodes import summarize_node
-from ansible_collections.fleet.docker.plugins.module_utils.swarm.plan import facts
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.plan import facts, with_unlock_key
 
 
 def swarm_info(client, nodes: bool = False, nodes_filters: dict | None = None, no_log: bool = False) -> dict:
@@ -17,6 +17,7 @@ def swarm_info(client, nodes: bool = False, nodes_filters: dict | None = None, n
     swarm = cluster.inspect_swarm(client) if manager else None
     result = dict(changed=False, docker_swarm_active=local.get('LocalNodeState') == 'active',
                   docker_swarm_manager=manager, swarm=facts(swarm, local, no_log))
+    with_unlock_key(client, result, swarm, no_log)
     if nodes:
         if not manager:
             raise SwarmError('nodes: true needs a manager of a swarm: this engine is %s'

@@ -156,6 +156,21 @@ def facts(swarm: dict | None, local: dict, with_secrets: bool) -> dict:
     return out
 
 
+def with_unlock_key(client, result: dict, swarm: dict | None, with_secrets: bool) -> dict:
+    """The unlock key of an autolocked swarm, like the join tokens only under no_log."""
+    if with_secrets and swarm and _get(swarm.get('Spec') or {}, SPEC_PATHS['autolock_managers']):
+        result['swarm']['unlock_key'] = cluster.unlock_key(client)
+    return result
+
+
+def ca_cert_in_use(swarm: dict, cert: str) -> bool:
+    """Whether ``cert`` is already the swarm's signing CA: the spec keeps it, and TLSInfo.TrustRoot is the root
+    in use once a rotation finished (the engine may not echo the spec's copy back)."""
+    cert = (cert or '').strip()
+    return cert in ((_get(swarm.get('Spec') or {}, SPEC_PATHS['signing_ca_cert']) or '').strip(),
+                    ((swarm.get('TLSInfo') or {}).get('TrustRoot') or '').strip())
+
+
 def converge_swarm(client, params: dict, check_mode: bool = False, want_diff: bool = False,
                    no_log: bool = False) -> dict:
     """The swarm module's whole run: returns the result dict (changed, actions, swarm, diff)."""
@@ -219,7 +234,8 @@ def converge_swarm(client, params: dict, check_mode: bool = False, want_diff: bo
     if not check_mode and changed or swarm is None:
         local = cluster.local_state(client)
         swarm = cluster.inspect_swarm(client) if local.get('ControlAvailable') else None
-    result = dict(changed=changed, actions=actions, swarm=facts(swarm, local, no_log))
+    result = with_unlock_key(client, dict(changed=changed, actions=actions, swarm=facts(swarm, local, no_log)),
+                             swarm, no_log)
     if want_diff:
         result['diff'] = dict(before=before, after=after)
     return result
@@ -228,8 +244,7 @@ def converge_swarm(client, params: dict, check_mode: bool = False, want_diff: bo
 def _update(client, swarm: dict, params: dict, check_mode: bool, actions: list, before: dict, after: dict) -> None:
     spec = swarm.get('Spec') or {}
     wanted = wanted_settings(params)
-    if 'signing_ca_cert' in wanted and (wanted['signing_ca_cert'] or '').strip() == (
-            _get(spec, SPEC_PATHS['signing_ca_cert']) or '').strip():
+    if 'signing_ca_cert' in wanted and ca_cert_in_use(swarm, wanted['signing_ca_cert']):
         del wanted['signing_ca_cert']
     changes = settings_diff(spec, wanted)
     for name, key in (('default_addr_pool', 'DefaultAddrPool'), ('subnet_size', 'SubnetSize'),
