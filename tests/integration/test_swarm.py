@@ -19,6 +19,8 @@ def _swarm(daemon, check=False, diff=False, **args):
     if args.get('state', 'present') == 'present':
         # the private daemons share the host's netns: never the default 0.0.0.0:2377
         args.setdefault('listen_addr', daemon.listen_addr)
+        if not args.get('join_token'):
+            args.setdefault('data_path_port', daemon.data_path_port)
     return run_module('swarm', args, check=check, diff=diff)
 
 
