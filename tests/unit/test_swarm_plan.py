@@ -105,3 +105,54 @@ def test_swarm_floor():
     users = sorted(mod for mod in layout.FILES if layout._domain(mod) != 'swarm'
                    and any(layout._domain(t) == 'swarm' for t in layout.GRAPH[mod]))
     assert users == []
+
+
+# decide(): the whole swarm plan from the engine's state, without an engine.
+MANAGER = {'LocalNodeState': 'active', 'ControlAvailable': True, 'NodeID': 'self1',
+           'RemoteManagers': [{'NodeID': 'self1', 'Addr': '10.0.0.1:2377'}], 'Cluster': {'ID': 'c1'}}
+WORKER = dict(MANAGER, ControlAvailable=False, NodeID='w1')
+SWARM = {'ID': 'c1', 'Version': {'Index': 7}, 'Spec': STORED, 'DefaultAddrPool': ['10.0.0.0/8'], 'SubnetSize': 24,
+         'DataPathPort': 4789}
+
+
+def test_decide_init_join_and_rerun():
+    plan_ = plan.decide(_params(advertise_addr='10.0.0.1', snapshot_interval=5000), {'LocalNodeState': 'inactive'})
+    assert [op for op, _a in plan_.steps] == ['init'] and plan_.after['snapshot_interval'] == 5000
+    join = _params(join_token='SWMTKN-1-x', remote_addrs=['10.0.0.1'])
+    assert [op for op, _a in plan.decide(join, {'LocalNodeState': 'inactive'}).steps] == ['join']
+    assert 'SWMTKN' not in repr(plan.decide(join, {'LocalNodeState': 'inactive'}).after)
+    assert plan.decide(join, WORKER).steps == []                      # already in that swarm
+    assert plan.decide(_params(snapshot_interval=10000), MANAGER, SWARM).steps == []
+
+
+def test_decide_refuses_a_second_cluster_and_a_worker_update():
+    with pytest.raises(SwarmError, match='already in another swarm .cluster c1, managers 10.0.0.1:2377'):
+        plan.decide(_params(join_token='t', remote_addrs=['10.9.9.9']), WORKER)
+    with pytest.raises(SwarmError, match='worker of a swarm'):
+        plan.decide(_params(heartbeat_tick=2), WORKER)
+    with pytest.raises(SwarmError, match='subnet_size is set when the swarm is initialised'):
+        plan.decide(_params(subnet_size=26), MANAGER, SWARM)
+    with pytest.raises(SwarmError, match='swarm state is locked'):
+        plan.decide(_params(), {'LocalNodeState': 'locked'})
+
+
+def test_decide_update_and_rotation_one_step_with_the_stored_version():
+    plan_ = plan.decide(_params(heartbeat_tick=2, rotate_worker_token=True), MANAGER, SWARM)
+    ((op, (version, body, rotate)),) = plan_.steps
+    assert op == 'update' and version == 7 and body['Raft']['HeartbeatTick'] == 2
+    assert rotate == {'rotate_worker_token': True, 'rotate_manager_token': False}
+    assert plan_.before == {'heartbeat_tick': 1, 'worker_token': 'current'}
+    assert plan_.after == {'heartbeat_tick': 2, 'worker_token': 'rotated'}
+
+
+def test_decide_leave_and_remove():
+    assert [op for op, _a in plan.decide(_params(state='absent'), WORKER).steps] == ['leave']
+    assert plan.decide(_params(state='absent'), {'LocalNodeState': 'inactive'}).steps == []
+    other = {'ID': 'n2', 'Description': {'Hostname': 'lab2'}}
+    plan_ = plan.decide(_params(state='remove', node_id='lab2'), MANAGER, SWARM, other)
+    assert plan_.steps == [('remove_node', ('n2', False))] and plan_.actions == ['remove node lab2']
+    assert plan.decide(_params(state='remove', node_id='gone'), MANAGER, SWARM, None).steps == []
+    with pytest.raises(SwarmError, match='cannot remove the node the task talks to'):
+        plan.decide(_params(state='remove', node_id='self1'), MANAGER, SWARM, {'ID': 'self1'})
+    with pytest.raises(SwarmError, match='needs a manager'):
+        plan.decide(_params(state='remove', node_id='x'), WORKER)

@@ -171,33 +171,41 @@ def ca_cert_in_use(swarm: dict, cert: str) -> bool:
                     ((swarm.get('TLSInfo') or {}).get('TrustRoot') or '').strip())
 
 
-def converge_swarm(client, params: dict, check_mode: bool = False, want_diff: bool = False,
-                   no_log: bool = False) -> dict:
-    """The swarm module's whole run: returns the result dict (changed, actions, swarm, diff)."""
+class Plan:
+    """What a swarm task does: engine steps (op, args) in order, their words, and the diff's two sides."""
+
+    def __init__(self):
+        self.steps, self.actions, self.before, self.after = [], [], {}, {}
+
+    def add(self, action: str, op: str, *args) -> None:
+        self.actions.append(action)
+        self.steps.append((op, args))
+
+
+def _not_a_manager(local: dict) -> str:
+    return 'a worker' if local.get('LocalNodeState') == 'active' else 'not in a swarm'
+
+
+def decide(params: dict, local: dict, swarm: dict | None = None, node: dict | None = None) -> Plan:
+    """The plan from the engine's state (pure): ``local`` is docker info's Swarm block, ``swarm`` the cluster
+    (on a manager), ``node`` the node named by node_id (state=remove). Raises SwarmError for what cannot be done."""
     validate(params)
-    state = params['state']
-    local = cluster.local_state(client)
+    state, plan = params['state'], Plan()
     node_state = local.get('LocalNodeState') or 'inactive'
-    actions, before, after = [], {}, {}
-    swarm = None
     if node_state in ('pending', 'locked', 'error'):
         raise SwarmError('the engine\'s swarm state is %s (%s); resolve it first (unlock, or leave with force)'
                          % (node_state, local.get('Error') or 'no detail'))
     if state in ('present', 'join'):
         joining = bool(params.get('join_token'))
         if node_state == 'inactive':
-            before = dict(state='inactive')
+            plan.before = dict(state='inactive')
             if joining:
-                actions.append('join the swarm through %s' % ', '.join(params['remote_addrs']))
-                after = dict(state='active', role='joining')
-                if not check_mode:
-                    cluster.join_swarm(client, join_body(params))
+                plan.add('join the swarm through %s' % ', '.join(params['remote_addrs']), 'join', join_body(params))
+                plan.after = dict(state='active', joined_through=list(params['remote_addrs']))
             else:
-                actions.append('initialise a swarm')
-                after = dict(state='active', **settings_of(merged_spec({}, wanted_settings(params), params),
-                                                           wanted_settings(params)))
-                if not check_mode:
-                    cluster.init_swarm(client, init_body(params))
+                wanted = wanted_settings(params)
+                plan.add('initialise a swarm', 'init', init_body(params))
+                plan.after = dict(state='active', **settings_of(merged_spec({}, wanted, params), wanted))
         elif joining:
             if not joined_here(local, params['remote_addrs']):
                 managers = ', '.join(sorted(m.get('Addr') for m in local.get('RemoteManagers') or [])) or 'unknown'
@@ -205,43 +213,28 @@ def converge_swarm(client, params: dict, check_mode: bool = False, want_diff: bo
                                  ' leave it first (state=absent) to join another' % (
                                      (local.get('Cluster') or {}).get('ID') or 'unknown', managers,
                                      ', '.join(params['remote_addrs'])))
+        elif not local.get('ControlAvailable'):
+            if wanted_settings(params) or params.get('rotate_worker_token') or params.get('rotate_manager_token'):
+                raise SwarmError('this engine is a worker of a swarm: its settings can only be changed on a manager')
         else:
-            if not local.get('ControlAvailable'):
-                if wanted_settings(params) or params.get('rotate_worker_token') or params.get('rotate_manager_token'):
-                    raise SwarmError('this engine is a worker of a swarm: its settings can only be changed on a manager')
-            else:
-                swarm = cluster.inspect_swarm(client)
-                _update(client, swarm, params, check_mode, actions, before, after)
+            _decide_update(plan, swarm or {}, params)
     elif state == 'absent':
         if node_state != 'inactive':
-            actions.append('leave the swarm')
-            before, after = dict(state=node_state), dict(state='inactive')
-            if not check_mode:
-                cluster.leave_swarm(client, bool(params.get('force')))
+            plan.add('leave the swarm', 'leave', bool(params.get('force')))
+            plan.before, plan.after = dict(state=node_state), dict(state='inactive')
     elif state == 'remove':
         if not local.get('ControlAvailable'):
-            raise SwarmError('state=remove needs a manager of the swarm: this engine is %s'
-                             % ('a worker' if node_state == 'active' else 'not in a swarm'))
-        node = cluster.inspect_node(client, params['node_id'])
+            raise SwarmError('state=remove needs a manager of the swarm: this engine is %s' % _not_a_manager(local))
         if node is not None:
             if node['ID'] == local.get('NodeID'):
                 raise SwarmError('state=remove cannot remove the node the task talks to; use state=absent on it')
-            actions.append('remove node %s' % (node['Description'].get('Hostname') or node['ID']))
-            before, after = dict(node=node['ID']), dict(node=None)
-            if not check_mode:
-                cluster.remove_node(client, node['ID'], bool(params.get('force')))
-    changed = bool(actions)
-    if not check_mode and changed or swarm is None:
-        local = cluster.local_state(client)
-        swarm = cluster.inspect_swarm(client) if local.get('ControlAvailable') else None
-    result = with_unlock_key(client, dict(changed=changed, actions=actions, swarm=facts(swarm, local, no_log)),
-                             swarm, no_log)
-    if want_diff:
-        result['diff'] = dict(before=before, after=after)
-    return result
+            plan.add('remove node %s' % ((node.get('Description') or {}).get('Hostname') or node['ID']),
+                     'remove_node', node['ID'], bool(params.get('force')))
+            plan.before, plan.after = dict(node=node['ID']), dict(node=None)
+    return plan
 
 
-def _update(client, swarm: dict, params: dict, check_mode: bool, actions: list, before: dict, after: dict) -> None:
+def _decide_update(plan: Plan, swarm: dict, params: dict) -> None:
     spec = swarm.get('Spec') or {}
     wanted = wanted_settings(params)
     if 'signing_ca_cert' in wanted and ca_cert_in_use(swarm, wanted['signing_ca_cert']):
@@ -257,15 +250,54 @@ def _update(client, swarm: dict, params: dict, check_mode: bool, actions: list, 
                              ' task asks %s); leave and init again to change it' % (name, have, want))
     rotate = dict(rotate_worker_token=bool(params.get('rotate_worker_token')),
                   rotate_manager_token=bool(params.get('rotate_manager_token')))
+    words = []
     if changes:
-        actions.append('update the swarm settings: %s' % ', '.join(sorted(changes)))
-        before.update(dict((k, v[0]) for k, v in changes.items()))
-        after.update(dict((k, v[1]) for k, v in changes.items()))
+        words.append('update the swarm settings: %s' % ', '.join(sorted(changes)))
+        plan.before.update(dict((k, v[0]) for k, v in changes.items()))
+        plan.after.update(dict((k, v[1]) for k, v in changes.items()))
     for name, flag in sorted(rotate.items()):
         if flag:
-            actions.append(name.replace('_', ' '))
-            before[name.replace('rotate_', '')] = 'current'
-            after[name.replace('rotate_', '')] = 'rotated'
-    if (changes or any(rotate.values())) and not check_mode:
+            words.append(name.replace('_', ' '))
+            plan.before[name.replace('rotate_', '')] = 'current'
+            plan.after[name.replace('rotate_', '')] = 'rotated'
+    if words:
         body = merged_spec(spec, dict((k, v[1]) for k, v in changes.items()), params)
-        cluster.update_swarm(client, swarm['Version']['Index'], body, **rotate)
+        plan.add('; '.join(words), 'update', swarm['Version']['Index'], body, rotate)
+
+
+def apply(client, plan: Plan) -> None:
+    """Do the plan's steps, in order."""
+    for op, args in plan.steps:
+        if op == 'init':
+            cluster.init_swarm(client, *args)
+        elif op == 'join':
+            cluster.join_swarm(client, *args)
+        elif op == 'leave':
+            cluster.leave_swarm(client, *args)
+        elif op == 'update':
+            version, body, rotate = args
+            cluster.update_swarm(client, version, body, **rotate)
+        elif op == 'remove_node':
+            cluster.remove_node(client, *args)
+        else:
+            raise ValueError('unknown swarm step %r' % (op,))
+
+
+def converge_swarm(client, params: dict, check_mode: bool = False, want_diff: bool = False,
+                   no_log: bool = False) -> dict:
+    """The swarm module's whole run: read the state, decide, act (not in check mode); the result dict."""
+    validate(params)
+    local = cluster.local_state(client)
+    manager = bool(local.get('ControlAvailable'))
+    swarm = cluster.inspect_swarm(client) if manager else None
+    node = cluster.inspect_node(client, params['node_id']) if params['state'] == 'remove' and manager else None
+    plan = decide(params, local, swarm, node)
+    if plan.steps and not check_mode:
+        apply(client, plan)
+        local = cluster.local_state(client)
+        swarm = cluster.inspect_swarm(client) if local.get('ControlAvailable') else None
+    result = with_unlock_key(client, dict(changed=bool(plan.steps), actions=plan.actions,
+                                          swarm=facts(swarm, local, no_log)), swarm, no_log)
+    if want_diff:
+        result['diff'] = dict(before=plan.before, after=plan.after)
+    return result
