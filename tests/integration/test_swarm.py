@@ -231,6 +231,15 @@ def test_mixed_engines_join_with_availability_remove_and_no_token_in_vvv(private
         assert value not in output, output[-3000:]
     assert tokens['Manager'] != token['manager']
 
+    # promote, then demote (the role as the engine stores it; rerun unchanged)
+    node_args = dict(docker_host=manager.docker_host, hostname=wid)
+    res = run_module('node', dict(node_args, role='manager'), diff=True)
+    assert res.changed and res['diff']['before']['role'] == 'worker' and res['diff']['after']['role'] == 'manager', res
+    assert manager.client.inspect_node(wid)['Spec']['Role'] == 'manager'
+    assert not run_module('node', dict(node_args, role='manager')).changed
+    res = run_module('node', dict(node_args, role='worker', availability='active'))
+    assert res.changed and manager.client.inspect_node(wid)['Spec']['Role'] == 'worker', res
+
     # the worker leaves; the manager removes its node (then unchanged)
     assert _swarm(worker, state='absent').changed
     res = _swarm(manager, state='remove', node_id=wid, force=True)
