@@ -54,7 +54,8 @@ def test_config_create_rerun_check_diff_and_template_rotation(swarm):
     service = tag + '-svc'
     client.create_service(docker.types.TaskTemplate(docker.types.ContainerSpec(
         WEB + ':1.0', command=['httpd', '-f', '-p', '80'], stop_grace_period=1000000000,
-        configs=[docker.types.ConfigReference(v1['config_id'], v1['config_name'], filename='/etc/app.conf')])), name=service)
+        configs=[docker.types.ConfigReference(v1['config_id'], v1['config_name'], filename='/etc/app.conf')])), name=service,
+        update_config=docker.types.UpdateConfig(monitor=1000000000))
     assert file_in_service_task(client, service, '/etc/app.conf', 'one ' + service) == 'one ' + service
 
     v2 = run_module('config', dict(rargs, data='two {{ .Service.Name }}'))

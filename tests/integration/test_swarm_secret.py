@@ -37,7 +37,9 @@ def _service(client, name, secret_id, secret_name, target):
     spec = docker.types.ContainerSpec(
         WEB + ':1.0', command=['httpd', '-f', '-p', '80'], stop_grace_period=1000000000,
         secrets=[docker.types.SecretReference(secret_id, secret_name, filename=target)])
-    service = client.create_service(docker.types.TaskTemplate(spec), name=name)
+    # A 1 s update monitor (the engine's default is 5 s): the module waits until the engine completes the update.
+    service = client.create_service(docker.types.TaskTemplate(spec), name=name,
+                                    update_config=docker.types.UpdateConfig(monitor=1000000000))
     _wait_running(client, name)
     return service['ID']
 
@@ -142,6 +144,10 @@ def test_plain_secret_in_use_fails_clearly_or_moves_with_force(swarm):
     refused = run_module('secret', dict(args, data='new'))
     assert refused.failed and service in refused['msg'] and 'rolling_versions' in refused['msg'], refused
     assert _secrets(client, tag)[tag]['ID'] == first['secret_id']
+    check = run_module('secret', dict(args, data='new', force=True), check=True)
+    assert check.changed and [(m['from'], m['to']) for m in check['services']] == [
+        (tag, tag + '-fleet-next'), (tag + '-fleet-next', tag)], check
+    assert sorted(_secrets(client, tag)) == [tag] and _secrets(client, tag)[tag]['ID'] == first['secret_id']
     forced = run_module('secret', dict(args, data='new', force=True))
     assert forced.changed and not forced.failed, forced
     now = _secrets(client, tag)

@@ -28,6 +28,7 @@ import time
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import EngineStepError, FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.engine.values import scalar_string
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import SwarmError
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects import (
     create_object, find_object, list_objects, remove_object, update_labels)
 
@@ -72,11 +73,11 @@ KIND_WORD = dict(secret='Secret', config='Config')
 
 def check_object_name(kind: str, name: str, rolling: bool = False) -> str:
     if not isinstance(name, str) or not OBJECT_NAME.match(name or ''):
-        raise FleetDockerError('Invalid %s name %r: use letters, digits, "_", "." or "-", starting and ending with a '
+        raise SwarmError('Invalid %s name %r: use letters, digits, "_", "." or "-", starting and ending with a '
                                'letter or digit.' % (kind, str(name)[:100]))
     longest = name + '_v999' if rolling else name
     if len(longest) > MAX_NAME:
-        raise FleetDockerError('Invalid %s name %r: at most %d characters%s.'
+        raise SwarmError('Invalid %s name %r: at most %d characters%s.'
                                % (kind, name[:100], MAX_NAME, ' with the _vN suffix of rolling_versions' if rolling else ''))
     return name
 
@@ -89,7 +90,7 @@ def read_content(kind: str, params: dict) -> bytes | None:
             with open(path, 'rb') as handle:
                 data = handle.read()
         except OSError as exc:
-            raise FleetDockerError('src: cannot read %s (%s); %s %s was not changed.'
+            raise SwarmError('src: cannot read %s (%s); %s %s was not changed.'
                                    % (path, exc.strerror or exc, kind, params['name']))
     elif params.get('data') is not None:
         data = params['data']
@@ -98,14 +99,14 @@ def read_content(kind: str, params: dict) -> bytes | None:
                 data = base64.b64decode(data, validate=True)
             except (binascii.Error, ValueError):
                 # Never quote the data: it may be a secret.
-                raise FleetDockerError('data is not valid base64 (data_is_b64 is true); %s %s was not changed.'
+                raise SwarmError('data is not valid base64 (data_is_b64 is true); %s %s was not changed.'
                                        % (kind, params['name']))
         else:
             data = data.encode('utf-8')
     else:
         return None
     if len(data) > MAX_DATA[kind]:
-        raise FleetDockerError('The %s %s is %d bytes; the engine takes at most %d.'
+        raise SwarmError('The %s %s is %d bytes; the engine takes at most %d.'
                                % (kind, params['name'], len(data), MAX_DATA[kind]))
     return data
 
@@ -256,43 +257,38 @@ def _job_mode(spec: dict) -> bool:
 
 
 def wait_for_services(client, service_ids: list, kind: str, object_id: str, timeout: int, prior: dict | None = None) -> None:
-    """Wait until the services' running tasks use ``object_id``; raise when the engine rolled back or paused.
+    """Wait until the engine has completed the services' updates onto ``object_id``; raise when it rolled back or paused.
 
-    ``prior`` is {service id: its UpdateStatus before the move}: right after the update the engine may
-    still show that one (a pause of an earlier update), which says nothing about ours.
+    Tasks that run the new version are not enough: a task may start and fail a moment later, and the
+    engine then rolls back onto the old version, which must still exist. So the update must be
+    ``completed`` (after the service's update monitor period). ``prior`` is {service id: its
+    UpdateStatus before the move}: right after the update the engine may still show that one.
     """
     prior = prior or {}
-    id_key = REFERENCE_KEYS[kind][1]
-    list_key = REFERENCE_KEYS[kind][0]
-    deadline = time.monotonic() + max(timeout, 0)
-    pending = list(service_ids)
-    names = {}
+    id_key, deadline = REFERENCE_KEYS[kind][1], time.monotonic() + max(timeout, 0)
+    pending, names = list(service_ids), {}
     while pending:
         for service_id in list(pending):
             service = client.inspect_service(service_id)
             spec = service['Spec']
             name = names[service_id] = spec['Name']
             status = service.get('UpdateStatus') or {}
+            fresh = bool(status) and status != prior.get(service_id)
             if object_id not in [ref.get(id_key) for ref in references(service, kind)]:
                 raise FleetDockerError('Service %s was rolled back by the engine while moving it to the new %s (%s); '
                                        'the old versions are kept.' % (name, kind, status.get('Message') or 'no reason given'))
-            if status.get('State') in ('paused', 'rollback_paused') and status != prior.get(service_id):
+            if fresh and status.get('State') in ('paused', 'rollback_paused'):
                 raise FleetDockerError('The update of service %s that moves it to the new %s is %s: %s. The old versions '
                                        'are kept.' % (name, kind, status['State'], status.get('Message') or 'no reason given'))
-            if _job_mode(spec):
+            if _job_mode(spec) or (fresh and status.get('State') == 'completed'):
                 pending.remove(service_id)
-                continue
-            tasks = [task for task in client.tasks(filters={'service': service_id}) if task.get('DesiredState') == 'running']
-            wanted = (spec.get('Mode') or {}).get('Replicated', {}).get('Replicas')
-            ready = [task for task in tasks if (task.get('Status') or {}).get('State') == 'running'
-                     and object_id in [ref.get(id_key) for ref in
-                                       ((task.get('Spec') or {}).get('ContainerSpec') or {}).get(list_key) or []]]
-            if len(ready) == len(tasks) and (wanted is None or len(ready) >= wanted):
-                pending.remove(service_id)
+            elif (spec.get('Mode') or {}).get('Replicated', {}).get('Replicas') == 0 and not any(
+                    task.get('DesiredState') == 'running' for task in client.tasks(filters={'service': service_id})):
+                pending.remove(service_id)     # nothing to update
         if pending:
             if time.monotonic() > deadline:
-                raise FleetDockerError('Service(s) %s did not run the new %s within update_timeout (%d s); the old '
-                                       'versions are kept.' % (', '.join(names[i] for i in pending), kind, timeout))
+                raise FleetDockerError('Service(s) %s did not complete the update onto the new %s within update_timeout '
+                                       '(%d s); the old versions are kept.' % (', '.join(names[i] for i in pending), kind, timeout))
             time.sleep(0.5)
 
 
@@ -390,7 +386,7 @@ class _Run:
 
 
 def _in_use_error(kind, name, users, extra=''):
-    return FleetDockerError('%s %s is used by service(s) %s; the engine cannot change or remove a %s in use. %s'
+    return SwarmError('%s %s is used by service(s) %s; the engine cannot change or remove a %s in use. %s'
                             'Nothing was changed.' % (KIND_WORD[kind], name, ', '.join(users), kind, extra))
 
 
@@ -402,7 +398,7 @@ def converge_object(client, kind: str, params: dict, check_mode: bool = False, d
     data = read_content(kind, params)
     extras = engine_extras(kind, params)
     if data is None and not extras.get('Driver'):
-        raise FleetDockerError('state=present needs data or src%s.' % (' (or driver)' if kind == 'secret' else ''))
+        raise SwarmError('state=present needs data or src%s.' % (' (or driver)' if kind == 'secret' else ''))
     if params.get('data_is_b64') and params.get('src') is not None:
         warn('data_is_b64 applies to data only; the file of src is used as it is.')
     wanted_labels = user_labels(params)
@@ -519,7 +515,13 @@ def _replace_in_place(run, kind, name, current, data, labels, extras, reasons):
     run.remove(current)
     new_id = run.create(name, data, labels, extras)
     temp = dict(ID=temp_id, Spec=dict(Name=temp_name))
-    run.move([temp], new_id, name)
+    if run.check_mode:
+        # Nothing moved to the copy in check mode, so say what the real run moves back.
+        for service in users:
+            run.moved.append({'service': service, 'from': temp_name, 'to': name})
+            run.actions.append('moved service %s to %s' % (service, name))
+    else:
+        run.move([temp], new_id, name)
     run.remove(temp)
     return _placeholder(new_id, name, labels) if new_id is None else _reload(run.client, kind, new_id, name, labels)
 
