@@ -5,7 +5,6 @@ own: data compared byte for byte (shown in the diff), the golang template driver
 engine for each task, and the services' Configs references moved in a rotation.
 """
 
-import time
 
 import docker
 import pytest
@@ -23,7 +22,6 @@ def swarm(swarm_engine):
 
 def _configs(client, prefix):
     return dict((c['Spec']['Name'], c) for c in client.configs(filters={'name': prefix}))
-
 
 
 def test_config_create_rerun_check_diff_and_template_rotation(swarm):

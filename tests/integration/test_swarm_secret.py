@@ -54,7 +54,6 @@ def _wait_running(client, name, timeout=60):
     raise AssertionError('service %s did not run: %s' % (name, client.tasks(filters={'service': name})))
 
 
-
 def test_create_rerun_check_diff_labels_and_replace_when_unused(swarm):
     swarm_engine, tag = swarm
     client = swarm_engine.client
