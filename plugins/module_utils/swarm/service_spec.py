@@ -1,0 +1,631 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleet.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A service's options in one canonical form, from the task's params and from the engine's stored spec.
+
+``canonical_params(params)`` parses the service module's options (the shared grammars of
+engine/values and containers/values, no parser of its own for a value type we already parse) into
+{option: value}, None for what the task leaves unset. ``canonical_spec(spec)`` reads the engine's
+stored ServiceSpec into the same form, mapping what the engine or the CLI fills in by default to
+the same value an unset option has, so a rerun compares equal. ``write_spec(base, canonical)``
+writes options into a ServiceSpec body. A ``stack`` hands each compose service here as the service
+module's params (one canonical form for both). Pure: no engine calls.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from ansible_collections.fleet.docker.plugins.module_utils.containers.values import (
+    canonical_capability, parse_capabilities, parse_cpus, parse_dns_servers, parse_healthcheck, parse_labels,
+    parse_log_options, parse_signal, parse_strings, parse_sysctls, parse_user)
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import (
+    PortSpecError, ValueSpecError, env_list_to_dict, parse_command, parse_duration, parse_env, parse_mount,
+    parse_size, parse_ulimits, port_mapping, read_env_file)
+
+
+class ServiceSpecError(ValueSpecError):
+    """An option value that cannot describe a service; raised before the engine is contacted."""
+
+
+MODES = ('replicated', 'global', 'replicated-job', 'global-job')
+_MODE_KEYS = {'replicated': 'Replicated', 'global': 'Global', 'replicated-job': 'ReplicatedJob',
+              'global-job': 'GlobalJob'}
+ENDPOINT_MODES = ('vip', 'dnsrr')
+PUBLISH_MODES = ('ingress', 'host')
+RESTART_CONDITIONS = ('none', 'on-failure', 'any')
+FAILURE_ACTIONS = ('continue', 'pause', 'rollback')
+ORDERS = ('stop-first', 'start-first')
+SECOND = 10 ** 9
+# The engine's defaults (swarmkit api/defaults), which an unset option means: a spec that spells
+# them out (the docker CLI sends most of them) is the same service.
+UPDATE_DEFAULTS = dict(parallelism=1, delay=0, failure_action='pause', monitor=5 * SECOND, max_failure_ratio=0.0,
+                       order='stop-first')
+RESTART_DEFAULTS = dict(condition='any', delay=5 * SECOND, max_attempts=0, window=0)
+PLACEMENT_DEFAULTS = dict(constraints=[], preferences=[], max_replicas=0)
+RESOURCE_DEFAULTS = dict(cpus=0, memory=0)
+DEFAULTS: Dict[str, Any] = dict(
+    labels={}, container_labels={}, env={}, command=None, args=None, hostname='', user='', working_dir='',
+    stop_signal='', stop_grace_period=10 * SECOND, read_only=False, init=None, cap_add=[], cap_drop=[], sysctls={},
+    ulimits=[], healthcheck=None, mounts=[], dns=[], dns_search=[], dns_options=[], limits=RESOURCE_DEFAULTS,
+    reservations=RESOURCE_DEFAULTS, placement=PLACEMENT_DEFAULTS, restart_config=RESTART_DEFAULTS,
+    update_config=UPDATE_DEFAULTS, rollback_config=UPDATE_DEFAULTS, logging=None, networks=[], publish=[],
+    endpoint_mode='vip', mode=dict(mode='replicated', replicas=1, max_concurrent=None))
+# Options by the API version that brought them; the connection's floor (1.41, Docker 20.10) already
+# has them all, the table says where a future floor or a newer option would need a gate.
+MIN_API = dict(init='1.37', sysctls='1.40', placement_max_replicas='1.40', cap_add='1.41', cap_drop='1.41',
+               ulimits='1.41', jobs='1.41')
+
+
+def _fail(msg: str) -> None:
+    raise ServiceSpecError(msg)
+
+
+def _choice(option: str, value: Any, choices: Tuple[str, ...]) -> Optional[str]:
+    if value is None:
+        return None
+    if value not in choices:
+        _fail('Invalid %s %r: use one of %s.' % (option, value, ', '.join(choices)))
+    return value
+
+
+def _int(option: str, value: Any, low: int = 0) -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        _fail('Invalid %s %r: expected a whole number, %d or more.' % (option, value, low))
+    return value
+
+
+def _duration(option: str, value: Any) -> Optional[int]:
+    return None if value is None else parse_duration(option, value)
+
+
+# ------------------------------------------------------------------------------ placement
+
+_CONSTRAINT = re.compile(r'^\s*([A-Za-z0-9_.\-]+)\s*(==|!=)\s*(\S(?:.*\S)?)\s*$')
+_CONSTRAINT_KEYS = ('node.id', 'node.hostname', 'node.role', 'node.ip', 'node.platform.os', 'node.platform.arch')
+_CONSTRAINT_PREFIXES = ('node.labels.', 'engine.labels.')
+
+
+def parse_constraint(text: str) -> str:
+    """``node.role == manager`` -> ``node.role==manager``: the engine's grammar (swarmkit constraint.go),
+    checked here so a bad one fails before anything changes."""
+    match = _CONSTRAINT.match(text)
+    if not match:
+        _fail('Invalid placement constraint %r: expected KEY==VALUE or KEY!=VALUE, such as node.role==manager.'
+              % text[:100])
+    key, operator, value = match.groups()
+    if key not in _CONSTRAINT_KEYS and not (key.startswith(_CONSTRAINT_PREFIXES) and
+                                            len(key) > len('node.labels.')):
+        _fail('Invalid placement constraint %r: %r is not a key the engine knows (%s, node.labels.NAME, '
+              'engine.labels.NAME).' % (text[:100], key, ', '.join(_CONSTRAINT_KEYS)))
+    if '==' in value or '!=' in value:
+        _fail('Invalid placement constraint %r: one operator per constraint.' % text[:100])
+    return key + operator + value
+
+
+def _placement(value: Any) -> Optional[Dict[str, Any]]:
+    if value is None:
+        return None
+    constraints = sorted(set(parse_constraint(c) for c in parse_strings('placement constraints',
+                                                                        value.get('constraints'))))
+    preferences = []
+    for item in value.get('preferences') or []:
+        if not isinstance(item, dict) or list(item) != ['spread'] or not isinstance(item['spread'], str):
+            _fail('Invalid placement preference %r: expected {spread: node.labels.NAME}.' % (str(item)[:100],))
+        preferences.append(dict(spread=item['spread'].strip()))
+    return dict(constraints=constraints, preferences=preferences,
+                max_replicas=_int('placement max_replicas', value.get('max_replicas')) or 0)
+
+
+# ---------------------------------------------------------------------------------- ports
+
+def _publish(values: Any) -> Optional[List[Dict[str, Any]]]:
+    if values is None:
+        return None
+    out = []
+    for item in values:
+        if not isinstance(item, dict):
+            _fail('Invalid publish entry %r: expected a dict with target, published, protocol, mode.'
+                  % (str(item)[:100],))
+        published = item.get('published')
+        if isinstance(published, str) and '-' in published:
+            _fail('Invalid publish entry %r: a service publishes one port, not a range.' % (published,))
+        try:
+            mapping = port_mapping(item.get('target'), published, None, item.get('protocol'))
+        except PortSpecError as exc:
+            _fail('Invalid publish entry: %s' % exc.msg)
+        mode = _choice('publish mode', item.get('mode') or 'ingress', PUBLISH_MODES)
+        out.append(dict(target=mapping.target, published=int(mapping.published) if mapping.published else None,
+                        protocol=mapping.protocol, mode=mode))
+    keys = [(p['published'], p['protocol'], p['mode']) for p in out if p['published']]
+    if len(keys) != len(set(keys)):
+        _fail('Invalid publish: a published port is listed twice.')
+    return sorted(out, key=_port_key)
+
+
+def _port_key(port: Dict[str, Any]) -> tuple:
+    return (port['target'], port['protocol'], port['published'] or 0, port['mode'])
+
+
+# --------------------------------------------------------------------------------- mounts
+
+def _mount(item: Any) -> Dict[str, Any]:
+    base = parse_mount(dict(item, read_only=item.get('readonly', item.get('read_only')))
+                       if isinstance(item, dict) else item, 'mounts')
+    out = dict(base)
+    kind = base['type']
+    if item.get('propagation') is not None:
+        if kind != 'bind':
+            _fail('Invalid mounts entry for %s: propagation applies to bind mounts.' % base['target'])
+        out['propagation'] = item['propagation']
+    if kind == 'volume':
+        if item.get('no_copy'):
+            out['no_copy'] = True
+        if item.get('labels'):
+            out['labels'] = parse_labels(item['labels'])
+        driver = item.get('driver_config') or {}
+        if driver.get('name'):
+            out['driver'] = dict(name=driver['name'], options=parse_labels(driver.get('options')))
+    if kind == 'tmpfs':
+        if item.get('tmpfs_size') is not None:
+            out['tmpfs_size'] = parse_size('tmpfs_size of %s' % base['target'], item['tmpfs_size'])
+        if item.get('tmpfs_mode') is not None:
+            out['tmpfs_mode'] = _int('tmpfs_mode of %s' % base['target'], item['tmpfs_mode'])
+    return out
+
+
+def _mounts(values: Any) -> Optional[List[Dict[str, Any]]]:
+    if values is None:
+        return None
+    out = [_mount(item) for item in values]
+    targets = [m['target'] for m in out]
+    if len(targets) != len(set(targets)):
+        _fail('Invalid mounts: a container path is used twice.')
+    return sorted(out, key=lambda m: m['target'])
+
+
+# ------------------------------------------------------------------------------ sub-configs
+
+def _update(option: str, value: Any, actions: Tuple[str, ...]) -> Optional[Dict[str, Any]]:
+    if value is None:
+        return None
+    out = dict(UPDATE_DEFAULTS)
+    for key in ('parallelism',):
+        if value.get(key) is not None:
+            out[key] = _int('%s %s' % (option, key), value[key])
+    for key in ('delay', 'monitor'):
+        if value.get(key) is not None:
+            out[key] = parse_duration('%s %s' % (option, key), value[key])
+    if value.get('failure_action') is not None:
+        out['failure_action'] = _choice('%s failure_action' % option, value['failure_action'], actions)
+    if value.get('order') is not None:
+        out['order'] = _choice('%s order' % option, value['order'], ORDERS)
+    ratio = value.get('max_failure_ratio')
+    if ratio is not None:
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
+            _fail('Invalid %s max_failure_ratio %r: a fraction from 0 to 1.' % (option, ratio))
+        out['max_failure_ratio'] = float(ratio)
+    return out
+
+
+def _restart(value: Any) -> Optional[Dict[str, Any]]:
+    if value is None:
+        return None
+    out = dict(RESTART_DEFAULTS)
+    if value.get('condition') is not None:
+        out['condition'] = _choice('restart_config condition', value['condition'], RESTART_CONDITIONS)
+    for key in ('delay', 'window'):
+        if value.get(key) is not None:
+            out[key] = parse_duration('restart_config %s' % key, value[key])
+    if value.get('max_attempts') is not None:
+        out['max_attempts'] = _int('restart_config max_attempts', value['max_attempts'])
+    return out
+
+
+def _resources(option: str, value: Any) -> Optional[Dict[str, Any]]:
+    if value is None:
+        return None
+    return dict(cpus=parse_cpus(value['cpus']) if value.get('cpus') is not None else 0,
+                memory=parse_size('%s memory' % option, value['memory']) if value.get('memory') is not None else 0)
+
+
+def _hostname(value: Any) -> Optional[str]:
+    # Services take Go templates ({{.Node.Hostname}}-{{.Task.Slot}}), so no RFC 1123 check here.
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text or any(ch.isspace() for ch in text.replace('{{ ', '{{').replace(' }}', '}}')):
+        _fail('Invalid hostname %r: a host name or a template such as {{.Node.Hostname}}.' % text[:100])
+    return text
+
+
+def _networks(values: Any) -> Optional[List[Dict[str, Any]]]:
+    if values is None:
+        return None
+    out, seen = [], set()
+    for item in values:
+        entry = dict(name=item) if isinstance(item, str) else item
+        if not isinstance(entry, dict) or not isinstance(entry.get('name'), str) or not entry['name'].strip():
+            _fail('Invalid networks entry %r: a network name or ID, or a dict with name and aliases.'
+                  % (str(item)[:100],))
+        unknown = sorted(set(entry) - set(('name', 'aliases', 'options')))
+        if unknown:
+            _fail('Invalid networks entry for %s: unsupported key(s) %s.' % (entry['name'], ', '.join(unknown)))
+        if entry['name'] in seen:
+            _fail('Invalid networks: %s is listed twice.' % entry['name'])
+        seen.add(entry['name'])
+        out.append(dict(name=entry['name'].strip(), aliases=sorted(set(parse_strings('aliases', entry.get('aliases')))),
+                        options=parse_labels(entry.get('options'))))
+    return out
+
+
+def _env(params: Dict[str, Any]) -> Optional[Dict[str, str]]:
+    """env_files first (in order), then env: ``docker service create --env-file ... --env`` semantics."""
+    if params.get('env') is None and params.get('env_files') is None:
+        return None
+    out: Dict[str, str] = {}
+    for path in params.get('env_files') or []:
+        out.update(read_env_file(path))
+    env = params.get('env')
+    if isinstance(env, list):
+        env = env_list_to_dict(parse_strings('env', env))
+    out.update(parse_env(env))
+    return out
+
+
+def _mode(params: Dict[str, Any]) -> Dict[str, Any]:
+    mode = _choice('mode', params.get('mode') or 'replicated', MODES)
+    replicas = params.get('replicas')
+    replicas = None if replicas is None or replicas == -1 else _int('replicas', replicas)
+    concurrent = _int('max_concurrent', params.get('max_concurrent'), 1)
+    if mode.startswith('global') and replicas is not None:
+        _fail('replicas applies to mode replicated or replicated-job, not %s: a global service runs one task '
+              'per node.' % mode)
+    if concurrent is not None and mode != 'replicated-job':
+        _fail('max_concurrent applies to mode replicated-job only, not %s.' % mode)
+    if mode == 'replicated-job':
+        concurrent = concurrent or 1
+    return dict(mode=mode, replicas=replicas, max_concurrent=concurrent)
+
+
+def _logging(value: Any) -> Optional[Dict[str, Any]]:
+    if value is None:
+        return None
+    if not value.get('driver'):
+        _fail('Invalid logging: set driver (such as json-file or local).')
+    return dict(driver=str(value['driver']), options=parse_log_options(value.get('options')))
+
+
+def _image(value: Any) -> Optional[str]:
+    from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
+    if value is None:
+        return None
+    ref = parse_reference(value)
+    if not ref.digest and not ref.tag:
+        ref = ref.with_tag('latest')
+    return ref.familiar
+
+
+PARSERS: Dict[str, Callable[[Dict[str, Any]], Any]] = dict(
+    image=lambda p: _image(p.get('image')),
+    labels=lambda p: None if p.get('labels') is None else parse_labels(p['labels']),
+    container_labels=lambda p: None if p.get('container_labels') is None else parse_labels(p['container_labels']),
+    env=_env,
+    command=lambda p: parse_command(p.get('command')),
+    args=lambda p: parse_command(p.get('args'), 'args'),
+    hostname=lambda p: _hostname(p.get('hostname')),
+    user=lambda p: None if p.get('user') is None else parse_user(p['user']),
+    working_dir=lambda p: p.get('working_dir'),
+    stop_signal=lambda p: None if p.get('stop_signal') is None else parse_signal(p['stop_signal']),
+    stop_grace_period=lambda p: _duration('stop_grace_period', p.get('stop_grace_period')),
+    read_only=lambda p: p.get('read_only'),
+    init=lambda p: p.get('init'),
+    cap_add=lambda p: None if p.get('cap_add') is None else parse_capabilities('cap_add', p['cap_add']),
+    cap_drop=lambda p: None if p.get('cap_drop') is None else parse_capabilities('cap_drop', p['cap_drop']),
+    sysctls=lambda p: None if p.get('sysctls') is None else parse_sysctls(p['sysctls']),
+    ulimits=lambda p: None if p.get('ulimits') is None else parse_ulimits(p['ulimits']),
+    healthcheck=lambda p: None if p.get('healthcheck') is None else parse_healthcheck(p['healthcheck']),
+    mounts=lambda p: _mounts(p.get('mounts')),
+    dns=lambda p: None if p.get('dns') is None else parse_dns_servers(p['dns']),
+    dns_search=lambda p: None if p.get('dns_search') is None else parse_strings('dns_search', p['dns_search']),
+    dns_options=lambda p: None if p.get('dns_options') is None else parse_strings('dns_options', p['dns_options']),
+    limits=lambda p: _resources('limits', p.get('limits')),
+    reservations=lambda p: _resources('reservations', p.get('reservations')),
+    placement=lambda p: _placement(p.get('placement')),
+    restart_config=lambda p: _restart(p.get('restart_config')),
+    update_config=lambda p: _update('update_config', p.get('update_config'), FAILURE_ACTIONS),
+    rollback_config=lambda p: _update('rollback_config', p.get('rollback_config'), FAILURE_ACTIONS[:2]),
+    logging=lambda p: _logging(p.get('logging')),
+    networks=lambda p: _networks(p.get('networks')),
+    publish=lambda p: _publish(p.get('publish')),
+    endpoint_mode=lambda p: _choice('endpoint_mode', p.get('endpoint_mode'), ENDPOINT_MODES),
+    mode=_mode,
+)
+
+
+def canonical_params(params: Dict[str, Any]) -> Dict[str, Any]:
+    """The service module's params -> {option: canonical value or None}. Raises ServiceSpecError and the
+    shared grammars' ValueSpecErrors (one sentence each)."""
+    out = dict((key, parse(params)) for key, parse in PARSERS.items())
+    if out['endpoint_mode'] == 'dnsrr' and any(p['mode'] == 'ingress' for p in out['publish'] or []):
+        _fail('endpoint_mode dnsrr cannot publish ports in ingress mode (the routing mesh needs a VIP): '
+              'use publish mode host.')
+    if out['mode']['mode'].endswith('-job') and out['update_config'] is not None:
+        _fail('update_config does not apply to jobs (mode %s).' % out['mode']['mode'])
+    return out
+
+
+# ----------------------------------------------------------------------- the stored spec
+
+def _get(spec: Dict[str, Any], *path: str) -> Any:
+    for key in path:
+        if not isinstance(spec, dict):
+            return None
+        spec = spec.get(key)
+    return spec
+
+
+def _stored_update(config: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    if not config:
+        return None
+    return dict(parallelism=config.get('Parallelism') or 0, delay=config.get('Delay') or 0,
+                failure_action=config.get('FailureAction') or 'pause',
+                # The engine watches a task 5 s when the spec says 0 or nothing.
+                monitor=config.get('Monitor') or UPDATE_DEFAULTS['monitor'],
+                max_failure_ratio=float(config.get('MaxFailureRatio') or 0), order=config.get('Order') or 'stop-first')
+
+
+def _stored_mount(mount: Dict[str, Any]) -> Dict[str, Any]:
+    out = dict(type=mount.get('Type') or 'volume', source=mount.get('Source') or '', target=mount.get('Target'),
+               read_only=bool(mount.get('ReadOnly')))
+    if _get(mount, 'BindOptions', 'Propagation'):
+        out['propagation'] = mount['BindOptions']['Propagation']
+    volume = mount.get('VolumeOptions') or {}
+    if volume.get('NoCopy'):
+        out['no_copy'] = True
+    if volume.get('Labels'):
+        out['labels'] = volume['Labels']
+    if _get(volume, 'DriverConfig', 'Name'):
+        out['driver'] = dict(name=volume['DriverConfig']['Name'], options=volume['DriverConfig'].get('Options') or {})
+    tmpfs = mount.get('TmpfsOptions') or {}
+    if tmpfs.get('SizeBytes'):
+        out['tmpfs_size'] = tmpfs['SizeBytes']
+    if tmpfs.get('Mode'):
+        out['tmpfs_mode'] = tmpfs['Mode']
+    return out
+
+
+def _stored_mode(mode: Dict[str, Any]) -> Dict[str, Any]:
+    mode = mode or {'Replicated': {}}
+    if 'Global' in mode:
+        return dict(mode='global', replicas=None, max_concurrent=None)
+    if 'GlobalJob' in mode:
+        return dict(mode='global-job', replicas=None, max_concurrent=None)
+    if 'ReplicatedJob' in mode:
+        job = mode['ReplicatedJob'] or {}
+        return dict(mode='replicated-job', replicas=job.get('TotalCompletions') or 1,
+                    max_concurrent=job.get('MaxConcurrent') or 1)
+    return dict(mode='replicated', replicas=_get(mode, 'Replicated', 'Replicas') or 0, max_concurrent=None)
+
+
+def _stored_healthcheck(check: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    if not check:
+        return None
+    return dict((key, value) for key, value in check.items() if value not in (None, 0, []))
+
+
+def _stored_resources(res: Optional[Dict[str, Any]]) -> Dict[str, int]:
+    return dict(cpus=(res or {}).get('NanoCPUs') or 0, memory=(res or {}).get('MemoryBytes') or 0)
+
+
+def canonical_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
+    """The engine's stored ServiceSpec -> the canonical form (networks as IDs; names are the planner's job)."""
+    task = spec.get('TaskTemplate') or {}
+    cont = task.get('ContainerSpec') or {}
+    dns = cont.get('DNSConfig') or {}
+    res = task.get('Resources') or {}
+    placement = task.get('Placement') or {}
+    restart = task.get('RestartPolicy')
+    log = task.get('LogDriver')
+    endpoint = spec.get('EndpointSpec') or {}
+    networks = task.get('Networks') or spec.get('Networks') or []  # Spec.Networks: older CLIs
+    return dict(
+        image=cont.get('Image'), labels=spec.get('Labels') or {}, container_labels=cont.get('Labels') or {},
+        env=env_list_to_dict(cont.get('Env')), command=cont.get('Command') or None, args=cont.get('Args') or None,
+        hostname=cont.get('Hostname') or '', user=cont.get('User') or '', working_dir=cont.get('Dir') or '',
+        stop_signal=cont.get('StopSignal') or '',
+        stop_grace_period=cont.get('StopGracePeriod') if cont.get('StopGracePeriod') is not None
+        else DEFAULTS['stop_grace_period'],
+        read_only=bool(cont.get('ReadOnly')), init=cont.get('Init'),
+        cap_add=sorted(set(canonical_capability(c) for c in cont.get('CapabilityAdd') or [])),
+        cap_drop=sorted(set(canonical_capability(c) for c in cont.get('CapabilityDrop') or [])),
+        sysctls=cont.get('Sysctls') or {}, ulimits=parse_ulimits([dict(name=u['Name'], soft=u['Soft'], hard=u['Hard'])
+                                                                  for u in cont.get('Ulimits') or []]),
+        healthcheck=_stored_healthcheck(cont.get('Healthcheck')),
+        mounts=sorted((_stored_mount(m) for m in cont.get('Mounts') or []), key=lambda m: m['target']),
+        dns=dns.get('Nameservers') or [], dns_search=dns.get('Search') or [], dns_options=dns.get('Options') or [],
+        limits=_stored_resources(res.get('Limits')), reservations=_stored_resources(res.get('Reservations')),
+        placement=dict(constraints=sorted(set(parse_constraint(c) for c in placement.get('Constraints') or [])),
+                       preferences=[dict(spread=_get(p, 'Spread', 'SpreadDescriptor'))
+                                    for p in placement.get('Preferences') or []],
+                       max_replicas=placement.get('MaxReplicas') or 0),
+        restart_config=RESTART_DEFAULTS if not restart else dict(
+            condition=restart.get('Condition') or 'any',
+            delay=restart['Delay'] if restart.get('Delay') is not None else RESTART_DEFAULTS['delay'],
+            max_attempts=restart.get('MaxAttempts') or 0, window=restart.get('Window') or 0),
+        update_config=_stored_update(spec.get('UpdateConfig')) or UPDATE_DEFAULTS,
+        rollback_config=_stored_update(spec.get('RollbackConfig')) or UPDATE_DEFAULTS,
+        logging=dict(driver=log['Name'], options=log.get('Options') or {}) if log and log.get('Name') else None,
+        networks=sorted((dict(id=n.get('Target'), aliases=sorted(set(n.get('Aliases') or [])),
+                              options=n.get('DriverOpts') or {}) for n in networks), key=lambda n: n['id']),
+        publish=sorted((dict(target=p.get('TargetPort'), published=p.get('PublishedPort') or None,
+                             protocol=p.get('Protocol') or 'tcp', mode=p.get('PublishMode') or 'ingress')
+                        for p in endpoint.get('Ports') or []), key=_port_key),
+        endpoint_mode=endpoint.get('Mode') or 'vip',
+        mode=_stored_mode(spec.get('Mode')),
+    )
+
+
+# ------------------------------------------------------------------------------- comparing
+
+def comparable(key: str, value: Any) -> Any:
+    """The value an option compares as: None is the engine's default for it."""
+    if value is None:
+        return copy.deepcopy(DEFAULTS.get(key))
+    if key == 'networks':
+        return sorted((dict(id=n.get('id'), aliases=n['aliases'], options=n.get('options') or {}) for n in value),
+                      key=lambda n: n['id'] or '')
+    return value
+
+
+def same_image(desired: str, current: Optional[str], pinned: bool) -> bool:
+    """With a digest on both sides the digests decide; an unpinned task (resolve_image off, or no registry
+    answer) leaves a digest the engine holds for the same name:tag alone."""
+    if current is None:
+        return False
+    if pinned or '@' in desired and '@' in current:
+        return desired == current
+    return desired.split('@')[0] == current.split('@')[0]
+
+
+def differences(desired: Dict[str, Any], current: Dict[str, Any], keep_unset: bool = True) -> List[str]:
+    """Options whose desired value differs. ``keep_unset`` (the service module): an option the task leaves
+    unset is not compared; without it (a stack) an unset option means the engine's default."""
+    out = []
+    for key, value in desired.items():
+        if key in ('image',):
+            continue
+        if key == 'mode':
+            want = dict(value)
+            if want['replicas'] is None and want['mode'] in ('replicated', 'replicated-job'):
+                want['replicas'] = current['mode']['replicas'] if current['mode']['mode'] == want['mode'] else 1
+            if want != current['mode']:
+                out.append(key)
+            continue
+        if value is None and keep_unset:
+            continue
+        if comparable(key, value) != comparable(key, current.get(key)):
+            out.append(key)
+    return out
+
+
+# ------------------------------------------------------------------------------- writing
+
+def _put(spec: Dict[str, Any], path: Tuple[str, ...], value: Any) -> None:
+    """Set spec[path] = value, or delete it when value is None or empty."""
+    for key in path[:-1]:
+        spec = spec.setdefault(key, {})
+    if value is None or value == [] or value == {}:
+        spec.pop(path[-1], None)
+    else:
+        spec[path[-1]] = value
+
+
+_C = ('TaskTemplate', 'ContainerSpec')
+
+
+def _update_body(config: Dict[str, Any]) -> Dict[str, Any]:
+    return dict(Parallelism=config['parallelism'], Delay=config['delay'], FailureAction=config['failure_action'],
+                Monitor=config['monitor'], MaxFailureRatio=config['max_failure_ratio'], Order=config['order'])
+
+
+def _mount_body(mount: Dict[str, Any]) -> Dict[str, Any]:
+    body = dict(Type=mount['type'], Target=mount['target'], ReadOnly=mount['read_only'])
+    if mount['source']:
+        body['Source'] = mount['source']
+    if mount.get('propagation'):
+        body['BindOptions'] = dict(Propagation=mount['propagation'])
+    volume = {}
+    if mount.get('no_copy'):
+        volume['NoCopy'] = True
+    if mount.get('labels'):
+        volume['Labels'] = mount['labels']
+    if mount.get('driver'):
+        volume['DriverConfig'] = dict(Name=mount['driver']['name'], Options=mount['driver']['options'])
+    if volume:
+        body['VolumeOptions'] = volume
+    tmpfs = dict((api, mount[key]) for key, api in (('tmpfs_size', 'SizeBytes'), ('tmpfs_mode', 'Mode'))
+                 if mount.get(key))
+    if tmpfs:
+        body['TmpfsOptions'] = tmpfs
+    return body
+
+
+def _resources_body(res: Dict[str, int]) -> Dict[str, int]:
+    return dict((api, res[key]) for key, api in (('cpus', 'NanoCPUs'), ('memory', 'MemoryBytes')) if res[key])
+
+
+def _mode_body(mode: Dict[str, Any]) -> Dict[str, Any]:
+    if mode['mode'] == 'replicated':
+        return dict(Replicated=dict(Replicas=mode['replicas'] if mode['replicas'] is not None else 1))
+    if mode['mode'] == 'replicated-job':
+        return dict(ReplicatedJob=dict(TotalCompletions=mode['replicas'] or 1, MaxConcurrent=mode['max_concurrent']))
+    return {_MODE_KEYS[mode['mode']]: {}}
+
+
+def _write(spec: Dict[str, Any], key: str, value: Any) -> None:
+    simple = dict(image=_C + ('Image',), container_labels=_C + ('Labels',), command=_C + ('Command',),
+                  args=_C + ('Args',), hostname=_C + ('Hostname',), user=_C + ('User',), working_dir=_C + ('Dir',),
+                  stop_signal=_C + ('StopSignal',), stop_grace_period=_C + ('StopGracePeriod',),
+                  read_only=_C + ('ReadOnly',), cap_add=_C + ('CapabilityAdd',), cap_drop=_C + ('CapabilityDrop',),
+                  sysctls=_C + ('Sysctls',), ulimits=_C + ('Ulimits',), healthcheck=_C + ('Healthcheck',),
+                  dns=_C + ('DNSConfig', 'Nameservers'), dns_search=_C + ('DNSConfig', 'Search'),
+                  dns_options=_C + ('DNSConfig', 'Options'), labels=('Labels',), endpoint_mode=('EndpointSpec', 'Mode'))
+    if key in simple:
+        _put(spec, simple[key], False if key == 'read_only' and value is None else value)
+    elif key == 'init':
+        _put(spec, _C + ('Init',), value)
+        if value is not None:
+            spec['TaskTemplate']['ContainerSpec']['Init'] = value
+    elif key == 'env':
+        _put(spec, _C + ('Env',), ['%s=%s' % item for item in sorted((value or {}).items())])
+    elif key == 'mounts':
+        _put(spec, _C + ('Mounts',), [_mount_body(m) for m in value or []])
+    elif key in ('limits', 'reservations'):
+        _put(spec, ('TaskTemplate', 'Resources', key.capitalize()), _resources_body(value or RESOURCE_DEFAULTS))
+    elif key == 'placement':
+        value = value or PLACEMENT_DEFAULTS
+        placement = _get(spec, 'TaskTemplate', 'Placement') or {}
+        placement = dict(placement, Constraints=value['constraints'],
+                         Preferences=[dict(Spread=dict(SpreadDescriptor=p['spread'])) for p in value['preferences']],
+                         MaxReplicas=value['max_replicas'])
+        _put(spec, ('TaskTemplate', 'Placement'), dict((k, v) for k, v in placement.items() if v))
+    elif key == 'restart_config':
+        _put(spec, ('TaskTemplate', 'RestartPolicy'), value and dict(
+            Condition=value['condition'], Delay=value['delay'], MaxAttempts=value['max_attempts'], Window=value['window']))
+    elif key in ('update_config', 'rollback_config'):
+        _put(spec, ('UpdateConfig' if key == 'update_config' else 'RollbackConfig',), value and _update_body(value))
+    elif key == 'logging':
+        _put(spec, ('TaskTemplate', 'LogDriver'), value and dict(Name=value['driver'], Options=value['options']))
+    elif key == 'networks':
+        spec.pop('Networks', None)
+        _put(spec, ('TaskTemplate', 'Networks'), [dict((k, v) for k, v in (('Target', n['id']), ('Aliases', n['aliases']),
+                                                                           ('DriverOpts', n.get('options'))) if v)
+                                                  for n in value or []])
+    elif key == 'publish':
+        _put(spec, ('EndpointSpec', 'Ports'), [dict((k, v) for k, v in (
+            ('Protocol', p['protocol']), ('TargetPort', p['target']), ('PublishedPort', p['published']),
+            ('PublishMode', p['mode'])) if v) for p in value or []])
+    elif key == 'mode':
+        spec['Mode'] = _mode_body(value)
+    else:  # pragma: no cover - a PARSERS key without a writer is a bug
+        raise KeyError(key)
+
+
+def write_spec(base: Optional[Dict[str, Any]], name: str, values: Dict[str, Any], keep_unset: bool = True
+               ) -> Dict[str, Any]:
+    """A ServiceSpec body: ``base`` (the stored spec, kept for what the options do not cover: secrets,
+    configs, privileges...) with ``values`` written in. With ``keep_unset`` unset options keep what
+    ``base`` has; otherwise they are written as the engine's defaults."""
+    spec = copy.deepcopy(base or {})
+    spec['Name'] = name
+    spec.setdefault('TaskTemplate', {}).setdefault('ContainerSpec', {})
+    for key, value in values.items():
+        if value is None and (keep_unset or key == 'image'):
+            continue
+        _write(spec, key, value)
+    return spec
