@@ -48,8 +48,10 @@ options:
     description: The prefix length of each overlay subnet from O(default_addr_pool); at init only.
     type: int
   force:
-    description: With V(present) at init, force a new cluster from the current state; with V(absent) leave even as
-      the last manager; with V(remove) remove a node that is not down.
+    description:
+      - With V(present) on a manager, force a new cluster from this manager's state (C(docker swarm init
+        --force-new-cluster), for recovery when the other managers are lost); changed on every such run.
+      - With V(absent) leave even as a manager; with V(remove) remove a node that is not down.
     type: bool
     default: false
   join_token:
@@ -66,8 +68,11 @@ options:
   node_id:
     description: The node to remove with O(state=remove) (id or hostname).
     type: str
+  name:
+    description: The name of the swarm (the engine's C(Spec.Name), V(default) unless set).
+    type: str
   labels:
-    description: The swarm's labels (the whole set).
+    description: The swarm's labels (the whole set); node labels are the M(fleet.docker.node) module's.
     type: dict
   autolock_managers:
     description: Encrypt the managers' raft keys with an unlock key.
@@ -192,7 +197,7 @@ ARGUMENT_SPEC = dict(
     force=dict(type='bool', default=False), join_token=dict(type='str', no_log=True),
     remote_addrs=dict(type='list', elements='str'),
     availability=dict(type='str', choices=['active', 'pause', 'drain']), node_id=dict(type='str'),
-    labels=dict(type='dict'), autolock_managers=dict(type='bool'), task_history_retention_limit=dict(type='int'),
+    name=dict(type='str'), labels=dict(type='dict'), autolock_managers=dict(type='bool'), task_history_retention_limit=dict(type='int'),
     snapshot_interval=dict(type='int'), keep_old_snapshots=dict(type='int'),
     log_entries_for_slow_followers=dict(type='int'), heartbeat_tick=dict(type='int'), election_tick=dict(type='int'),
     dispatcher_heartbeat_period=dict(type='int'), node_cert_expiry=dict(type='int'),

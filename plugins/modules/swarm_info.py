@@ -20,6 +20,11 @@ options:
   nodes_filters:
     description: Engine filters for the node list (id, label, membership, name, node.label, role).
     type: dict
+  unlock_key:
+    description: Also return the unlock key of an autolocked swarm (RV(swarm.unlock_key)); only when the task runs
+      with C(no_log), like the join tokens.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - fleet.docker.docker
   - fleet.docker.attributes.info_module
@@ -48,9 +53,14 @@ docker_swarm_manager:
   returned: always
   type: bool
 swarm:
-  description: As RV(fleet.docker.swarm#module:swarm).
+  description: As RV(fleet.docker.swarm#module:swarm); join_tokens only when the task runs with C(no_log).
   returned: always
   type: dict
+  contains:
+    unlock_key:
+      description: The unlock key of an autolocked swarm.
+      returned: with O(unlock_key) on a manager of an autolocked swarm, when the task runs with C(no_log)
+      type: str
 nodes:
   description: Each node with id, hostname, role, availability, labels, state, addr, engine_version, leader,
     manager_reachability, version.
@@ -65,8 +75,11 @@ from ansible_collections.fleet.docker.plugins.module_utils.swarm.info import swa
 
 def main():
     module = AnsibleDockerModule(argument_spec=dict(nodes=dict(type='bool', default=False),
-                                                    nodes_filters=dict(type='dict')), supports_check_mode=True)
-    module.run(lambda m: swarm_info(m.client, m.params['nodes'], m.params['nodes_filters'], m.no_log))
+                                                    nodes_filters=dict(type='dict'),
+                                                    unlock_key=dict(type='bool', default=False, no_log=False)),
+                                 supports_check_mode=True)
+    module.run(lambda m: swarm_info(m.client, m.params['nodes'], m.params['nodes_filters'], m.no_log,
+                                    m.params['unlock_key']))
 
 
 if __name__ == '__main__':

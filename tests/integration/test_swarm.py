@@ -107,6 +107,10 @@ def test_swarm_life_init_rerun_check_diff_update_rotate_leave(bare_engine):
     assert key not in json.dumps(res) + res.stdout and 'unlock_key' not in res['swarm']
     res = _swarm(bare, autolock_managers=True, _ansible_no_log=True)
     assert not res.changed and res['swarm']['unlock_key'] == key, res
+    info = run_module('swarm_info', dict(docker_host=bare.docker_host, unlock_key=True, _ansible_no_log=True))
+    assert info['swarm']['unlock_key'] == key, info
+    info = run_module('swarm_info', dict(docker_host=bare.docker_host, unlock_key=True))
+    assert key not in info.stdout and 'unlock_key' not in info['swarm'] and info.get('warnings'), info
     assert _swarm(bare, autolock_managers=False).changed
 
     # an init-only setting that differs: clear error, nothing changed

@@ -156,3 +156,11 @@ def test_decide_leave_and_remove():
         plan.decide(_params(state='remove', node_id='self1'), MANAGER, SWARM, {'ID': 'self1'})
     with pytest.raises(SwarmError, match='needs a manager'):
         plan.decide(_params(state='remove', node_id='x'), WORKER)
+
+
+def test_decide_force_on_a_manager_is_a_new_cluster_and_name_is_a_setting():
+    plan_ = plan.decide(_params(force=True, advertise_addr='10.0.0.1'), MANAGER, SWARM)
+    ((op, (body,)),) = plan_.steps
+    assert op == 'init' and body['ForceNewCluster'] is True
+    plan_ = plan.decide(_params(name='prod'), MANAGER, SWARM)
+    assert plan_.before == {'name': 'default'} and plan_.after == {'name': 'prod'}

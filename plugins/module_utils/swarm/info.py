@@ -11,13 +11,16 @@ from ansible_collections.fleet.docker.plugins.module_utils.swarm.nodes import su
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.plan import facts, with_unlock_key
 
 
-def swarm_info(client, nodes: bool = False, nodes_filters: dict | None = None, no_log: bool = False) -> dict:
+def swarm_info(client, nodes: bool = False, nodes_filters: dict | None = None, no_log: bool = False,
+               unlock_key: bool = False) -> dict:
     local = cluster.local_state(client)
     manager = bool(local.get('ControlAvailable'))
     swarm = cluster.inspect_swarm(client) if manager else None
     result = dict(changed=False, docker_swarm_active=local.get('LocalNodeState') == 'active',
                   docker_swarm_manager=manager, swarm=facts(swarm, local, no_log))
-    with_unlock_key(client, result, swarm, no_log)
+    if unlock_key and not no_log:
+        result['warnings'] = ['unlock_key: the unlock key is returned only when the task runs with no_log']
+    with_unlock_key(client, result, swarm, no_log and unlock_key)
     if nodes:
         if not manager:
             raise SwarmError('nodes: true needs a manager of a swarm: this engine is %s'

@@ -17,6 +17,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import S
 
 # option -> path in the swarm Spec (community.docker docker_swarm names; durations in nanoseconds as there).
 SPEC_PATHS = {
+    'name': ('Name',),
     'labels': ('Labels',),
     'task_history_retention_limit': ('Orchestration', 'TaskHistoryRetentionLimit'),
     'snapshot_interval': ('Raft', 'SnapshotInterval'),
@@ -213,6 +214,10 @@ def decide(params: dict, local: dict, swarm: dict | None = None, node: dict | No
                                  ' leave it first (state=absent) to join another' % (
                                      (local.get('Cluster') or {}).get('ID') or 'unknown', managers,
                                      ', '.join(params['remote_addrs'])))
+        elif params.get('force') and local.get('ControlAvailable'):
+            # community.docker's meaning: a new single-manager cluster from this manager's state (disaster recovery).
+            plan.add('force a new cluster from this manager', 'init', init_body(params))
+            plan.before, plan.after = dict(cluster=(swarm or {}).get('ID')), dict(cluster='new (force_new_cluster)')
         elif not local.get('ControlAvailable'):
             if wanted_settings(params) or params.get('rotate_worker_token') or params.get('rotate_manager_token'):
                 raise SwarmError('this engine is a worker of a swarm: its settings can only be changed on a manager')
