@@ -65,6 +65,10 @@ MODULES = [
     (None, 'compose_info', 'The state of a Compose project (no community.docker module).'),
     (None, 'cleanup', 'Ancestor cleanup: every container and tag of an image or repository.'),
     (None, 'containers', 'Many containers converged in one task.'),
+    ('docker_swarm', 'swarm', 'Join tokens only in a `no_log` task\'s result (`swarm.join_tokens`); also `availability` at join.'),
+    ('docker_swarm_info', 'swarm_info', 'Services and tasks are `service_info`\'s.'),
+    ('docker_node', 'node', ''),
+    ('docker_node_info', 'node_info', ''),
 ]
 
 # Options whose fleet.docker name differs or that map to another module: (community.docker module,
