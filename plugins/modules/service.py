@@ -21,9 +21,9 @@ description:
   - After an update that replaces tasks the module waits (O(wait)) for the engine's rolling update to settle. If
     the engine paused it or rolled it back (O(update_config.failure_action=rollback)), the task fails with the
     engine's reason, and after a rollback the previous spec is running.
-  - A change of O(mode) between replicated, global and jobs cannot be made in place: the service is removed and
+  - A change of O(mode) between replicated, global and jobs cannot be made in place, so the service is removed and
     created again (RV(rebuilt)).
-  - Input is checked before the engine is asked: O(replicas) with a global mode, a placement constraint the engine
+  - Input is checked before the engine is asked. O(replicas) with a global mode, a placement constraint the engine
     would not parse, a published ingress port another service uses, a network that does not exist, ports in ingress
     mode with O(endpoint_mode=dnsrr) all fail with one message and change nothing.
   - "Limits of the test lab: without the kernel's ip_vs module the routing mesh (ingress publishing) and service
@@ -188,7 +188,7 @@ options:
         type: list
         elements: str
       preferences:
-        description: Spread preferences, such as C({spread: node.labels.zone}).
+        description: Spread preferences, dicts such as C(spread=node.labels.zone) written as a YAML mapping.
         type: list
         elements: dict
       max_replicas:
@@ -280,7 +280,7 @@ options:
     type: str
     aliases: [workdir]
   hostname:
-    description: Container hostname; a Go template such as C({{.Node.Hostname}}-{{.Task.Slot}}) is allowed.
+    description: Container hostname; a Go template such as C({{.Node.Hostname}}-{{.Task.Slot}}) is allowed (quote it in YAML).
     type: str
   dns:
     description: DNS servers.

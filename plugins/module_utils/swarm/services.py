@@ -81,7 +81,17 @@ def service_tasks(client, service_id: str, desired: Optional[str] = None) -> Lis
 
 
 def network_of(client, name: str) -> Optional[Dict[str, Any]]:
-    """A network by exact name or by ID (swarm-scoped ones included), or None."""
+    """A network by exact name or by ID, as the swarm knows it, or None.
+
+    Asked with scope swarm first: the swarm's ``host`` network has an ID of its own, which is what a
+    service's spec stores, not the local engine's ``host`` ID (a rerun would otherwise see a change).
+    """
+    try:
+        found = client.inspect_network(name, scope='swarm')
+    except (NotFound, APIError):
+        found = None
+    if found and (found.get('Name') == name or found.get('Id', '').startswith(name)):
+        return found
     matches = [n for n in client.networks(names=[name]) if n.get('Name') == name]
     if len(matches) > 1:
         raise FleetDockerError('%d networks are named %s; name the one to use by ID.' % (len(matches), name))
