@@ -29,6 +29,7 @@ import time
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import EngineStepError, FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.engine.values import scalar_string
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import SwarmError
+from ansible_collections.fleet.docker.plugins.module_utils.swarm import services as service_ops
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects import (
     create_object, find_object, list_objects, remove_object, update_labels)
 
@@ -91,7 +92,7 @@ def read_content(kind: str, params: dict) -> bytes | None:
                 data = handle.read()
         except OSError as exc:
             raise SwarmError('src: cannot read %s (%s); %s %s was not changed.'
-                                   % (path, exc.strerror or exc, kind, params['name']))
+                             % (path, exc.strerror or exc, kind, params['name']))
     elif params.get('data') is not None:
         data = params['data']
         if params.get('data_is_b64'):
@@ -100,14 +101,14 @@ def read_content(kind: str, params: dict) -> bytes | None:
             except (binascii.Error, ValueError):
                 # Never quote the data: it may be a secret.
                 raise SwarmError('data is not valid base64 (data_is_b64 is true); %s %s was not changed.'
-                                       % (kind, params['name']))
+                                 % (kind, params['name']))
         else:
             data = data.encode('utf-8')
     else:
         return None
     if len(data) > MAX_DATA[kind]:
         raise SwarmError('The %s %s is %d bytes; the engine takes at most %d.'
-                               % (kind, params['name'], len(data), MAX_DATA[kind]))
+                         % (kind, params['name'], len(data), MAX_DATA[kind]))
     return data
 
 
@@ -220,10 +221,10 @@ def prune_candidates(old: list, keep: int) -> list:
     return old[keep:]
 
 
-# ----------------------------------------------------------------------- services (SDK calls, see note)
+# ------------------------------------------------------- services (through swarm/services.py, the services seam)
 
 def list_services(client) -> list:
-    return client.services() or []
+    return service_ops.list_services(client) or []
 
 
 def update_service_references(client, service_id: str, kind: str, moves: dict) -> bool:
@@ -231,10 +232,12 @@ def update_service_references(client, service_id: str, kind: str, moves: dict) -
 
     ``moves`` is {old object id: (new id, new name)}. The reference's File (target name, uid, gid,
     mode) stays, so the container sees the new content at the same path. Returns whether the spec
-    changed. Public SDK call: the spec goes back as the engine stored it (no defaults inserted).
+    changed. The spec goes back as the engine stored it (no defaults inserted).
     """
     list_key, id_key, name_key = REFERENCE_KEYS[kind]
-    service = client.inspect_service(service_id)
+    service = service_ops.inspect_service(client, service_id)
+    if service is None:
+        return False
     spec = copy.deepcopy(service['Spec'])
     task = spec.setdefault('TaskTemplate', {})
     changed = False
@@ -246,9 +249,7 @@ def update_service_references(client, service_id: str, kind: str, moves: dict) -
         return False
     if spec.get('Networks') and not task.get('Networks'):
         task['Networks'] = spec['Networks']   # the pre-1.25 place; the SDK sends TaskTemplate.Networks
-    client.update_service(service['ID'], service['Version']['Index'], task_template=task, name=spec.get('Name'),
-                          labels=spec.get('Labels') or {}, mode=spec.get('Mode'), update_config=spec.get('UpdateConfig'),
-                          rollback_config=spec.get('RollbackConfig'), endpoint_spec=spec.get('EndpointSpec'))
+    service_ops.update_service(client, service['ID'], service['Version']['Index'], spec)
     return True
 
 
@@ -269,7 +270,10 @@ def wait_for_services(client, service_ids: list, kind: str, object_id: str, time
     pending, names = list(service_ids), {}
     while pending:
         for service_id in list(pending):
-            service = client.inspect_service(service_id)
+            service = service_ops.inspect_service(client, service_id)
+            if service is None:
+                raise FleetDockerError('Service %s was removed while moving it to the new %s; the old versions are '
+                                       'kept.' % (names.get(service_id, service_id), kind))
             spec = service['Spec']
             name = names[service_id] = spec['Name']
             status = service.get('UpdateStatus') or {}
@@ -283,7 +287,7 @@ def wait_for_services(client, service_ids: list, kind: str, object_id: str, time
             if _job_mode(spec) or (fresh and status.get('State') == 'completed'):
                 pending.remove(service_id)
             elif (spec.get('Mode') or {}).get('Replicated', {}).get('Replicas') == 0 and not any(
-                    task.get('DesiredState') == 'running' for task in client.tasks(filters={'service': service_id})):
+                    task.get('DesiredState') == 'running' for task in service_ops.service_tasks(client, service_id)):
                 pending.remove(service_id)     # nothing to update
         if pending:
             if time.monotonic() > deadline:
@@ -387,7 +391,7 @@ class _Run:
 
 def _in_use_error(kind, name, users, extra=''):
     return SwarmError('%s %s is used by service(s) %s; the engine cannot change or remove a %s in use. %s'
-                            'Nothing was changed.' % (KIND_WORD[kind], name, ', '.join(users), kind, extra))
+                      'Nothing was changed.' % (KIND_WORD[kind], name, ', '.join(users), kind, extra))
 
 
 def converge_object(client, kind: str, params: dict, check_mode: bool = False, diff: bool = False, warn=None) -> dict:
