@@ -179,7 +179,7 @@ def test_node_labels_and_availability_are_idempotent(swarm_engine):
         client.update_node(node, cur['Version']['Index'], spec)
 
 
-def test_mixed_engines_join_with_availability_remove_and_no_token_in_vvv(private_dockerd, tmp_path):
+def test_mixed_engines_join_with_availability_remove_and_no_token_in_vvv(private_dockerd, swarm_engine, tmp_path):
     if not os.path.exists(SID_DOCKERD):
         pytest.skip('the sid rootfs (28.5 dockerd) is not built: make engines')
     manager, worker = private_dockerd(SID_DOCKERD, label='mgr'), private_dockerd(label='wrk')
@@ -197,6 +197,11 @@ def test_mixed_engines_join_with_availability_remove_and_no_token_in_vvv(private
     res = _swarm(worker, **join)
     assert not res.changed, res
     wid = worker.client.info()['Swarm']['NodeID']
+    # a real second cluster (the session's swarm) with its real token: refused, still in the first
+    other = swarm_engine.client.inspect_swarm()['JoinTokens']['Worker']
+    res = _swarm(worker, join_token=other, remote_addrs=[swarm_engine.listen_addr])
+    assert res.failed and 'already in another swarm' in res['msg'] and other not in res.stdout, res
+    assert worker.client.info()['Swarm']['NodeID'] == wid and len(swarm_engine.client.nodes()) == 1
     node = manager.client.inspect_node(wid)
     assert node['Spec']['Availability'] == 'drain' and node['Spec']['Role'] == 'worker'
     # a worker cannot change settings; node_info lists both, the worker on 20.10
