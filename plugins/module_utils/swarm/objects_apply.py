@@ -75,11 +75,11 @@ KIND_WORD = dict(secret='Secret', config='Config')
 def check_object_name(kind: str, name: str, rolling: bool = False) -> str:
     if not isinstance(name, str) or not OBJECT_NAME.match(name or ''):
         raise SwarmError('Invalid %s name %r: use letters, digits, "_", "." or "-", starting and ending with a '
-                               'letter or digit.' % (kind, str(name)[:100]))
+                         'letter or digit.' % (kind, str(name)[:100]))
     longest = name + '_v999' if rolling else name
     if len(longest) > MAX_NAME:
         raise SwarmError('Invalid %s name %r: at most %d characters%s.'
-                               % (kind, name[:100], MAX_NAME, ' with the _vN suffix of rolling_versions' if rolling else ''))
+                         % (kind, name[:100], MAX_NAME, ' with the _vN suffix of rolling_versions' if rolling else ''))
     return name
 
 
