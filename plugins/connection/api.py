@@ -174,6 +174,21 @@ def _close_write(sock):
         socket.socket.shutdown(sock, socket.SHUT_WR)
 
 
+def _close(sock):
+    """Close an exec's socket.
+
+    The SDK's ssh CLI socket writes to ssh's stdin when closed; once the engine has ended the exec,
+    ``docker system dial-stdio`` and ssh may have exited already, and that write is a broken pipe
+    (seen on every second command or so through the lab's ssh:// engines): not an error, just stop ssh.
+    """
+    try:
+        sock.close()
+    except OSError:
+        proc = getattr(sock, 'proc', None)
+        if proc is not None:
+            proc.terminate()
+
+
 class Connection(ConnectionBase):
     """Commands through exec, files through the archive API; one engine client per connection."""
 
@@ -282,7 +297,7 @@ class Connection(ConnectionBase):
         except OSError as exc:
             raise self._failure(exc, 'Reading the command output')
         finally:
-            sock.close()
+            _close(sock)
         stdout, stderr = b''.join(out), b''.join(err)
         try:
             code = exec_exit_code(self.client, exec_id)

@@ -334,6 +334,11 @@ def test_ssh_engine_exec_stdin_put_fetch(ssh_engine, hosts, tmp_path):
                     env=ssh_engine['env'], docker_host=ssh_engine['docker_host'], use_ssh_client=True)
     assert results == [dict(rc=0, stdout='over ssh\nroot\n', stderr=''), dict(rc=0), dict(rc=0)], results
     assert back.read_bytes() == payload
+    # Commands without stdin, one after another: the SDK's ssh socket wrote to an ssh that had exited
+    # when closed (BrokenPipeError on about every second command, seen on the lab).
+    quiet = drive(hosts['deb'], [['exec', 'id -u', None]] * 4, env=ssh_engine['env'],
+                  docker_host=ssh_engine['docker_host'], use_ssh_client=True)
+    assert quiet == [dict(rc=0, stdout='0\n', stderr='')] * 4, quiet
     # paramiko (use_ssh_client false) checks the host key against known_hosts: refused, in one sentence.
     refused = drive(hosts['deb'], [['exec', 'true', None]], docker_host=ssh_engine['docker_host'])[0]
     assert refused['error'] == 'AnsibleConnectionFailure' and 'not found in known_hosts' in refused['msg'], refused
