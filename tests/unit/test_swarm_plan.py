@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.fleet.docker.plugins.module_utils.swarm import nodes, plan
+from ansible_collections.fleet.docker.plugins.module_utils.swarm import facts, nodes, plan
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import SwarmError
 
 STORED = {'Name': 'default', 'Labels': {}, 'Orchestration': {'TaskHistoryRetentionLimit': 5},
@@ -65,8 +65,8 @@ def test_bad_input(kw, words):
 
 def test_facts_carry_tokens_only_with_no_log():
     swarm = {'ID': 'c', 'Version': {'Index': 3}, 'Spec': STORED, 'JoinTokens': {'Worker': 'W', 'Manager': 'M'}}
-    assert 'join_tokens' not in plan.facts(swarm, {'NodeID': 'n'}, False)
-    assert plan.facts(swarm, {'NodeID': 'n'}, True)['join_tokens'] == {'worker': 'W', 'manager': 'M'}
+    assert 'join_tokens' not in facts.facts(swarm, {'NodeID': 'n'}, False)
+    assert facts.facts(swarm, {'NodeID': 'n'}, True)['join_tokens'] == {'worker': 'W', 'manager': 'M'}
 
 
 def test_ca_cert_in_use_reads_the_spec_or_the_trust_root():

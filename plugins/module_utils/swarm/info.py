@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from ansible_collections.fleet.docker.plugins.module_utils.swarm import cluster
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import SwarmError
-from ansible_collections.fleet.docker.plugins.module_utils.swarm.nodes import summarize_node
-from ansible_collections.fleet.docker.plugins.module_utils.swarm.plan import facts, with_unlock_key
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.facts import facts, summarize_node, with_unlock_key
 
 
 def swarm_info(client, nodes: bool = False, nodes_filters: dict | None = None, no_log: bool = False,

@@ -13,6 +13,7 @@ import copy
 
 from ansible_collections.fleet.docker.plugins.module_utils.swarm import cluster
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import SwarmError
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.facts import summarize_node
 
 
 def node_settings(spec: dict) -> dict:
@@ -35,17 +36,6 @@ def wanted_node(current: dict, params: dict) -> dict:
             raise SwarmError('label %r is both in labels and in labels_to_remove' % key)
         out['labels'].pop(key, None)
     return out
-
-
-def summarize_node(node: dict) -> dict:
-    desc, status, spec = node.get('Description') or {}, node.get('Status') or {}, node.get('Spec') or {}
-    return dict(id=node.get('ID'), hostname=desc.get('Hostname'), role=spec.get('Role'),
-                availability=spec.get('Availability'), labels=dict(spec.get('Labels') or {}),
-                state=status.get('State'), addr=status.get('Addr'),
-                engine_version=(desc.get('Engine') or {}).get('EngineVersion'),
-                leader=bool((node.get('ManagerStatus') or {}).get('Leader')),
-                manager_reachability=(node.get('ManagerStatus') or {}).get('Reachability'),
-                version=(node.get('Version') or {}).get('Index'))
 
 
 def converge_node(client, params: dict, check_mode: bool = False, want_diff: bool = False) -> dict:

@@ -14,6 +14,7 @@ import copy
 
 from ansible_collections.fleet.docker.plugins.module_utils.swarm import cluster
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import SwarmError
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.facts import facts, with_unlock_key
 
 # option -> path in the swarm Spec (community.docker docker_swarm names; durations in nanoseconds as there).
 SPEC_PATHS = {
@@ -140,28 +141,6 @@ def joined_here(local: dict, remote_addrs) -> bool:
     """Whether the engine's swarm is the one behind ``remote_addrs`` (one of them is a manager it knows)."""
     known = set(m.get('Addr') for m in local.get('RemoteManagers') or [])
     return any(_with_port(a) in known for a in remote_addrs)
-
-
-def facts(swarm: dict | None, local: dict, with_secrets: bool) -> dict:
-    """What the result tells of the swarm; tokens only when the task runs with no_log."""
-    if not swarm:
-        return dict(node_id=local.get('NodeID') or None, local_node_state=local.get('LocalNodeState'))
-    out = dict(id=swarm.get('ID'), created_at=swarm.get('CreatedAt'), updated_at=swarm.get('UpdatedAt'),
-               version=(swarm.get('Version') or {}).get('Index'), spec=swarm.get('Spec'),
-               default_addr_pool=swarm.get('DefaultAddrPool'), subnet_size=swarm.get('SubnetSize'),
-               data_path_port=swarm.get('DataPathPort'), node_id=local.get('NodeID') or None,
-               local_node_state=local.get('LocalNodeState'))
-    if with_secrets:
-        tokens = swarm.get('JoinTokens') or {}
-        out['join_tokens'] = dict(worker=tokens.get('Worker'), manager=tokens.get('Manager'))
-    return out
-
-
-def with_unlock_key(client, result: dict, swarm: dict | None, with_secrets: bool) -> dict:
-    """The unlock key of an autolocked swarm, like the join tokens only under no_log."""
-    if with_secrets and swarm and _get(swarm.get('Spec') or {}, SPEC_PATHS['autolock_managers']):
-        result['swarm']['unlock_key'] = cluster.unlock_key(client)
-    return result
 
 
 def ca_cert_in_use(swarm: dict, cert: str) -> bool:
