@@ -113,7 +113,11 @@ def test_rotation_moves_a_running_service_and_keeps_n_versions(swarm):
     assert [(r['SecretName'], r['SecretID'], r['File']['Name']) for r in refs] == [(tag + '_v2', v2['secret_id'], 'db_password')]
     assert file_in_service_task(client, service, '/run/secrets/db_password', 'pw-two') == 'pw-two'
     assert sorted(_secrets(client, tag)) == [tag + '_v1', tag + '_v2']
+    moved = client.inspect_service(service)
     assert run_module('secret', dict(args, data='pw-two')).changed is False
+    # The rerun leaves the service alone: same Version, same UpdatedAt.
+    again = client.inspect_service(service)
+    assert (again['Version'], again['UpdatedAt']) == (moved['Version'], moved['UpdatedAt'])
 
     # Next rotation: v1 is beyond versions_to_keep and unused -> removed; v2 kept.
     v3 = run_module('secret', dict(args, data='pw-three'))
