@@ -240,6 +240,12 @@ def test_mixed_engines_join_with_availability_remove_and_no_token_in_vvv(private
         assert value not in output, output[-3000:]
     assert tokens['Manager'] != token['manager']
 
+    # both private daemons have the host's hostname: a hostname two nodes share is refused, with their ids
+    hostname = node['Description']['Hostname']
+    res = run_module('node', dict(docker_host=manager.docker_host, hostname=hostname, availability='active'))
+    assert res.failed and '2 swarm nodes have the hostname' in res['msg'] and wid in res['msg'], res
+    assert manager.client.inspect_node(wid)['Spec']['Availability'] == 'drain'
+
     # promote, then demote (the role as the engine stores it; rerun unchanged)
     node_args = dict(docker_host=manager.docker_host, hostname=wid)
     res = run_module('node', dict(node_args, role='manager'), diff=True)

@@ -10,6 +10,7 @@ and its ``init_swarm`` rebuilds the spec with its own defaults; we send exactly 
 from __future__ import annotations
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, engine_request
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import SwarmError
 
 
 def local_state(client) -> dict:
@@ -58,13 +59,23 @@ def list_nodes(client, filters: dict | None = None) -> list:
 
 
 def inspect_node(client, node: str) -> dict | None:
-    """A node by id or hostname, or None."""
+    """A node by id or hostname, or None. A hostname several nodes share raises AmbiguousNode: hostnames are not
+    identities (every lab host used to be `vm`), so the caller must ask for the node id."""
     try:
         return client.inspect_node(node)
     except APIError as exc:
         if exc.status_code == 404:
             return None
+        if exc.status_code == 400 and 'ambiguous' in str(exc.explanation or ''):
+            matches = [n for n in list_nodes(client) if (n.get('Description') or {}).get('Hostname') == node]
+            raise AmbiguousNode(node, [n['ID'] for n in matches]) from exc
         raise
+
+
+class AmbiguousNode(SwarmError):
+    def __init__(self, name: str, ids: list):
+        super().__init__('%d swarm nodes have the hostname %r (%s): name the node by its id'
+                         % (len(ids), name, ', '.join(sorted(ids)) or 'ids unknown'))
 
 
 def update_node(client, node_id: str, version: int, spec: dict) -> None:
