@@ -260,6 +260,9 @@ def test_hosts_are_isolated(lab):
     # Each host its own engine (own /etc/docker, so own key.json and ID) and its own /srv.
     ids = [ssh(ip, "docker info --format '{{.ID}}'").stdout.strip() for ip in IPS]
     assert all(ids) and len(set(ids)) == HOSTS, ids
+    # Each host its own name (own UTS namespace), as swarm nodes need: labN, not the machine's.
+    names = [ssh(ip, "hostname; docker info --format '{{.Name}}'").stdout.split() for ip in IPS]
+    assert names == [['lab%d' % n] * 2 for n in range(1, HOSTS + 1)], names
     mark = unique('srv')
     for ip in IPS:
         ssh(ip, 'mkdir -p /srv/lab-test && echo %s-%s > /srv/lab-test/who' % (mark, ip))
