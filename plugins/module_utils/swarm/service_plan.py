@@ -173,8 +173,9 @@ def wait_running(client, service_id: str, canon: Dict[str, Any], timeout: float)
     while True:
         tasks = ops.service_tasks(client, service_id, desired='running')
         running = [t for t in tasks if (t.get('Status') or {}).get('State') == 'running']
-        want = mode['replicas'] if mode['mode'] == 'replicated' else max(len(tasks), 1)
-        if len(running) >= (want if want is not None else 1):
+        want = (mode['replicas'] if mode['replicas'] is not None else 1) if mode['mode'] == 'replicated' \
+            else max(len(tasks), 1)
+        if len(running) >= want:
             return
         failures = [t for t in ops.service_tasks(client, service_id)
                     if (t.get('Status') or {}).get('State') in FAILED_TASK_STATES]
