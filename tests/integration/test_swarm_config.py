@@ -107,3 +107,8 @@ def test_a_move_the_engine_rolls_back_fails_with_the_reason_and_keeps_the_old(sw
     assert sorted(_configs(client, tag)) == [tag + '_v1', tag + '_v2']
     refs = client.inspect_service(service)['Spec']['TaskTemplate']['ContainerSpec']['Configs']
     assert [r['ConfigName'] for r in refs] == [tag + '_v1']
+    # Fixing the content converges: v3 is made, the service moves onto it, v1 and v2 go (versions_to_keep 0).
+    fixed = run_module('config', dict(args, data='good again'))
+    assert fixed.changed and not fixed.failed and sorted(fixed['removed']) == [tag + '_v1', tag + '_v2'], fixed
+    assert sorted(_configs(client, tag)) == [tag + '_v3']
+    assert file_in_service_task(client, service, '/app.conf', 'good again') == 'good again'
