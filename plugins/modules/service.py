@@ -113,8 +113,8 @@ options:
     choices: [vip, dnsrr]
   networks:
     description:
-      - Networks by name or ID (swarm-scoped overlay networks, or C(host)), or dicts with O(networks[].name),
-        O(networks[].aliases) and O(networks[].options). The networks must exist.
+      - Networks by name or ID (swarm-scoped overlay networks, or C(host)), or dicts with C(name),
+        C(aliases) and C(options) (driver options). The networks must exist.
     type: list
     elements: raw
   mounts:
