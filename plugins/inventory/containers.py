@@ -61,7 +61,7 @@ options:
   connection_type:
     description:
       - How Ansible reaches the containers.
-      - V(api) through the Docker Engine API with the connection plugin M(fleet.docker.api), configured
+      - V(api) through the Docker Engine API with the connection plugin P(fleet.docker.api#connection), configured
         for the engine the container was found on.
       - V(ssh) to a published port of O(ssh_port) on the engine's host, else to the container's own
         address and O(ssh_port).

@@ -23,17 +23,19 @@ PYHOST = 'fleet-seed/pyhost:bookworm'
 DRIVER = os.path.join(ROOT, 'tests', 'lib', 'api_connection_driver.py')
 
 
-def ensure_pyhost(client):
-    """fleet-seed/pyhost:bookworm on this engine, imported from the cached root file system."""
+def ensure_pyhost(client, variant=''):
+    """fleet-seed/pyhost:bookworm on this engine, imported from the cached root file system; with variant
+    'ssh' fleet-seed/pyhost:ssh, the same with openssh-server (scripts/pyhost-rootfs.sh ssh)."""
+    image = PYHOST if not variant else '%s:%s' % (PYHOST.rsplit(':', 1)[0], variant)
     try:
-        client.inspect_image(PYHOST)
-        return PYHOST
+        client.inspect_image(image)
+        return image
     except Exception:  # pylint: disable=broad-except
         pass
-    tar = subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'pyhost-rootfs.sh')], capture_output=True,
-                         text=True, check=True, timeout=900).stdout.strip()
-    client.import_image(src=tar, repository=PYHOST.rsplit(':', 1)[0], tag=PYHOST.rsplit(':', 1)[1])
-    return PYHOST
+    tar = subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'pyhost-rootfs.sh')] + ([variant] if variant else []),
+                         capture_output=True, text=True, check=True, timeout=900).stdout.strip()
+    client.import_image(src=tar, repository=image.rsplit(':', 1)[0], tag=image.rsplit(':', 1)[1])
+    return image
 
 
 def start(client, image, name, tag, command=None):

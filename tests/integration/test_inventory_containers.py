@@ -3,7 +3,9 @@ labels, bad options, caching, and a play over a compose project's containers via
 
 import json
 import os
+import socket
 import subprocess
+import time
 
 import pytest
 
@@ -214,3 +216,67 @@ def test_engine_group_lists_the_engines_of_an_inventory_group(engine, project, t
     assert sorted(data['engine_node_a']['hosts']) == sorted(project['names'].values())
     hv = plain(data['_meta']['hostvars'][project['names']['app-1']])
     assert hv['container_engine'] == 'node-a' and hv['fleet_docker_host'] == engine.fleet_engine.docker_host
+
+
+SSHD = ('mkdir -p /run/sshd /root/.ssh && printf "%s\\n" "$KEY" > /root/.ssh/authorized_keys && ssh-keygen -A >/dev/null '
+        '&& exec /usr/sbin/sshd -D -e')
+
+
+def wait_for_ssh(host, port, attempts=60):
+    """Until sshd at host:port sends its banner (bounded: about 15 s)."""
+    last = None
+    for _attempt in range(attempts):
+        try:
+            with socket.create_connection((host, port), timeout=2) as sock:
+                if sock.recv(4).startswith(b'SSH-'):
+                    return
+        except OSError as exc:
+            last = exc
+        time.sleep(0.25)
+    raise AssertionError('no sshd at %s:%s: %s' % (host, port, last))
+
+
+def test_connection_type_ssh_published_port_and_container_address(engine, tmp_path):
+    """connection_type ssh for real: one container reached at the engine host's published port, one at its own
+    address; Ansible's ssh connection logs into each (python3 and sshd in fleet-seed/pyhost:ssh)."""
+    if engine.fleet_engine.name != '20.10':
+        pytest.skip("a newer engine's published ports and bridge live in its own network namespace")
+    image = ensure_pyhost(engine, 'ssh')
+    subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(tmp_path / 'id')], check=True)
+    key = (tmp_path / 'id.pub').read_text().strip()
+    tag = unique('invssh')
+    names = dict(published='%s-pub' % tag, direct='%s-ip' % tag)
+    try:
+        for kind, name in names.items():
+            host_config = engine.create_host_config(port_bindings={22: ('127.0.0.1', None)}) \
+                if kind == 'published' else engine.create_host_config()
+            engine.create_container(image, ['sh', '-c', SSHD], name=name, environment={'KEY': key},
+                                    labels={TEST_LABEL: tag}, ports=[22] if kind == 'published' else None,
+                                    host_config=host_config)
+            engine.start(name)
+        path = config(tmp_path, 'plugin: fleet.docker.containers\nconnection_type: ssh\n' + only_ours(tag) +
+                      "compose:\n  ansible_user: \"'root'\"\n  ansible_ssh_private_key_file: \"'%s'\"\n"
+                      "  ansible_ssh_common_args: \"'-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'\"\n"
+                      % (tmp_path / 'id'))
+        code, out, err = inventory(path, '--list')
+        assert code == 0, err
+        hostvars = plain(json.loads(out)['_meta']['hostvars'])
+        published = engine.port(names['published'], 22)[0]
+        assert (hostvars[names['published']]['ansible_host'], hostvars[names['published']]['ansible_port']) == \
+            ('127.0.0.1', int(published['HostPort']))
+        address = engine.inspect_container(names['direct'])['NetworkSettings']['Networks']['bridge']['IPAddress']
+        assert (hostvars[names['direct']]['ansible_host'], hostvars[names['direct']]['ansible_port']) == (address, 22)
+        assert all(hv['ansible_connection'] == 'ssh' for hv in hostvars.values())
+        for host in names.values():  # sshd starts after the container: wait for its banner
+            wait_for_ssh(hostvars[host]['ansible_host'], hostvars[host]['ansible_port'])
+        proc = subprocess.run([os.path.join(ROOT, '.venv', 'bin', 'ansible'), '-i', str(path), 'all', '-m',
+                               'ansible.builtin.command', '-a', 'hostname'], capture_output=True, text=True,
+                              env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg')), cwd=ROOT,
+                              timeout=300, check=False)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+        for name in names.values():
+            assert '%s | CHANGED | rc=0 >>\n%s' % (name, engine.inspect_container(name)['Id'][:12]) in proc.stdout, \
+                proc.stdout
+    finally:
+        for name in names.values():
+            engine.remove_container(name, force=True, v=True)
