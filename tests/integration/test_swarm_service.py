@@ -150,3 +150,21 @@ def test_an_update_the_engine_rolls_back_fails_and_the_old_spec_runs(swarm):
     running = [t for t in swarm.client.tasks(filters=dict(service=name, **{'desired-state': 'running'}))
                if t['Status']['State'] == 'running']
     assert [t['Spec']['ContainerSpec']['Args'] for t in running] == [HTTPD]
+
+
+def test_mode_change_rebuilds_and_a_replicated_job_runs_to_completion(swarm):
+    name = unique('fleetsvcmode')
+    run(swarm, dict(name=name, image=WEB + ':1.0', args=HTTPD, replicas=1))
+    old_id = stored(swarm, name)['ID']
+    rebuilt = run(swarm, dict(name=name, image=WEB + ':1.0', args=HTTPD, mode='global'))
+    assert rebuilt.changed and rebuilt['rebuilt'] and 'mode' in rebuilt['changes'], rebuilt
+    assert stored(swarm, name)['ID'] != old_id and 'Global' in stored(swarm, name)['Spec']['Mode']
+    assert run(swarm, dict(name=name, image=WEB + ':1.0', args=HTTPD, mode='global')).changed is False
+
+    job = unique('fleetsvcjob')
+    args = dict(name=job, image=WEB + ':1.0', args=['true'], mode='replicated-job', replicas=2, max_concurrent=1,
+                restart_config=dict(condition='on-failure'))
+    first = run(swarm, args)
+    assert first.changed and not first.failed, first
+    assert stored(swarm, job)['Spec']['Mode'] == dict(ReplicatedJob=dict(MaxConcurrent=1, TotalCompletions=2))
+    assert run(swarm, args).changed is False
