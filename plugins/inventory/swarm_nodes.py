@@ -34,7 +34,7 @@ options:
     description:
       - A manager of the swarm, or a list of managers asked in turn until one answers.
       - An item is an address or a dictionary with C(docker_host) and its own TLS options, as for
-        M(fleet.docker.containers).
+        P(fleet.docker.containers#inventory).
     type: list
     elements: raw
     default: [unix:///var/run/docker.sock]
