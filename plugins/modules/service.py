@@ -158,6 +158,51 @@ options:
       tmpfs_mode:
         description: File mode of a tmpfs mount, as an integer (V(0o1777) in YAML is C(1023)).
         type: int
+  secrets:
+    description:
+      - Swarm secrets the tasks see as files under C(/run/secrets). The secret must exist. A service that holds a
+        rolling version of it (C(NAME_vN), which M(fleet.docker.secret) moves services onto) is no difference;
+        a new reference takes the secret of that name, or its newest version.
+    type: list
+    elements: dict
+    suboptions:
+      secret_name:
+        description: Secret name.
+        type: str
+        required: true
+      filename:
+        description: File name under C(/run/secrets) (default the secret's name).
+        type: str
+      uid:
+        description: File owner.
+        type: str
+      gid:
+        description: File group.
+        type: str
+      mode:
+        description: File mode as an integer (default C(0o444), V(292)).
+        type: int
+  configs:
+    description: Swarm configs the tasks see as files, like O(secrets) (default path C(/NAME)).
+    type: list
+    elements: dict
+    suboptions:
+      config_name:
+        description: Config name.
+        type: str
+        required: true
+      filename:
+        description: Path of the file in the container (default the config's name).
+        type: str
+      uid:
+        description: File owner.
+        type: str
+      gid:
+        description: File group.
+        type: str
+      mode:
+        description: File mode as an integer (default C(0o444), V(292)).
+        type: int
   limits:
     description: Resource limits per task, C(cpus) (such as V(0.5)) and C(memory) (such as V(256m)).
     type: dict
@@ -346,7 +391,7 @@ attributes:
     support: full
     description: The before and after of the options the task sets, durations as Go prints them.
 notes:
-  - Needs a swarm manager as O(docker_host). Secrets and configs the service has are kept on update.
+  - Needs a swarm manager as O(docker_host).
 seealso:
   - module: fleet.docker.service_info
 author:
@@ -448,6 +493,12 @@ SERVICE_OPTIONS = dict(
         driver_config=dict(type='dict'),
         tmpfs_size=dict(type='str'),
         tmpfs_mode=dict(type='int'))),
+    secrets=dict(type='list', elements='dict', no_log=False, options=dict(
+        secret_name=dict(type='str', required=True), filename=dict(type='str'), uid=dict(type='str'),
+        gid=dict(type='str'), mode=dict(type='int'))),
+    configs=dict(type='list', elements='dict', options=dict(
+        config_name=dict(type='str', required=True), filename=dict(type='str'), uid=dict(type='str'),
+        gid=dict(type='str'), mode=dict(type='int'))),
     limits=dict(type='dict', options=_RESOURCES),
     reservations=dict(type='dict', options=_RESOURCES),
     placement=dict(type='dict', options=dict(

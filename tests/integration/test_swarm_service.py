@@ -168,3 +168,32 @@ def test_mode_change_rebuilds_and_a_replicated_job_runs_to_completion(swarm):
     assert first.changed and not first.failed, first
     assert stored(swarm, job)['Spec']['Mode'] == dict(ReplicatedJob=dict(MaxConcurrent=1, TotalCompletions=2))
     assert run(swarm, args).changed is False
+
+
+def test_secrets_and_configs_by_name_and_a_rolling_version_is_no_difference(swarm):
+    name, secret, config = unique('fleetsvcsec'), unique('fleetsec'), unique('fleetcfg')
+    for kind, obj, data in (('secret', secret, 'pw-1'), ('config', config, 'cfg-1'), ('secret', secret + '_v2', 'pw-2')):
+        proc = __import__('subprocess').run(['/usr/bin/docker', '-H', swarm.docker_host, kind, 'create', obj, '-'],
+                                            input=data, text=True, capture_output=True, check=True)
+        assert proc.returncode == 0
+    args = dict(name=name, image=WEB + ':1.0', args=HTTPD, secrets=[dict(secret_name=secret, filename='db')],
+                configs=[dict(config_name=config, filename='/etc/app.conf', mode=0o440)])
+    try:
+        run(swarm, args)
+        cont = stored(swarm, name)['Spec']['TaskTemplate']['ContainerSpec']
+        assert [(r['SecretName'], r['File']['Name'], r['File']['Mode']) for r in cont['Secrets']] == [(secret, 'db', 0o444)]
+        assert [(r['ConfigName'], r['File']['Name'], r['File']['Mode']) for r in cont['Configs']] == \
+            [(config, '/etc/app.conf', 0o440)]
+        assert run(swarm, args).changed is False
+        # What fleet.docker.secret's rotation does: the service moves onto NAME_v2 with the same file.
+        swarm.docker('service', 'update', '-d', '-q', '--secret-rm', secret, '--secret-add',
+                     'source=%s_v2,target=db' % secret, name)
+        version = stored(swarm, name)['Version']
+        assert run(swarm, args).changed is False
+        assert stored(swarm, name)['Version'] == version
+        missing = run(swarm, dict(args, secrets=[dict(secret_name='fleet-no-such-secret')]))
+        assert missing.failed and 'Secret fleet-no-such-secret does not exist' in missing['msg']
+    finally:
+        swarm.docker('service', 'rm', name, check=False)
+        swarm.docker('secret', 'rm', secret, secret + '_v2', check=False)
+        swarm.docker('config', 'rm', config, check=False)

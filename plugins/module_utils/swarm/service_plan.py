@@ -16,7 +16,8 @@ from ansible_collections.fleet.docker.plugins.module_utils.engine.connection imp
 from ansible_collections.fleet.docker.plugins.module_utils.engine.values import format_duration
 from ansible_collections.fleet.docker.plugins.module_utils.swarm import services as ops
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.service_spec import (
-    ServiceSpecError, canonical_params, canonical_spec, comparable, differences, same_image, write_spec)
+    REFERENCES, ServiceSpecError, canonical_params, canonical_spec, comparable, differences, same_image, same_reference,
+    write_spec)
 
 # The engine's UpdateStatus states that end an update (or a rollback).
 SETTLED = ('completed', 'paused', 'rollback_completed', 'rollback_paused')
@@ -60,6 +61,27 @@ def _resolve_networks(client, desired: Dict[str, Any]) -> None:
             raise FleetDockerError('Network %s is %s-scoped: a service attaches to swarm-scoped networks (overlay) '
                                    'or host.' % (net['name'], found.get('Scope')))
         net['id'] = found['Id']
+
+
+def _resolve_references(client, desired: Dict[str, Any], current: Optional[Dict[str, Any]]) -> None:
+    """Secret and config names -> the objects' IDs in place. A reference the service holds to the object or to
+    a rolling version of it (NAME_vN) is kept; otherwise the object named so, or its newest version."""
+    from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects import list_objects
+    for option in REFERENCES:
+        kind = option[:-1]
+        for ref in desired.get(option) or []:
+            held = [h for h in (current or {}).get(option) or [] if same_reference(ref['name'], h['name'])]
+            if held:
+                ref.update(id=held[0]['id'], name=held[0]['name'])
+                continue
+            found = dict((e['Spec']['Name'], e['ID']) for e in list_objects(client, kind, ref['name']))
+            versions = sorted((int(n.rsplit('_v', 1)[1]), n) for n in found if same_reference(ref['name'], n)
+                              and n != ref['name'])
+            name = ref['name'] if ref['name'] in found else (versions[-1][1] if versions else None)
+            if name is None:
+                raise FleetDockerError('%s %s does not exist: create it first (fleet.docker.%s).'
+                                       % (kind.capitalize(), ref['name'], kind))
+            ref.update(id=found[name], name=name)
 
 
 def _published_elsewhere(client, name: str, publish: List[Dict[str, Any]]) -> None:
@@ -223,6 +245,7 @@ def converge_service(client, params: Dict[str, Any], check_mode: bool = False, d
     pinned = '@' in desired['image']
     current = ops.find_service(client, name)
     current_canon = canonical_spec(current['Spec']) if current else None
+    _resolve_references(client, desired, current_canon)
     if current_canon is None:
         changes = ['created']
     else:

@@ -52,7 +52,7 @@ DEFAULTS: Dict[str, Any] = dict(
     ulimits=[], healthcheck=None, mounts=[], dns=[], dns_search=[], dns_options=[], limits=RESOURCE_DEFAULTS,
     reservations=RESOURCE_DEFAULTS, placement=PLACEMENT_DEFAULTS, restart_config=RESTART_DEFAULTS,
     update_config=UPDATE_DEFAULTS, rollback_config=UPDATE_DEFAULTS, logging=None, networks=[], publish=[],
-    endpoint_mode='vip', mode=dict(mode='replicated', replicas=1, max_concurrent=None))
+    endpoint_mode='vip', secrets=[], configs=[], mode=dict(mode='replicated', replicas=1, max_concurrent=None))
 # Options by the API version that brought them; the connection's floor (1.41, Docker 20.10) already
 # has them all, the table says where a future floor or a newer option would need a gate.
 MIN_API = dict(init='1.37', sysctls='1.40', placement_max_replicas='1.40', cap_add='1.41', cap_drop='1.41',
@@ -310,6 +310,36 @@ def _image(value: Any) -> Optional[str]:
     return ref.familiar
 
 
+# Secret and config references: (list key, ID key, name key) of ContainerSpec, as the engine spells them.
+REFERENCES = dict(secrets=('Secrets', 'SecretID', 'SecretName'), configs=('Configs', 'ConfigID', 'ConfigName'))
+
+
+def _references(option: str, values: Any) -> Optional[List[Dict[str, Any]]]:
+    """``secrets``/``configs`` entries -> sorted dict(name, filename, uid, gid, mode); the file is named
+    after the object unless ``filename`` says otherwise (/run/secrets/NAME, /NAME for a config)."""
+    if values is None:
+        return None
+    word = option[:-1]
+    out = []
+    for item in values:
+        if not isinstance(item, dict) or not item.get('%s_name' % word):
+            _fail('Invalid %s entry %r: a dict with %s_name (and filename, uid, gid, mode).' % (option, str(item)[:100], word))
+        name = str(item['%s_name' % word])
+        mode = _int('%s mode of %s' % (option, name), item.get('mode'))
+        out.append(dict(name=name, filename=str(item.get('filename') or name), uid=str(item.get('uid') or '0'),
+                        gid=str(item.get('gid') or '0'), mode=0o444 if mode is None else mode))
+    files = [r['filename'] for r in out]
+    if len(files) != len(set(files)):
+        _fail('Invalid %s: two entries use the same filename.' % option)
+    return sorted(out, key=lambda r: r['filename'])
+
+
+def same_reference(wanted: str, held: str) -> bool:
+    """Whether the object a service holds is the one the task names: the name itself or a rolling version
+    of it (NAME_vN, which fleet.docker.secret/config move services onto)."""
+    return held == wanted or bool(re.match(r'^%s_v[0-9]+$' % re.escape(wanted), held or ''))
+
+
 PARSERS: Dict[str, Callable[[Dict[str, Any]], Any]] = dict(
     image=lambda p: _image(p.get('image')),
     labels=lambda p: None if p.get('labels') is None else parse_labels(p['labels']),
@@ -343,6 +373,8 @@ PARSERS: Dict[str, Callable[[Dict[str, Any]], Any]] = dict(
     networks=lambda p: _networks(p.get('networks')),
     publish=lambda p: _publish(p.get('publish')),
     endpoint_mode=lambda p: _choice('endpoint_mode', p.get('endpoint_mode'), ENDPOINT_MODES),
+    secrets=lambda p: _references('secrets', p.get('secrets')),
+    configs=lambda p: _references('configs', p.get('configs')),
     mode=_mode,
 )
 
@@ -466,8 +498,20 @@ def canonical_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
                              protocol=p.get('Protocol') or 'tcp', mode=p.get('PublishMode') or 'ingress')
                         for p in endpoint.get('Ports') or []), key=_port_key),
         endpoint_mode=endpoint.get('Mode') or 'vip',
+        secrets=_stored_references('secrets', cont), configs=_stored_references('configs', cont),
         mode=_stored_mode(spec.get('Mode')),
     )
+
+
+def _stored_references(option: str, cont: Dict[str, Any]) -> List[Dict[str, Any]]:
+    list_key, id_key, name_key = REFERENCES[option]
+    out = []
+    for ref in cont.get(list_key) or []:
+        file = ref.get('File') or {}
+        out.append(dict(name=ref.get(name_key), id=ref.get(id_key), filename=file.get('Name') or ref.get(name_key),
+                        uid=str(file.get('UID') or '0'), gid=str(file.get('GID') or '0'),
+                        mode=file['Mode'] if file.get('Mode') is not None else 0o444))
+    return sorted(out, key=lambda r: r['filename'])
 
 
 # ------------------------------------------------------------------------------- comparing
@@ -476,6 +520,8 @@ def comparable(key: str, value: Any) -> Any:
     """The value an option compares as: None is the engine's default for it."""
     if value is None:
         return copy.deepcopy(DEFAULTS.get(key))
+    if key in REFERENCES:
+        return [dict((k, v) for k, v in ref.items() if k != 'id') for ref in value]
     if key == 'networks':
         return sorted((dict(id=n.get('id'), aliases=n['aliases'], options=n.get('options') or {}) for n in value),
                       key=lambda n: n['id'] or '')
@@ -507,6 +553,14 @@ def differences(desired: Dict[str, Any], current: Dict[str, Any], keep_unset: bo
                 out.append(key)
             continue
         if value is None and keep_unset:
+            continue
+        if key in REFERENCES:
+            held = current.get(key) or []
+            want = value or []
+            if len(held) != len(want) or not all(
+                    same_reference(w['name'], h['name']) and comparable(key, [dict(w, name='')]) ==
+                    comparable(key, [dict(h, name='')]) for w, h in zip(want, held)):
+                out.append(key)
             continue
         if comparable(key, value) != comparable(key, current.get(key)):
             out.append(key)
@@ -610,6 +664,10 @@ def _write(spec: Dict[str, Any], key: str, value: Any) -> None:
         _put(spec, ('EndpointSpec', 'Ports'), [dict((k, v) for k, v in (
             ('Protocol', p['protocol']), ('TargetPort', p['target']), ('PublishedPort', p['published']),
             ('PublishMode', p['mode'])) if v) for p in value or []])
+    elif key in REFERENCES:
+        list_key, id_key, name_key = REFERENCES[key]
+        _put(spec, _C + (list_key,), [{'File': dict(Name=r['filename'], UID=r['uid'], GID=r['gid'], Mode=r['mode']),
+                                       id_key: r['id'], name_key: r['name']} for r in value or []])
     elif key == 'mode':
         spec['Mode'] = _mode_body(value)
     else:  # pragma: no cover - a PARSERS key without a writer is a bug

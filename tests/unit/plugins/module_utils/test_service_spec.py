@@ -127,11 +127,24 @@ def test_keep_unset_write_keeps_what_the_options_do_not_cover():
     (dict(networks=[dict(name='n', ipv4_address='10.0.0.2')]), 'unsupported key(s) ipv4_address'),
     (dict(env_files=['/nonexistent/fleet.env']), 'does not exist'),
     (dict(hostname='a b'), 'Invalid hostname'),
+    (dict(secrets=[dict(filename='x')]), 'a dict with secret_name'),
+    (dict(configs=[dict(config_name='a', filename='f'), dict(config_name='b', filename='f')]), 'same filename'),
 ])
 def test_bad_input_is_one_sentence(params, words):
     with pytest.raises(ValueSpecError) as err:
         canonical_params(dict(dict(image='demo/web:1.0'), **params))
     assert words in err.value.msg
+
+
+def test_a_rolling_version_of_a_secret_is_the_same_reference():
+    desired = canonical_params(dict(image='x', secrets=[dict(secret_name='db', filename='pw')]))
+    for held, same in (('db', True), ('db_v7', True), ('db_v', False), ('dbx_v1', False), ('other', False)):
+        spec = dict(TaskTemplate=dict(ContainerSpec=dict(Secrets=[dict(
+            SecretName=held, SecretID='i', File=dict(Name='pw', UID='0', GID='0', Mode=0o444))])))
+        assert (differences(desired, canonical_spec(spec)) == []) is same, held
+    moved = dict(TaskTemplate=dict(ContainerSpec=dict(Secrets=[dict(
+        SecretName='db_v2', SecretID='i', File=dict(Name='other', UID='0', GID='0', Mode=0o444))])))
+    assert differences(desired, canonical_spec(moved)) == ['secrets']
 
 
 def test_constraints_are_written_as_the_engine_stores_them():
