@@ -6,7 +6,10 @@ and prints the median CPU-seconds (user + sys) and wall per checkout. The module
 for the given args (the first run by ``ansible`` converges; the measured runs are no-ops).
 
     .venv/bin/python benchmarks/target_cpu.py compose 'project_src=DIR project_name=NAME' \\
-        --root /work/before --root . [--reps 9]
+        --root /work/before --root . [--reps 9] [--hide-paramiko]
+
+``--hide-paramiko`` adds, for each checkout, runs with paramiko hidden from the module (as on a host
+without it): ``import docker`` imports paramiko whenever it is installed, unless the code defers it.
 """
 
 import argparse
@@ -48,10 +51,10 @@ def build(root, module, args):
     return out
 
 
-def run_once(path):
+def run_once(path, env=None):
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([PY, path], capture_output=True, text=True, check=False, timeout=600)
+    proc = subprocess.run([PY, path], capture_output=True, text=True, check=False, timeout=600, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0 or '"changed": false' not in proc.stdout:
@@ -65,20 +68,29 @@ def main():
     parser.add_argument('args')
     parser.add_argument('--root', action='append', required=True)
     parser.add_argument('--reps', type=int, default=9)
+    parser.add_argument('--hide-paramiko', action='store_true')
     opts = parser.parse_args()
-    files = [(os.path.abspath(r), build(os.path.abspath(r), opts.module, opts.args)) for r in opts.root]
-    cpu = dict((r, []) for r, _ in files)
-    wall = dict((r, []) for r, _ in files)
+    files = [(os.path.abspath(r), build(os.path.abspath(r), opts.module, opts.args), None) for r in opts.root]
+    hidden = tempfile.mkdtemp(prefix='fleet-noparamiko-')
+    if opts.hide_paramiko:
+        with open(os.path.join(hidden, 'sitecustomize.py'), 'w') as handle:
+            handle.write("import sys\nsys.modules.setdefault('paramiko', None)\n")
+        env = dict(os.environ, PYTHONPATH=hidden)
+        files += [(root + ' (paramiko hidden)', path, env) for root, path, _ in list(files)]
+    cpu = dict((r, []) for r, _, _ in files)
+    wall = dict((r, []) for r, _, _ in files)
     try:
         for _ in range(opts.reps):
-            for root, path in files:
-                c, w = run_once(path)
+            for root, path, env in files:
+                c, w = run_once(path, env)
                 cpu[root].append(c)
                 wall[root].append(w)
     finally:
-        for _, path in files:
-            os.unlink(path)
-    for root, _ in files:
+        for _, path, env in files:
+            if env is None:
+                os.unlink(path)
+        shutil.rmtree(hidden, ignore_errors=True)
+    for root, _, _ in files:
         print('%-40s CPU %.3f s  wall %.3f s  (median of %d; CPU min %.3f max %.3f)' % (
             root, statistics.median(cpu[root]), statistics.median(wall[root]), opts.reps, min(cpu[root]),
             max(cpu[root])))
