@@ -82,6 +82,10 @@ def test_full_spec_rerun_is_no_update_check_and_diff(swarm, overlay):
     assert checked['diff']['after']['update_config']['monitor'] == '2s'
     assert stored(swarm, name)['Version'] == spec['Version']
 
+    new = run(swarm, dict(args, name=name + '-new'), check=True, diff=True)
+    assert new.changed and new['changes'] == ['created'] and new['diff']['before'] == {}, new
+    assert not swarm.client.services(filters=dict(name=name + '-new'))
+
     info = run_module('service_info', dict(name=name), env=swarm.env)
     assert info['exists'] and info['service']['ID'] == spec['ID'] and info['service']['RunningTasks'] == 1, info
 
@@ -141,6 +145,9 @@ def test_an_update_the_engine_rolls_back_fails_and_the_old_spec_runs(swarm):
     args = dict(name=name, image=WEB + ':1.0', args=HTTPD, restart_config=dict(condition='on-failure', delay='1s'),
                 update_config=dict(failure_action='rollback', monitor='2s'), rollback_config=dict(monitor='1s'))
     run(swarm, args)
+    forced = run(swarm, dict(args, force_update=True))
+    assert forced.changed and forced['changes'] == ['force_update'], forced
+    assert stored(swarm, name)['Spec']['TaskTemplate']['ForceUpdate'] == 1
     # The container of the new spec exits at once.
     failed = run(swarm, dict(args, args=['sh', '-c', 'exit 3']), timeout=120)
     assert failed.failed and failed.changed, failed
@@ -168,6 +175,13 @@ def test_mode_change_rebuilds_and_a_replicated_job_runs_to_completion(swarm):
     assert first.changed and not first.failed, first
     assert stored(swarm, job)['Spec']['Mode'] == dict(ReplicatedJob=dict(MaxConcurrent=1, TotalCompletions=2))
     assert run(swarm, args).changed is False
+
+    # Removal: check mode changes nothing, then removed, then a rerun is no change.
+    assert run(swarm, dict(name=job, state='absent'), check=True, diff=True)['diff']['after']['state'] == 'absent'
+    assert swarm.client.services(filters=dict(name=job))
+    assert run(swarm, dict(name=job, state='absent')).changed
+    assert run(swarm, dict(name=job, state='absent')).changed is False
+    assert not [s for s in swarm.client.services(filters=dict(name=job)) if s['Spec']['Name'] == job]
 
 
 def test_secrets_and_configs_by_name_and_a_rolling_version_is_no_difference(swarm):

@@ -144,6 +144,17 @@ def _unplaced(client, service_id: str, tasks: Optional[List[Dict[str, Any]]] = N
             and t['Status'].get('Err')]
 
 
+def _settle(client, service_id: str, mode: Dict[str, Any], timeout: float) -> None:
+    """Wait (at most ``timeout``) until the service's tasks run again; failures are not judged here."""
+    want = mode['replicas'] or 1 if mode['mode'] == 'replicated' else 1
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tasks = ops.service_tasks(client, service_id, desired='running')
+        if sum(1 for t in tasks if (t.get('Status') or {}).get('State') == 'running') >= want:
+            return
+        time.sleep(0.5)
+
+
 def wait_update(client, service_id: str, before: Optional[Dict[str, Any]], timeout: float) -> Dict[str, Any]:
     """Wait until the engine settles the rolling update that started after ``before`` (the UpdateStatus
     seen before updating); raise with the engine's message when it paused or rolled back."""
@@ -176,6 +187,8 @@ def wait_update(client, service_id: str, before: Optional[Dict[str, Any]], timeo
     reason = _task_error(client, service_id)
     reason = ' (%s)' % reason if reason else ''
     if state == 'rollback_completed':
+        # The engine calls the rollback complete when it has started the old tasks; say so once they run.
+        _settle(client, service_id, canonical_spec(service.get('Spec') or {})['mode'], 30)
         raise FleetDockerError('Service %s: the update failed and the engine rolled it back: %s%s. The previous spec '
                                'is running.' % (name, message, reason), changed=True, service=service,
                                update_status=status)
