@@ -119,7 +119,11 @@ def _network_names(client, canon: Dict[str, Any]) -> None:
 
 
 def _view(canon: Dict[str, Any], keys: List[str]) -> Dict[str, Any]:
-    return dict((key, _readable(comparable(key, canon.get(key)), key)) for key in keys)
+    view = dict((key, _readable(comparable(key, canon.get(key)), key)) for key in keys)
+    if 'networks' in view:   # names for a person, IDs only where no name is known
+        view['networks'] = [dict(name=n.get('name') or n['id'], aliases=n['aliases'], options=n.get('options') or {})
+                            for n in canon.get('networks') or []]
+    return view
 
 
 def _task_error(client, service_id: str) -> str:
