@@ -187,3 +187,12 @@ def test_only_swarm_services_calls_the_engine_for_services_and_tasks():
                     if SERVICE_CALLS.search(code):
                         found.append('%s:%d: %s' % (os.path.relpath(path, ROOT), num, line.strip()))
     assert found == []
+
+
+def test_env_files_in_order_then_env_wins(tmp_path):
+    first, second = tmp_path / 'a.env', tmp_path / 'b.env'
+    first.write_text('A=1\nB=from-a\n# comment\n')
+    second.write_text('B=from-b\nC=3\n')
+    canon = canonical_params(dict(image='x', env_files=[str(first), str(second)], env=dict(C=30)))
+    assert canon['env'] == dict(A='1', B='from-b', C='30')
+    assert canonical_params(dict(image='x', env=['K=v', 'E=']))['env'] == dict(K='v', E='')
