@@ -71,7 +71,7 @@ services:
 """
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
-from ansible_collections.fleet.docker.plugins.module_utils.swarm.service_plan import service_info
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.service_info import service_info
 
 
 def main():
