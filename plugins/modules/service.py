@@ -158,6 +158,16 @@ options:
       tmpfs_mode:
         description: File mode of a tmpfs mount, as an integer (V(0o1777) in YAML is C(1023)).
         type: int
+  hosts:
+    description: Extra C(/etc/hosts) entries, a dict of host name to IP address (C(docker service create --host)).
+    type: dict
+  groups:
+    description: Additional groups the tasks' process runs with.
+    type: list
+    elements: str
+  tty:
+    description: Allocate a pseudo-TTY.
+    type: bool
   secrets:
     description:
       - Swarm secrets the tasks see as files under C(/run/secrets). The secret must exist. A service that holds a
@@ -493,6 +503,9 @@ SERVICE_OPTIONS = dict(
         driver_config=dict(type='dict'),
         tmpfs_size=dict(type='str'),
         tmpfs_mode=dict(type='int'))),
+    hosts=dict(type='dict'),
+    groups=dict(type='list', elements='str'),
+    tty=dict(type='bool'),
     secrets=dict(type='list', elements='dict', no_log=False, options=dict(
         secret_name=dict(type='str', required=True), filename=dict(type='str'), uid=dict(type='str'),
         gid=dict(type='str'), mode=dict(type='int'))),

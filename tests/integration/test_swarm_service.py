@@ -55,7 +55,7 @@ def test_full_spec_rerun_is_no_update_check_and_diff(swarm, overlay):
                 dns=['10.0.0.2'], dns_search=['example.com'], dns_options=['ndots:2'], stop_signal='term',
                 stop_grace_period='3s', init=True, cap_add=['net_admin'], cap_drop=['MKNOD'],
                 sysctls={'net.ipv4.ip_forward': 1}, ulimits=['nofile:1024:2048'],
-                logging=dict(driver='json-file', options={'max-file': 2}))
+                logging=dict(driver='json-file', options={'max-file': 2}), hosts={'db.local': '10.0.0.5'}, tty=True)
     first = run(swarm, args)
     assert first.changed and not first.failed, first
     spec = stored(swarm, name)

@@ -19,7 +19,8 @@ import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers.values import (
-    canonical_capability, parse_capabilities, parse_cpus, parse_dns_servers, parse_healthcheck, parse_labels,
+    canonical_capability, parse_capabilities, parse_cpus, parse_dns_servers, parse_etc_hosts, parse_healthcheck,
+    parse_labels,
     parse_log_options, parse_signal, parse_strings, parse_sysctls, parse_user)
 from ansible_collections.fleet.docker.plugins.module_utils.engine.values import (
     PortSpecError, ValueSpecError, env_list_to_dict, parse_command, parse_duration, parse_env, parse_mount,
@@ -52,7 +53,7 @@ DEFAULTS: Dict[str, Any] = dict(
     ulimits=[], healthcheck=None, mounts=[], dns=[], dns_search=[], dns_options=[], limits=RESOURCE_DEFAULTS,
     reservations=RESOURCE_DEFAULTS, placement=PLACEMENT_DEFAULTS, restart_config=RESTART_DEFAULTS,
     update_config=UPDATE_DEFAULTS, rollback_config=UPDATE_DEFAULTS, logging=None, networks=[], publish=[],
-    endpoint_mode='vip', secrets=[], configs=[], mode=dict(mode='replicated', replicas=1, max_concurrent=None))
+    endpoint_mode='vip', hosts=[], groups=[], tty=False, secrets=[], configs=[], mode=dict(mode='replicated', replicas=1, max_concurrent=None))
 # Options by the API version that brought them; the connection's floor (1.41, Docker 20.10) already
 # has them all, the table says where a future floor or a newer option would need a gate.
 MIN_API = dict(init='1.37', sysctls='1.40', placement_max_replicas='1.40', cap_add='1.41', cap_drop='1.41',
@@ -300,6 +301,11 @@ def _logging(value: Any) -> Optional[Dict[str, Any]]:
     return dict(driver=str(value['driver']), options=parse_log_options(value.get('options')))
 
 
+def _hosts(value: Any) -> List[str]:
+    """``{host: ip}`` (the container module's etc_hosts grammar) -> the service spec's ``IP host`` lines, sorted."""
+    return sorted('%s %s' % (entry.rsplit(':', 1)[1], entry.rsplit(':', 1)[0]) for entry in parse_etc_hosts(value))
+
+
 def _image(value: Any) -> Optional[str]:
     from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
     if value is None:
@@ -373,6 +379,9 @@ PARSERS: Dict[str, Callable[[Dict[str, Any]], Any]] = dict(
     networks=lambda p: _networks(p.get('networks')),
     publish=lambda p: _publish(p.get('publish')),
     endpoint_mode=lambda p: _choice('endpoint_mode', p.get('endpoint_mode'), ENDPOINT_MODES),
+    hosts=lambda p: None if p.get('hosts') is None else _hosts(p['hosts']),
+    groups=lambda p: None if p.get('groups') is None else sorted(set(parse_strings('groups', p['groups']))),
+    tty=lambda p: p.get('tty'),
     secrets=lambda p: _references('secrets', p.get('secrets')),
     configs=lambda p: _references('configs', p.get('configs')),
     mode=_mode,
@@ -498,6 +507,8 @@ def canonical_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
                              protocol=p.get('Protocol') or 'tcp', mode=p.get('PublishMode') or 'ingress')
                         for p in endpoint.get('Ports') or []), key=_port_key),
         endpoint_mode=endpoint.get('Mode') or 'vip',
+        hosts=sorted(' '.join(line.split()) for line in cont.get('Hosts') or []), groups=sorted(cont.get('Groups') or []),
+        tty=bool(cont.get('TTY')),
         secrets=_stored_references('secrets', cont), configs=_stored_references('configs', cont),
         mode=_stored_mode(spec.get('Mode')),
     )
@@ -628,9 +639,10 @@ def _write(spec: Dict[str, Any], key: str, value: Any) -> None:
                   read_only=_C + ('ReadOnly',), cap_add=_C + ('CapabilityAdd',), cap_drop=_C + ('CapabilityDrop',),
                   sysctls=_C + ('Sysctls',), ulimits=_C + ('Ulimits',), healthcheck=_C + ('Healthcheck',),
                   dns=_C + ('DNSConfig', 'Nameservers'), dns_search=_C + ('DNSConfig', 'Search'),
-                  dns_options=_C + ('DNSConfig', 'Options'), labels=('Labels',), endpoint_mode=('EndpointSpec', 'Mode'))
+                  dns_options=_C + ('DNSConfig', 'Options'), labels=('Labels',), endpoint_mode=('EndpointSpec', 'Mode'),
+                  hosts=_C + ('Hosts',), groups=_C + ('Groups',), tty=_C + ('TTY',))
     if key in simple:
-        _put(spec, simple[key], False if key == 'read_only' and value is None else value)
+        _put(spec, simple[key], False if key in ('read_only', 'tty') and value is None else value)
     elif key == 'init':
         _put(spec, _C + ('Init',), value)
         if value is not None:

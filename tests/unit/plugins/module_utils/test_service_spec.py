@@ -31,7 +31,7 @@ FULL = dict(
     logging=dict(driver='local', options={'max-size': '10m', 'max-file': 3}),
     networks=[dict(name='backend', aliases=['api', 'api'])],
     publish=[dict(target=80, published=8080), dict(target=53, published=53, protocol='udp', mode='host')],
-    endpoint_mode='vip',
+    endpoint_mode='vip', hosts={'db.local': '10.0.0.5'}, groups=['audio', 'video'], tty=True,
 )
 
 
@@ -49,6 +49,7 @@ def test_params_to_body_and_back_is_the_same_service():
     assert task['ContainerSpec']['Env'] == ['A=1', 'B=true']
     assert task['ContainerSpec']['StopGracePeriod'] == 90 * 10 ** 9
     assert task['ContainerSpec']['CapabilityAdd'] == ['CAP_NET_ADMIN']
+    assert task['ContainerSpec']['Hosts'] == ['10.0.0.5 db.local'] and task['ContainerSpec']['TTY'] is True
     assert task['Resources'] == dict(Limits=dict(NanoCPUs=1500000000, MemoryBytes=512 * 2 ** 20),
                                      Reservations=dict(NanoCPUs=250000000, MemoryBytes=2 ** 30))
     assert task['Placement']['Constraints'] == ['node.labels.zone!=eu-2', 'node.role==worker']
