@@ -69,6 +69,10 @@ MODULES = [
     ('docker_swarm_info', 'swarm_info', 'Services and tasks are `service_info`\'s.'),
     ('docker_node', 'node', ''),
     ('docker_node_info', 'node_info', ''),
+    ('docker_swarm_service', 'service', 'The image is pinned to its registry digest by default (`resolve_image: true`, as '
+     '`docker service create`); waits for the rolling update and fails with the engine\'s reason when it rolls back; '
+     'a host-network service is no change on a rerun.'),
+    ('docker_swarm_service_info', 'service_info', 'Also every service, or those with given labels, with their tasks.'),
 ]
 
 # Options whose fleet.docker name differs or that map to another module: (community.docker module,
