@@ -51,6 +51,12 @@ class PrivateDockerd:
         self._log = None
         self.client = None
 
+    def _proxy_args(self):
+        """A dockerd from a rootfs tree runs its own docker-proxy: host-mode ports fail with the host's 20.10 one."""
+        root = os.path.dirname(os.path.dirname(os.path.dirname(self.dockerd)))
+        proxy = os.path.join(root, 'usr', 'sbin', 'docker-proxy')
+        return ['--userland-proxy-path', proxy] if self.dockerd != HOST_DOCKERD and os.path.exists(proxy) else []
+
     # -- where things are
     @property
     def sock(self):
@@ -125,7 +131,7 @@ class PrivateDockerd:
         self.proc = subprocess.Popen(
             [self.dockerd, '--data-root', os.path.join(self.base, 'data'), '--exec-root', os.path.join(self.base, 'exec'),
              '--pidfile', os.path.join(self.base, 'dockerd.pid'), '-H', self.docker_host, '--iptables=false',
-             '--ip-masq=false', '--bridge', self.bridge],
+             '--ip-masq=false', '--bridge', self.bridge] + self._proxy_args(),
             stdout=self._log, stderr=subprocess.STDOUT)
         try:
             for _attempt in range(240):
