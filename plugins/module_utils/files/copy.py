@@ -23,6 +23,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.files.archive import 
     hash_stream, is_text, iter_archive, read_archive, scan_host, sha256_file)
 from ansible_collections.fleet.docker.plugins.module_utils.containers import ops
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.hostfile import write_atomically
 
 
 STAT_HEADER = 'X-Docker-Container-Path-Stat'
@@ -406,17 +407,7 @@ class _HostWriter:
 
     @staticmethod
     def _write(path, mode, fill):
-        # Write beside the target and rename, so a reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(prefix='.fleet-fetch-', dir=os.path.dirname(path) or '.')
-        try:
-            with os.fdopen(fd, 'wb') as out:
-                fill(out)
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomically(path, fill, mode=mode, prefix='.fleet-fetch-')
 
     def finish(self):
         # Directory modes last, so a read-only directory does not block writing its children.

@@ -14,9 +14,9 @@ import hashlib
 import json
 import os
 import tarfile
-import tempfile
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.hostfile import write_atomically
 from ansible_collections.fleet.docker.plugins.module_utils.images.references import (
     DEFAULT_TAG, ImageRefError, is_image_id, normalize_id, parse_reference,
 )
@@ -138,22 +138,14 @@ def same_images(have: list, want: list) -> bool:
 
 def _write_save(client, requests: list, path: str, mode: int) -> None:
     """Stream the engine's save (GET /images/get?names=...) into ``path`` atomically."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            # The SDK saves one name per call; the engine's endpoint takes several, sharing their layers.
-            url = client._url('/images/get')  # pylint: disable=protected-access
-            response = client._get(url, params={'names': requests}, stream=True)  # pylint: disable=protected-access
-            client._raise_for_status(response)  # pylint: disable=protected-access
-            for chunk in response.iter_content(chunk_size=CHUNK):
-                handle.write(chunk)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    def fill(handle):
+        # The SDK saves one name per call; the engine's endpoint takes several, sharing their layers.
+        url = client._url('/images/get')  # pylint: disable=protected-access
+        response = client._get(url, params={'names': requests}, stream=True)  # pylint: disable=protected-access
+        client._raise_for_status(response)  # pylint: disable=protected-access
+        for chunk in response.iter_content(chunk_size=CHUNK):
+            handle.write(chunk)
+    write_atomically(path, fill, mode=mode)
 
 
 def run_image_export(module) -> dict:

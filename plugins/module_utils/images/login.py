@@ -14,9 +14,9 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import APIError, FleetDockerError
+from ansible_collections.fleet.docker.plugins.module_utils.engine.hostfile import write_atomically
 from ansible_collections.fleet.docker.plugins.module_utils.images.auth import (
     config_key, credential_helper, default_config_path, encode_auth, matching_keys, normalize_registry, read_config,
     stored_credentials,
@@ -28,17 +28,10 @@ def write_config(path, config):
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         os.makedirs(directory, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix='.config.json.', dir=directory)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, 'w') as handle:
-            json.dump(config, handle, indent='\t')
-            handle.write('\n')
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    def fill(handle):
+        json.dump(config, handle, indent='\t')
+        handle.write('\n')
+    write_atomically(path, fill, mode=0o600, prefix='.config.json.', text=True)
 
 
 def helper_program(helper):
