@@ -35,7 +35,7 @@ def cost(root, module, reps):
     with open(os.path.join(root, 'plugins', 'modules', module + '.py'), 'rb') as handle:
         data = handle.read()
     finder, compiles, sources = [], [], None
-    for _ in range(reps):
+    for dummy in range(reps):
         buf = io.BytesIO()
         start = time.process_time()
         with zipfile.ZipFile(buf, mode='w') as zf:
@@ -55,7 +55,7 @@ def cost(root, module, reps):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('modules', nargs='*')
     parser.add_argument('--root', default=payload.DEFAULT_ROOT)
     parser.add_argument('--reps', type=int, default=7)

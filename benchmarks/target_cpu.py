@@ -44,7 +44,8 @@ def build(root, module, args):
     found = glob.glob(os.path.join(keep, '*', 'AnsiballZ_%s.py' % module))
     if proc.returncode != 0 or not found:
         raise RuntimeError('%s: %s%s' % (root, proc.stdout[-2000:], proc.stderr[-2000:]))
-    out = tempfile.mktemp(prefix='AnsiballZ_%s-' % module, suffix='.py')
+    fd, out = tempfile.mkstemp(prefix='AnsiballZ_%s-' % module, suffix='.py')
+    os.close(fd)
     shutil.copy(found[0], out)
     shutil.rmtree(keep, ignore_errors=True)
     shutil.rmtree(coll, ignore_errors=True)
@@ -63,7 +64,7 @@ def run_once(path, env=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('module')
     parser.add_argument('args')
     parser.add_argument('--root', action='append', required=True)
@@ -76,21 +77,21 @@ def main():
         with open(os.path.join(hidden, 'sitecustomize.py'), 'w') as handle:
             handle.write("import sys\nsys.modules.setdefault('paramiko', None)\n")
         env = dict(os.environ, PYTHONPATH=hidden)
-        files += [(root + ' (paramiko hidden)', path, env) for root, path, _ in list(files)]
-    cpu = dict((r, []) for r, _, _ in files)
-    wall = dict((r, []) for r, _, _ in files)
+        files += [(root + ' (paramiko hidden)', path, env) for root, path, dummy in list(files)]
+    cpu = dict((entry[0], []) for entry in files)
+    wall = dict((entry[0], []) for entry in files)
     try:
-        for _ in range(opts.reps):
+        for dummy in range(opts.reps):
             for root, path, env in files:
                 c, w = run_once(path, env)
                 cpu[root].append(c)
                 wall[root].append(w)
     finally:
-        for _, path, env in files:
+        for dummy, path, env in files:
             if env is None:
                 os.unlink(path)
         shutil.rmtree(hidden, ignore_errors=True)
-    for root, _, _ in files:
+    for root in [entry[0] for entry in files]:
         print('%-40s CPU %.3f s  wall %.3f s  (median of %d; CPU min %.3f max %.3f)' % (
             root, statistics.median(cpu[root]), statistics.median(wall[root]), opts.reps, min(cpu[root]),
             max(cpu[root])))
