@@ -28,6 +28,7 @@ def write_config(path, config):
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         os.makedirs(directory, mode=0o700)
+
     def fill(handle):
         json.dump(config, handle, indent='\t')
         handle.write('\n')
