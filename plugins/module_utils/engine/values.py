@@ -62,6 +62,13 @@ def scalar_string(what: str, value: Any, error: type = ValueSpecError) -> str:
     raise error('Invalid %s: expected a string, number or boolean, got a %s.' % (what, type(value).__name__))
 
 
+def string_mapping(what: str, values: Optional[Dict[str, Any]], error: type = ValueSpecError) -> Optional[Dict[str, str]]:
+    """Labels or driver options as the engine stores them (every value a string); None stays None."""
+    if values is None:
+        return None
+    return dict((str(key), scalar_string('%s %s' % (what, key), value, error)) for key, value in values.items())
+
+
 # ---------------------------------------------------------------------------------------- ports
 
 class PortMapping(NamedTuple):

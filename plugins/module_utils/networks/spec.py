@@ -16,7 +16,7 @@ import ipaddress
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
-from ansible_collections.fleet.docker.plugins.module_utils.engine.values import scalar_string
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import string_mapping
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import check_network_name
 
 IPAM_ENTRY_OPTIONS = dict(
@@ -121,14 +121,6 @@ def check_overlaps(entries: List[Dict[str, Any]]) -> None:
                                        % (i, first, j, nets[j]))
 
 
-def strings(option: str, values: Optional[Dict[str, Any]]) -> Optional[Dict[str, str]]:
-    """labels and options as the engine stores them (strings), by the project's one value rule."""
-    if values is None:
-        return None
-    return dict((str(key), scalar_string('%s %s' % (option, key), value, NetworkSpecError))
-                for key, value in values.items())
-
-
 def parse_network(params: Dict[str, Any]) -> Dict[str, Any]:
     """The task, validated and normalised; raises NetworkSpecError (nothing is sent to the engine)."""
     name = check_network_name(params.get('name'))
@@ -137,9 +129,9 @@ def parse_network(params: Dict[str, Any]) -> Dict[str, Any]:
         raise NetworkSpecError('driver must not be empty.')
     spec = dict(name=name, state=params.get('state') or 'present', force=bool(params.get('force')),
                 driver=driver, ipam_driver=params.get('ipam_driver') or None,
-                driver_options=strings('driver_options', params.get('driver_options')),
-                ipam_driver_options=strings('ipam_driver_options', params.get('ipam_driver_options')),
-                labels=strings('labels', params.get('labels')), ipam_config=None)
+                driver_options=string_mapping('driver_options', params.get('driver_options'), NetworkSpecError),
+                ipam_driver_options=string_mapping('ipam_driver_options', params.get('ipam_driver_options'), NetworkSpecError),
+                labels=string_mapping('labels', params.get('labels'), NetworkSpecError), ipam_config=None)
     for flag in OPTIONAL_FLAGS:
         spec[flag] = params.get(flag)
     if params.get('ipam_config') is not None:

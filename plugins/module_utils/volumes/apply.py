@@ -13,8 +13,9 @@ from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE, BOOLEANS_T
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import EngineStepError, FleetDockerError
 from ansible_collections.fleet.docker.plugins.module_utils.engine.naming import check_restricted_name
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import string_mapping
 from ansible_collections.fleet.docker.plugins.module_utils.volumes.info import summarize_volume, volume_users
-from ansible_collections.fleet.docker.plugins.module_utils.volumes.ops import create_volume, engine_strings, find_volume, remove_volume
+from ansible_collections.fleet.docker.plugins.module_utils.volumes.ops import create_volume, find_volume, remove_volume
 
 NEVER, OPTIONS_CHANGED, ALWAYS = 'never', 'options-changed', 'always'
 RECREATE_POLICIES = (NEVER, OPTIONS_CHANGED, ALWAYS)
@@ -63,7 +64,7 @@ def compare_volume(params, volume):
         diffs.append(dict(option='driver', before=volume.get('Driver'), after=params['driver']))
     for option, key in (('driver_options', 'Options'), ('labels', 'Labels')):
         if params.get(option) is not None:
-            desired = engine_strings(option, params[option])
+            desired = string_mapping(option, params[option])
             actual = volume.get(key) or {}
             if any(actual.get(name) != value for name, value in desired.items()):
                 diffs.append(dict(option=option, before=actual, after=desired))
@@ -95,8 +96,8 @@ def converge_volume(client, params, check_mode=False, diff=False, warn=None):
     warn = warn or (lambda text: None)
     name = check_restricted_name('volume', params['name'])
     policy, warning = parse_recreate(params.get('recreate', NEVER))
-    labels = engine_strings('labels', params.get('labels'))
-    options = engine_strings('driver_options', params.get('driver_options'))
+    labels = string_mapping('labels', params.get('labels'))
+    options = string_mapping('driver_options', params.get('driver_options'))
     volume = find_volume(client, name)
     result = dict(changed=False, actions=[], changes=[])
     if warning:

@@ -10,12 +10,7 @@ ship them (issue #25).
 from __future__ import annotations
 
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import NotFound
-from ansible_collections.fleet.docker.plugins.module_utils.engine.values import scalar_string
-
-
-def engine_strings(option, values):
-    """labels and driver_options as the engine stores them, by the container options' own rule."""
-    return dict((str(key), scalar_string('%s %s' % (option, key), value)) for key, value in (values or {}).items())
+from ansible_collections.fleet.docker.plugins.module_utils.engine.values import string_mapping
 
 
 def find_volume(client, name):
@@ -28,8 +23,8 @@ def find_volume(client, name):
 def create_volume(client, name: str, driver: str = 'local', driver_opts=None, labels=None) -> dict:
     """Create a named volume; driver options and labels as the engine stores them (strings)."""
     return client.create_volume(name, driver=driver or 'local',
-                                driver_opts=engine_strings('driver_options', driver_opts) or None,
-                                labels=engine_strings('labels', labels) or None)
+                                driver_opts=string_mapping('driver_options', driver_opts) or None,
+                                labels=string_mapping('labels', labels) or None)
 
 
 def list_volumes(client, label=None) -> list:
