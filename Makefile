@@ -60,8 +60,8 @@ build: install
 test: install engine engines
 	bash scripts/sanity.sh
 	bash scripts/lint.sh
-	rc=0; $(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) -m "not serial" tests || rc=$$?; \
-	  $(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider -m serial tests || rc=$$?; exit $$rc
+	rc=0; $(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider --durations=25 -n $(TEST_WORKERS) -m "not serial" tests || rc=$$?; \
+	  $(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider --durations=15 -m serial tests || rc=$$?; exit $$rc
 
 # The lab fleet, provisioned, running the reference deployment; every host asked on every
 # port; the fleet report written (reports/fleet-report.{md,html}).
