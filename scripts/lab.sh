@@ -545,6 +545,12 @@ cmd_status() {
 [ "$(id -u)" = 0 ] || die "run as root"
 cmd=${1:-status}; shift || true
 # One lab command at a time (make lab from tests and from molecule may overlap).
+# Close what the caller left open (3..254; 255 is bash's own script fd): `flock LOCKFILE make lab` holds its
+# lock on one, and the lab's long-lived daemons would inherit it and hold the lock until lab-down.
+for _fd in /proc/$$/fd/*; do
+  _fd=${_fd##*/}
+  if [ "$_fd" -gt 2 ] && [ "$_fd" -lt 255 ]; then eval "exec $_fd>&-" 2>/dev/null || true; fi
+done
 exec 9<"$SELF"
 flock -w 600 9 || die "another lab command holds the lock"
 case "$cmd" in
