@@ -73,6 +73,11 @@ MODULES = [
      '`docker service create`); waits for the rolling update and fails with the engine\'s reason when it rolls back; '
      'a host-network service is no change on a rerun.'),
     ('docker_swarm_service_info', 'service_info', 'Also every service, or those with given labels, with their tasks.'),
+    ('docker_stack', 'stack', 'Through the Engine API (no docker CLI), with check and diff mode; the project is loaded as '
+     '`compose` loads it (`project_src`, `files`, `definition`); names and labels as `docker stack deploy`, so stacks '
+     'deployed either way are adopted; a rerun changes no service.'),
+    ('docker_stack_info', 'stack_info', 'Without `name`: the stacks and their service counts.'),
+    ('docker_stack_task_info', 'stack_info', 'With `name`: the stack\'s services (replicas running and desired) and tasks.'),
 ]
 
 # Options whose fleet.docker name differs or that map to another module: (community.docker module,
@@ -96,6 +101,11 @@ NOTES = {
     ('docker_image_export', 'names'): ('names', ''),
     ('docker_image_remove', 'name'): ('name', 'with `state: absent`'),
     ('docker_network', 'connected'): (None, 'attach from the container side: `networks` of `container`'),
+    ('docker_stack', 'compose'): ('files', 'compose file paths; an inline project is `definition` (a dict)'),
+    ('docker_stack', 'resolve_image'): ('resolve_image', 'a bool: `always`/`changed` are `true`, `never` is `false`'),
+    ('docker_stack', 'with_registry_auth'): (None, 'the registry credentials of the engine\'s client are used'),
+    ('docker_stack', 'absent_retries'): (None, '`state: absent` waits for the networks to go by itself'),
+    ('docker_stack', 'absent_retries_interval'): (None, '`state: absent` waits for the networks to go by itself'),
     ('docker_host_info', 'containers'): (None, '`container_info`'),
     ('docker_host_info', 'containers_all'): (None, '`container_info` with `all: true`'),
     ('docker_host_info', 'containers_filters'): (None, '`container_info` with `filters`'),

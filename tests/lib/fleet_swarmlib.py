@@ -156,9 +156,15 @@ class PrivateDockerd:
         """Make this daemon a one-node swarm manager; returns the node id."""
         # All private daemons share the host's network namespace: the default 0.0.0.0:2377 and VXLAN port
         # 4789 would collide between two swarms (another worker's, another engineer's session).
+        # Overlay subnets too: a 28.5 node refuses a pool that overlaps another swarm's ("Pool overlaps with other
+        # one on this address space"), so each slot has its own /19 (32 overlay /24s) in 10.128.0.0/13.
         self.docker('swarm', 'init', '--advertise-addr', self.address, '--listen-addr', self.listen_addr,
-                    '--data-path-port', str(self.data_path_port))
+                    '--data-path-port', str(self.data_path_port), '--default-addr-pool', self.addr_pool)
         return self.node_id
+
+    @property
+    def addr_pool(self):
+        return '10.%d.%d.0/19' % (128 + self.slot // 8, 32 * (self.slot % 8))
 
     @property
     def node_id(self):

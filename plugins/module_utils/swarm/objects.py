@@ -21,9 +21,12 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-def list_objects(client, kind: str, name_prefix: str | None = None) -> list:
-    """The engine's objects of ``kind``; the engine's ``name`` filter matches name prefixes."""
-    filters = {'name': name_prefix} if name_prefix else None
+def list_objects(client, kind: str, name_prefix: str | None = None, label: str | None = None) -> list:
+    """The engine's objects of ``kind``; the engine's ``name`` filter matches name prefixes; ``label``: KEY=VALUE."""
+    filters = {'name': name_prefix} if name_prefix else {}
+    if label:
+        filters['label'] = label
+    filters = filters or None
     if _check_kind(kind) == 'secret':
         return client.secrets(filters=filters) or []
     return client.configs(filters=filters) or []

@@ -50,10 +50,14 @@ def resolve_image(image: str) -> Tuple[str, Optional[str]]:
     return '%s@%s' % (image, digest), None
 
 
-def _resolve_networks(client, desired: Dict[str, Any]) -> None:
-    """Network names (or IDs) -> IDs in place: the engine stores IDs, so a name is no difference."""
+def _resolve_networks(client, desired: Dict[str, Any], pending: Optional[Dict[str, Any]] = None) -> None:
+    """Network names (or IDs) -> IDs in place: the engine stores IDs, so a name is no difference. A network in
+    ``pending['networks']`` (a stack's, which check mode has not created) gets a placeholder ID."""
     for net in desired.get('networks') or []:
         found = ops.network_of(client, net['name'])
+        if not found and net['name'] in (pending or {}).get('networks', ()):
+            net['id'] = 'new:' + net['name']
+            continue
         if not found:
             raise FleetDockerError('Network %s does not exist: create it first (an overlay network for services '
                                    'across nodes, fleet.docker.network with driver overlay).' % net['name'])
@@ -63,7 +67,8 @@ def _resolve_networks(client, desired: Dict[str, Any]) -> None:
         net['id'] = found['Id']
 
 
-def _resolve_references(client, desired: Dict[str, Any], current: Optional[Dict[str, Any]]) -> None:
+def _resolve_references(client, desired: Dict[str, Any], current: Optional[Dict[str, Any]],
+                        pending: Optional[Dict[str, Any]] = None) -> None:
     """Secret and config names -> the objects' IDs in place. A reference the service holds to the object or to
     a rolling version of it (NAME_vN) is kept; otherwise the object named so, or its newest version."""
     from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects import list_objects
@@ -78,6 +83,9 @@ def _resolve_references(client, desired: Dict[str, Any], current: Optional[Dict[
             versions = sorted((int(n.rsplit('_v', 1)[1]), n) for n in found if same_reference(ref['name'], n)
                               and n != ref['name'])
             name = ref['name'] if ref['name'] in found else (versions[-1][1] if versions else None)
+            if name is None and ref['name'] in (pending or {}).get(option, ()):
+                ref.update(id='new:' + ref['name'])   # check mode: the stack has not made it yet
+                continue
             if name is None:
                 raise FleetDockerError('%s %s does not exist: create it first (fleet.docker.%s).'
                                        % (kind.capitalize(), ref['name'], kind))
@@ -231,8 +239,11 @@ def wait_running(client, service_id: str, canon: Dict[str, Any], timeout: float)
 
 
 def converge_service(client, params: Dict[str, Any], check_mode: bool = False, diff: bool = False,
-                     keep_unset: bool = True) -> Dict[str, Any]:
-    """The service module's logic; ``params`` are its options (a stack's compose service, mapped)."""
+                     keep_unset: bool = True, pending: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """The service module's logic; ``params`` are its options (a stack's compose service, mapped).
+
+    ``pending`` ({'networks'|'secrets'|'configs': names}): what the caller (a stack) creates before this service;
+    in check mode they may not exist yet and count as new."""
     name = params['name']
     if not name or not isinstance(name, str):
         raise FleetDockerError('name must be a non-empty string.')
@@ -252,7 +263,7 @@ def converge_service(client, params: Dict[str, Any], check_mode: bool = False, d
         raise ServiceSpecError('image is required with state present.')
     desired = canonical_params(params)     # every input error before the engine is asked anything
     ops.swarm_manager_check(client)
-    _resolve_networks(client, desired)
+    _resolve_networks(client, desired, pending)
     _published_elsewhere(client, name, desired['publish'])
     warnings = []
     if params.get('resolve_image', True):
@@ -262,7 +273,7 @@ def converge_service(client, params: Dict[str, Any], check_mode: bool = False, d
     pinned = '@' in desired['image']
     current = ops.find_service(client, name)
     current_canon = canonical_spec(current['Spec']) if current else None
-    _resolve_references(client, desired, current_canon)
+    _resolve_references(client, desired, current_canon, pending)
     if current_canon is None:
         changes = ['created']
     else:

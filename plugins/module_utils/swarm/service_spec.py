@@ -46,7 +46,7 @@ UPDATE_DEFAULTS = dict(parallelism=1, delay=0, failure_action='pause', monitor=5
                        order='stop-first')
 RESTART_DEFAULTS = dict(condition='any', delay=5 * SECOND, max_attempts=0, window=0)
 PLACEMENT_DEFAULTS = dict(constraints=[], preferences=[], max_replicas=0)
-RESOURCE_DEFAULTS = dict(cpus=0, memory=0)
+RESOURCE_DEFAULTS = dict(cpus=0, memory=0, pids=0)
 DEFAULTS: Dict[str, Any] = dict(
     labels={}, container_labels={}, env={}, command=None, args=None, hostname='', user='', working_dir='',
     stop_signal='', stop_grace_period=10 * SECOND, read_only=False, init=None, cap_add=[], cap_drop=[], sysctls={},
@@ -231,7 +231,8 @@ def _resources(option: str, value: Any) -> Optional[Dict[str, Any]]:
     if value is None:
         return None
     return dict(cpus=parse_cpus(value['cpus']) if value.get('cpus') is not None else 0,
-                memory=parse_size('%s memory' % option, value['memory']) if value.get('memory') is not None else 0)
+                memory=parse_size('%s memory' % option, value['memory']) if value.get('memory') is not None else 0,
+                pids=_int('%s pids' % option, value.get('pids')) or 0)  # Limits.Pids (API 1.41; a stack's limits.pids)
 
 
 def _hostname(value: Any) -> Optional[str]:
@@ -460,7 +461,8 @@ def _stored_healthcheck(check: Optional[Dict[str, Any]]) -> Optional[Dict[str, A
 
 
 def _stored_resources(res: Optional[Dict[str, Any]]) -> Dict[str, int]:
-    return dict(cpus=(res or {}).get('NanoCPUs') or 0, memory=(res or {}).get('MemoryBytes') or 0)
+    return dict(cpus=(res or {}).get('NanoCPUs') or 0, memory=(res or {}).get('MemoryBytes') or 0,
+                pids=(res or {}).get('Pids') or 0)
 
 
 def canonical_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
@@ -532,11 +534,18 @@ def comparable(key: str, value: Any) -> Any:
     if value is None:
         return copy.deepcopy(DEFAULTS.get(key))
     if key in REFERENCES:
-        return [dict((k, v) for k, v in ref.items() if k != 'id') for ref in value]
+        return [dict((k, _in_run_secrets(v) if k == 'filename' and key == 'secrets' else v) for k, v in ref.items()
+                     if k != 'id') for ref in value]
     if key == 'networks':
         return sorted((dict(id=n.get('id'), aliases=n['aliases'], options=n.get('options') or {}) for n in value),
                       key=lambda n: n['id'] or '')
     return value
+
+
+def _in_run_secrets(filename: str) -> str:
+    """A secret's file name relative to /run/secrets, where the engine puts a bare name (the docker CLI's stack
+    deploy stores the bare name, a compose loader the full path: the same file)."""
+    return filename[len('/run/secrets/'):] if (filename or '').startswith('/run/secrets/') else filename
 
 
 def same_image(desired: str, current: Optional[str], pinned: bool) -> bool:
@@ -546,7 +555,8 @@ def same_image(desired: str, current: Optional[str], pinned: bool) -> bool:
         return False
     if pinned or '@' in desired and '@' in current:
         return desired == current
-    return desired.split('@')[0] == current.split('@')[0]
+    # ``web`` as the CLI stored it when the registry could not pin it is ``web:latest``
+    return _image(desired.split('@')[0]) == _image(current.split('@')[0])
 
 
 def differences(desired: Dict[str, Any], current: Dict[str, Any], keep_unset: bool = True) -> List[str]:
@@ -621,7 +631,8 @@ def _mount_body(mount: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _resources_body(res: Dict[str, int]) -> Dict[str, int]:
-    return dict((api, res[key]) for key, api in (('cpus', 'NanoCPUs'), ('memory', 'MemoryBytes')) if res[key])
+    return dict((api, res[key]) for key, api in (('cpus', 'NanoCPUs'), ('memory', 'MemoryBytes'), ('pids', 'Pids'))
+                if res.get(key))
 
 
 def _mode_body(mode: Dict[str, Any]) -> Dict[str, Any]:
