@@ -13,6 +13,9 @@ description:
   - Works with engines on a unix socket, over TCP with TLS, and over C(ssh://) (the Docker SDK needs
     paramiko on the controller for C(ssh://), even with O(use_ssh_client); paramiko checks the engine
     host's key against C(known_hosts)).
+  - Unix sockets and TCP are spoken to with Python's standard library, so each task's worker process
+    does not import the Docker SDK; C(ssh://) engines, and TCP engines behind a proxy set in the
+    environment, go through the Docker SDK.
   - Files are streamed both ways, so large files take no memory, and names are bytes, so names
     that are not UTF-8 survive.
   - Modules need Python in the container, as on any host; C(raw) needs only C(/bin/sh).
@@ -139,8 +142,8 @@ from ansible.utils.display import Display
 
 from ansible_collections.fleet.docker.plugins.module_utils.containers.ops import (
     exec_exit_code, get_archive, lookup_container, put_archive, start_exec)
-from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
-    APIError, DockerException, NotFound, RequestException, describe_error)
+from ansible_collections.fleet.docker.plugins.module_utils.engine import connection as engine
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import describe_error
 from ansible_collections.fleet.docker.plugins.module_utils.hosts.client import ENGINE_OPTIONS, build_client
 from ansible_collections.fleet.docker.plugins.module_utils.hosts.transfer import (
     MAX_LINKS, EmptyArchive, TransferError, copy_member, first_member, fs_bytes, link_target, shell_printf_format, split_target,
@@ -208,13 +211,13 @@ class Connection(ConnectionBase):
 
     def _failure(self, exc, doing):
         """An engine error in the words of a task failure: what was being done, and where."""
-        if isinstance(exc, NotFound) and b'container' in to_bytes(exc.explanation or str(exc)).lower():
+        if isinstance(exc, engine.NotFound) and b'container' in to_bytes(exc.explanation or str(exc)).lower():
             return AnsibleConnectionFailure('%s: the %s is gone (it was removed).' % (doing, self._where()))
         text = describe_error(exc, self.get_option('docker_host'))
-        if isinstance(exc, APIError) and all(to_text(word) in text for word in UNKNOWN_USER):
+        if isinstance(exc, engine.APIError) and all(to_text(word) in text for word in UNKNOWN_USER):
             # Docker 23 and later refuse the exec start itself (HTTP 400) for an unknown user.
             return AnsibleConnectionFailure('The user %r does not exist in the %s.' % (self._user(), self._where()))
-        if isinstance(exc, APIError) and exc.status_code == 409 and 'not running' in text:
+        if isinstance(exc, engine.APIError) and exc.status_code == 409 and 'not running' in text:
             return AnsibleConnectionFailure('%s: the %s is not running; start it first.' % (doing, self._where()))
         return AnsibleConnectionFailure('%s in %s: %s' % (doing, self._where(), text))
 
@@ -222,13 +225,16 @@ class Connection(ConnectionBase):
         if self._connected:
             return self
         params = dict((name, self.get_option(name)) for name in ENGINE_OPTIONS)
+        ssh_cli = bool(self.get_option('use_ssh_client'))
+        if str(params['docker_host'] or '').startswith('ssh://') and not ssh_cli:
+            try:
+                import paramiko  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+            except ImportError:
+                ssh_cli = True
         try:
-            import paramiko  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
-            ssh_cli = bool(self.get_option('use_ssh_client'))
-        except ImportError:
-            ssh_cli = True
-        try:
-            self.client = build_client(params, use_ssh_client=ssh_cli)
+            # The standard-library client where it serves: each task's worker process imports this
+            # plugin afresh, and the SDK's import would cost more CPU than the task (engine/lite.py).
+            self.client = build_client(params, use_ssh_client=ssh_cli, stdlib=True)
             container = lookup_container(self.client, self.get_option('remote_addr'))
         except Exception as exc:  # pylint: disable=broad-except
             # Besides the SDK's and requests' errors, paramiko's (an unknown host key) for ssh://.
@@ -269,7 +275,7 @@ class Connection(ConnectionBase):
             exec_id, sock = start_exec(self.client, self._container['Id'], argv, stdin=use_stdin, user=self._user(),
                                        environment=env or None, workdir=self.get_option('working_dir') or None,
                                        privileged=bool(self.get_option('privileged')))
-        except (DockerException, RequestException, OSError) as exc:
+        except (engine.DockerException, engine.RequestException, OSError) as exc:
             raise self._failure(exc, 'Running a command')
         limit = self.get_option('command_timeout') or 0
         deadline = time.monotonic() + limit if limit > 0 else None
@@ -301,7 +307,7 @@ class Connection(ConnectionBase):
         stdout, stderr = b''.join(out), b''.join(err)
         try:
             code = exec_exit_code(self.client, exec_id)
-        except (DockerException, RequestException, OSError) as exc:
+        except (engine.DockerException, engine.RequestException, OSError) as exc:
             raise self._failure(exc, 'Reading the exit code')
         if code in (126, None) and self._unknown_user(stdout + stderr):
             raise AnsibleConnectionFailure('The user %r does not exist in the %s.' % (self._user(), self._where()))
@@ -322,9 +328,9 @@ class Connection(ConnectionBase):
             archive, member = first_member(get_archive(self.client, self._container['Id'], '/etc/passwd'))
             data = archive.extractfile(member).read() if member.isfile() else b''
             archive.close()
-        except NotFound:
+        except engine.NotFound:
             return True  # no /etc/passwd: the container knows no user by name
-        except (TransferError, DockerException, RequestException, OSError):
+        except (TransferError, engine.DockerException, engine.RequestException, OSError):
             return False
         return not any(line.split(b':', 1)[0] == to_bytes(name) for line in data.splitlines())
 
@@ -428,13 +434,13 @@ class Connection(ConnectionBase):
                             tar_one_file(handle, name, size, uid=uid, gid=gid))
         except TransferError as exc:
             raise AnsibleError('Copying %s into the %s: %s' % (to_text(in_path), self._where(), exc))
-        except NotFound as exc:
+        except engine.NotFound as exc:
             if b'container' in to_bytes(exc.explanation or '').lower() and b'could not find' not in \
                     to_bytes(exc.explanation or '').lower():
                 raise self._failure(exc, 'Copying a file')
             raise AnsibleError('Copying %s into the %s: the directory %s does not exist.'
                                % (to_text(in_path), self._where(), os.fsdecode(directory)))
-        except (DockerException, RequestException, OSError) as exc:
+        except (engine.DockerException, engine.RequestException, OSError) as exc:
             raise self._failure(exc, 'Copying %s to %s' % (to_text(in_path), to_text(out_path)))
 
     def fetch_file(self, in_path, out_path):
@@ -462,13 +468,13 @@ class Connection(ConnectionBase):
                     copy_member(archive, member, sink)
                 archive.close()
                 return
-            except NotFound as exc:
+            except engine.NotFound as exc:
                 if b'no such container' in to_bytes(exc.explanation or '').lower():
                     raise self._failure(exc, 'Fetching a file')
                 raise AnsibleFileNotFound('Fetching %s from the %s: no such file.' % (to_text(in_path), self._where()))
             except TransferError as exc:
                 raise AnsibleError('Fetching %s from the %s: %s' % (to_text(in_path), self._where(), exc))
-            except (DockerException, RequestException, OSError) as exc:
+            except (engine.DockerException, engine.RequestException, OSError) as exc:
                 raise self._failure(exc, 'Fetching %s' % to_text(in_path))
         raise AnsibleError('Fetching %s from the %s: more than %d symbolic links to follow.'
                            % (to_text(in_path), self._where(), MAX_LINKS))

@@ -156,9 +156,11 @@ def test_put_and_fetch_1mb_binary_with_non_utf8_names(engine, hosts, tmp_path):
 
 
 def test_exec_options_working_dir_env_user_privileged(hosts):
-    results = drive(hosts['deb'], [['exec', 'pwd; echo "$GREETING"; id -un', None]],
+    results = drive(hosts['deb'], [['exec', 'pwd; echo "$GREETING"; id -un', None], ['transport']],
                     working_dir='/usr/share', extra_env=dict(GREETING='hello world'), remote_user='app')
     assert results[0]['stdout'].splitlines() == ['/usr/share', 'hello world', 'app'], results
+    # A unix socket engine is reached with the standard library: no SDK import in the worker (issue #27).
+    assert results[1] == dict(client='LiteClient', sdk=[]), results
     plain = drive(hosts['deb'], [['exec', 'pwd; id -un; grep CapEff /proc/self/status', None]])[0]
     assert plain['stdout'].splitlines()[:2] == ['/', 'root'], plain
     privileged = drive(hosts['deb'], [['exec', 'grep CapEff /proc/self/status', None]], privileged=True)[0]
@@ -275,9 +277,9 @@ def test_tcp_with_tls_exec_stdin_put_fetch(tls_engine, tmp_path):
     local.write_bytes(payload)
     results = drive(tls_engine['name'], [['exec', 'cat; echo; id -u', 'over tls'],
                                          ['put', str(local), '/tmp/in.bin'],
-                                         ['fetch', '/tmp/in.bin', str(back)]], **tls_engine['options'])
+                                         ['fetch', '/tmp/in.bin', str(back)], ['transport']], **tls_engine['options'])
     assert results[0]['rc'] == 0 and results[0]['stdout'] == 'over tls\n0\n', results
-    assert results[1:] == [dict(rc=0), dict(rc=0)], results
+    assert results[1:] == [dict(rc=0), dict(rc=0), dict(client='LiteClient', sdk=[])], results
     assert back.read_bytes() == payload
     # The same through the environment, as the docker CLI reads it (DOCKER_HOST, DOCKER_CERT_PATH).
     certs = tmp_path / 'certs'
@@ -332,9 +334,11 @@ def test_ssh_engine_exec_stdin_put_fetch(ssh_engine, hosts, tmp_path):
     local, back = tmp_path / 'in.bin', tmp_path / 'out.bin'
     local.write_bytes(payload)
     results = drive(hosts['deb'], [['exec', 'cat; echo; id -un', 'over ssh'], ['put', str(local), '/tmp/ssh.bin'],
-                                   ['fetch', '/tmp/ssh.bin', str(back)]],
+                                   ['fetch', '/tmp/ssh.bin', str(back)], ['transport']],
                     env=ssh_engine['env'], docker_host=ssh_engine['docker_host'], use_ssh_client=True)
-    assert results == [dict(rc=0, stdout='over ssh\nroot\n', stderr=''), dict(rc=0), dict(rc=0)], results
+    assert results[:3] == [dict(rc=0, stdout='over ssh\nroot\n', stderr=''), dict(rc=0), dict(rc=0)], results
+    # ssh:// needs the SDK's transport (ssh CLI or paramiko).
+    assert results[3]['client'] == 'APIClient', results
     assert back.read_bytes() == payload
     # Commands without stdin, one after another: the SDK's ssh socket wrote to an ssh that had exited
     # when closed (BrokenPipeError on about every second command, seen on the lab).

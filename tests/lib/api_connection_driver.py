@@ -3,7 +3,8 @@
     python api_connection_driver.py < job.json
 
 job: {"container": NAME, "options": {...}, "ops": [[op, ...], ...]} with ops
-["exec", cmd, stdin-or-null, sudoable], ["put", local, remote], ["fetch", remote, local]. Paths may
+["exec", cmd, stdin-or-null, sudoable], ["put", local, remote], ["fetch", remote, local], ["transport"]
+(the engine client's class, and whether the Docker SDK or requests got imported so far). Paths may
 hold lone surrogates (non-UTF-8 bytes), which JSON carries. Prints one JSON list: per op
 {"rc", "stdout", "stderr"} (latin-1 text) or {"error": class name, "msg": text}. Runs in its own
 process so Ansible's collection loader never meets the test process's imports.
@@ -36,6 +37,9 @@ def main():
             elif op[0] == 'fetch':
                 conn.fetch_file(op[1], op[2])
                 results.append(dict(rc=0))
+            elif op[0] == 'transport':
+                results.append(dict(client=type(conn.client).__name__,
+                                    sdk=sorted(m for m in ('docker', 'requests', 'urllib3') if m in sys.modules)))
         except Exception as exc:  # pylint: disable=broad-except
             results.append(dict(error=type(exc).__name__, msg=str(getattr(exc, 'message', exc))))
     conn.close()

@@ -164,10 +164,15 @@ CONTAINER_CALLS = re.compile(
     r'|[\'"]/containers\b')   # an API path of its own (client._url, engine_request)
 
 
+# Transports: the SDK's container methods written out over the standard library (engine/lite.py, for
+# the api connection plugin's workers). They are called through containers/ops.py like the SDK's.
+TRANSPORTS = ('engine.lite',)
+
+
 def _container_calls():
     found = []
     for mod, path in sorted(FILES.items()):
-        if _domain(mod) == 'containers':
+        if _domain(mod) == 'containers' or mod in TRANSPORTS:
             continue
         with open(path) as handle:
             for num, line in enumerate(handle, 1):
@@ -190,6 +195,20 @@ def test_the_container_call_pattern_matches_what_it_should():
 
 def test_only_containers_calls_the_engine_for_containers():
     assert _container_calls() == []
+
+
+def test_the_stdlib_transport_is_built_by_open_client_only():
+    # One client builder: nothing but engine/connection.py imports engine/lite.py, in module_utils or plugins.
+    assert sorted(mod for mod, targets in GRAPH.items() if set(TRANSPORTS) & targets) == ['engine.connection']
+    users = []
+    for dirpath, _dirs, files in os.walk(os.path.join(ROOT, 'plugins')):
+        for fname in files:
+            path = os.path.join(dirpath, fname)
+            if fname.endswith('.py'):
+                with open(path) as handle:
+                    if re.search(r'engine(?:\.| import )lite\b|LiteClient\(', handle.read()):
+                        users.append(os.path.relpath(path, ROOT))
+    assert users == [os.path.join('plugins', 'module_utils', 'engine', 'connection.py')]
 
 
 # One parser per value grammar: a grep over plugins/ finds one definition of each.

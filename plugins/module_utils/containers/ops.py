@@ -15,8 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
-    APIError, NotFound, RequestException, engine_request)
+from ansible_collections.fleet.docker.plugins.module_utils.engine import connection as engine
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import engine_request
+
+# The SDK's errors are named as ``engine.NotFound`` and the like, read when an exception is being
+# matched: importing this file does not import the SDK, which the ``api`` connection plugin's
+# workers do without (they call the engine through engine/lite.py; see engine/connection.py).
 
 
 # ---------------------------------------------------------------------------------- lookups
@@ -25,7 +29,7 @@ def find_container(client, name: str) -> dict | None:
     """Inspect of the container with exactly this name, or None (never an ID-prefix match)."""
     try:
         container = client.inspect_container(name)
-    except NotFound:
+    except engine.NotFound:
         return None
     if container.get('Name', '').lstrip('/') != name.lstrip('/'):
         return None
@@ -36,7 +40,7 @@ def lookup_container(client, name_or_id: str) -> dict | None:
     """Inspect by name or ID prefix, or None."""
     try:
         return client.inspect_container(name_or_id)
-    except NotFound:
+    except engine.NotFound:
         return None
 
 
@@ -108,7 +112,7 @@ def create_container(client, config: dict, name: str, endpoints=()) -> str:
     try:
         for network, endpoint in endpoints:
             connect_network(client, container_id, network, endpoint)
-    except (APIError, RequestException):
+    except (engine.APIError, engine.RequestException):
         remove_container(client, container_id, volumes=True)
         raise
     return container_id
@@ -150,7 +154,7 @@ def remove_container(client, container_id: str, volumes: bool = False) -> None:
     only; named ones always stay."""
     try:
         client.remove_container(container_id, force=True, v=volumes)
-    except NotFound:
+    except engine.NotFound:
         pass
 
 

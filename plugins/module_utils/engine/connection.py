@@ -6,6 +6,12 @@
 Every module builds an ``AnsibleDockerModule`` and hands its logic to ``run()``.
 Logic code raises ``FleetDockerError`` for user-facing failures; SDK and HTTP
 errors are turned into one clear message here, so no module shows a traceback.
+
+The Docker SDK (and requests) is imported on first use of one of its names here (``docker``,
+``requests``, ``HAS_DOCKER``, ``APIError``, ``NotFound``, ...), not when this file is imported:
+the ``api`` connection plugin's workers reach the engine through ``engine/lite.py`` and would
+otherwise pay ~90 ms of imports per host and task (issue #27). Modules name those errors when
+they import this file, so for them nothing changes. Inside this file, call ``_sdk()``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import types
 from urllib.parse import quote
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.fleet.docker.plugins.module_utils.engine import lite
 
 
 class _DeferredModule(types.ModuleType):
@@ -52,34 +60,59 @@ def _defer_paramiko() -> None:
     sys.modules['paramiko'] = stand_in
 
 
-try:
-    _defer_paramiko()
-    import docker
-    import docker.errors
-    import docker.tls
-    import requests.exceptions
-    # Re-exported: module_utils name the SDK's errors through this module only.
-    from docker.errors import APIError, DockerException, NotFound  # pylint: disable=unused-import
-    from requests.exceptions import RequestException  # pylint: disable=unused-import
-    HAS_DOCKER = True
-    DOCKER_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover - exercised only on hosts without the SDK
-    HAS_DOCKER = False
-    DOCKER_IMPORT_ERROR = traceback.format_exc()
+_defer_paramiko()
 
-    # Stand-ins so module_utils can name the SDK's errors; AnsibleDockerModule reports the missing SDK.
-    class DockerException(Exception):
-        pass
 
-    class APIError(DockerException):
-        status_code = None
-        explanation = None
+# Stand-ins so module_utils can name the SDK's errors without it; AnsibleDockerModule reports the missing SDK.
+class _MissingDockerException(Exception):
+    pass
 
-    class NotFound(APIError):
-        pass
 
-    class RequestException(Exception):
-        pass
+class _MissingAPIError(_MissingDockerException):
+    status_code = None
+    explanation = None
+
+
+class _MissingNotFound(_MissingAPIError):
+    pass
+
+
+class _MissingRequestException(Exception):
+    pass
+
+
+# Re-exported (module_utils name the SDK's errors through this module only), resolved by __getattr__.
+SDK_NAMES = ('docker', 'requests', 'HAS_DOCKER', 'DOCKER_IMPORT_ERROR', 'APIError', 'DockerException', 'NotFound',
+             'RequestException')
+_SDK: dict = {}
+
+
+def _sdk() -> dict:
+    """The SDK's names (see SDK_NAMES), imported on the first call; stand-ins when it is missing."""
+    if not _SDK:
+        try:
+            import docker  # pylint: disable=import-outside-toplevel,redefined-outer-name
+            import docker.errors  # pylint: disable=import-outside-toplevel
+            import docker.tls  # pylint: disable=import-outside-toplevel
+            import requests.exceptions  # pylint: disable=import-outside-toplevel,redefined-outer-name
+            names = dict(docker=docker, requests=requests, HAS_DOCKER=True, DOCKER_IMPORT_ERROR=None,
+                         APIError=docker.errors.APIError, DockerException=docker.errors.DockerException,
+                         NotFound=docker.errors.NotFound, RequestException=requests.exceptions.RequestException)
+        except ImportError:  # pragma: no cover - exercised only on hosts without the SDK
+            names = dict(docker=None, requests=None, HAS_DOCKER=False, DOCKER_IMPORT_ERROR=traceback.format_exc(),
+                         APIError=_MissingAPIError, DockerException=_MissingDockerException, NotFound=_MissingNotFound,
+                         RequestException=_MissingRequestException)
+        _SDK.update(names)
+        globals().update(names)
+    return _SDK
+
+
+def __getattr__(name: str):
+    """``from ...engine.connection import NotFound`` and the like: the SDK's names, imported on first use."""
+    if name in SDK_NAMES:
+        return _sdk()[name]
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))
+
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 MIN_API_VERSION = '1.41'
@@ -149,8 +182,8 @@ def _cert_path_default(params, option, filename):
     return None
 
 
-def client_kwargs(params):
-    """Map the common options onto ``docker.APIClient`` keyword arguments (pure)."""
+def engine_settings(params) -> dict:
+    """The common options, checked: base_url, version, timeout and tls (None or its files and verify); pure."""
     base_url = params.get('docker_host') or DEFAULT_DOCKER_HOST
     ca_path = _cert_path_default(params, 'ca_path', 'ca.pem')
     client_cert = _cert_path_default(params, 'client_cert', 'cert.pem')
@@ -159,8 +192,7 @@ def client_kwargs(params):
     version = params.get('api_version') or 'auto'
     if version != 'auto' and not re.match(r'^[0-9]+\.[0-9]+$', str(version)):
         raise FleetDockerError("api_version must be 'auto' or a version such as 1.41, got %r." % _clip(version))
-    kwargs = dict(base_url=base_url, version=version,
-                  timeout=params.get('timeout') or 60, max_pool_size=MAX_POOL_SIZE)
+    settings = dict(base_url=base_url, version=version, timeout=params.get('timeout') or 60, tls=None)
     if use_tls:
         if bool(client_cert) != bool(client_key):
             raise FleetDockerError('client_cert and client_key must be given together.')
@@ -170,13 +202,25 @@ def client_kwargs(params):
         verify = bool(params.get('validate_certs'))
         if verify and not ca_path:
             raise FleetDockerError('validate_certs needs ca_path (or ca.pem in DOCKER_CERT_PATH).')
-        kwargs['tls'] = docker.tls.TLSConfig(
-            client_cert=(client_cert, client_key) if client_cert else None,
-            ca_cert=ca_path if verify else None,
-            verify=ca_path if verify else False,
+        settings['tls'] = dict(client_cert=client_cert, client_key=client_key, ca_cert=ca_path if verify else None,
+                               verify=verify)
+    return settings
+
+
+def client_kwargs(params):
+    """Map the common options onto ``docker.APIClient`` keyword arguments (pure)."""
+    settings = engine_settings(params)
+    kwargs = dict(base_url=settings['base_url'], version=settings['version'], timeout=settings['timeout'],
+                  max_pool_size=MAX_POOL_SIZE)
+    tls = settings['tls']
+    if tls is not None:
+        kwargs['tls'] = _sdk()['docker'].tls.TLSConfig(
+            client_cert=(tls['client_cert'], tls['client_key']) if tls['client_cert'] else None,
+            ca_cert=tls['ca_cert'],
+            verify=tls['ca_cert'] if tls['verify'] else False,
         )
-        if base_url.startswith('tcp://'):
-            kwargs['base_url'] = 'https://' + base_url[len('tcp://'):]
+        if kwargs['base_url'].startswith('tcp://'):
+            kwargs['base_url'] = 'https://' + kwargs['base_url'][len('tcp://'):]
     return kwargs
 
 
@@ -201,6 +245,9 @@ def describe_error(exc, docker_host=None):
     """Turn an SDK, HTTP or OS error into one sentence for the user (pure)."""
     where = ' at %s' % docker_host if docker_host else ''
     text = _clip(str(exc))
+    sdk = _sdk()
+    docker, requests = sdk['docker'], sdk['requests']  # pylint: disable=redefined-outer-name
+    HAS_DOCKER = sdk['HAS_DOCKER']  # pylint: disable=invalid-name,redefined-outer-name
     if isinstance(exc, EngineStepError):
         return _step_text(exc.step, describe_error(exc.cause, docker_host), exc.outcome)
     if isinstance(exc, FleetDockerError):
@@ -261,11 +308,29 @@ def engine_request(client, method: str, template: str, *args: str, params: dict 
         kwargs.update(data=json.dumps(body), headers={'Content-Type': 'application/json'})
     response = client.request(method, '%s/v%s%s' % (client.base_url, client.api_version, path), **kwargs)
     if check:
+        sdk = _sdk()
         try:
             response.raise_for_status()
-        except requests.exceptions.HTTPError as exc:
-            raise docker.errors.create_api_error_from_http_exception(exc) from exc
+        except sdk['requests'].exceptions.HTTPError as exc:
+            raise sdk['docker'].errors.create_api_error_from_http_exception(exc) from exc
     return response
+
+
+def _http_error(status: int, reason: str, url: str, body: bytes):
+    """Raise the SDK's error for an engine answer of ``engine/lite.py``, as the SDK would have."""
+    sdk = _sdk()
+    if not sdk['HAS_DOCKER']:  # pragma: no cover - exercised only on controllers without the SDK
+        try:
+            explanation = json.loads(body)['message']
+        except (ValueError, KeyError, TypeError):
+            explanation = body.decode('utf-8', 'replace').strip()
+        exc = sdk['NotFound' if status == 404 else 'APIError']('%s %s for %s' % (status, reason, url))
+        exc.status_code, exc.explanation = status, explanation
+        raise exc
+    response = sdk['requests'].models.Response()
+    response.status_code, response.reason, response.url, response._content = status, reason, url, body
+    response.encoding = 'utf-8'
+    sdk['docker'].errors.create_api_error_from_http_exception(sdk['requests'].exceptions.HTTPError(response=response))
 
 
 def _version_tuple(version):
@@ -275,14 +340,25 @@ def _version_tuple(version):
         return (0,)
 
 
-def open_client(params: dict, use_ssh_client: bool = False):
+def open_client(params: dict, use_ssh_client: bool = False, stdlib: bool = False):
     """A ``docker.APIClient`` for the common options in ``params`` (modules and plugins); raises FleetDockerError.
 
     With TLS, requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override the session's CA, which would
     verify the daemon against the system CAs instead of ca_path, and ``trust_env`` can only be switched
     off after construction: so build without negotiating, switch env trust off, then negotiate.
     ``use_ssh_client``: the ssh command line client for ``ssh://`` instead of paramiko.
+    ``stdlib``: an ``engine/lite.py`` client where it can reach the engine (not ``ssh://``), for the
+    connection plugin's workers; it has only the calls that plugin makes (see there why).
     """
+    if stdlib:
+        settings = engine_settings(params)
+        if lite.can_serve(settings['base_url']):
+            client = lite.LiteClient(settings['base_url'], settings['version'], settings['timeout'], settings['tls'],
+                                     _http_error)
+            return _checked(client, params)
+    if not _sdk()['HAS_DOCKER']:
+        raise FleetDockerError('The Docker SDK for Python (docker >= 7.0) is needed on the controller: pip install docker.')
+    docker = _sdk()['docker']  # pylint: disable=redefined-outer-name
     kwargs = client_kwargs(params)
     if use_ssh_client and str(kwargs['base_url']).startswith('ssh://'):
         kwargs['use_ssh_client'] = True
@@ -294,6 +370,10 @@ def open_client(params: dict, use_ssh_client: bool = False):
         client.trust_env = False
         if negotiate:
             client._version = client._retrieve_server_version()  # pylint: disable=protected-access
+    return _checked(client, params)
+
+
+def _checked(client, params: dict):
     client.fleet_docker_host = params.get('docker_host')
     if _version_tuple(client.api_version) < _version_tuple(MIN_API_VERSION):
         raise FleetDockerError('Docker API %s is too old: fleet.docker needs %s or newer (Docker 20.10).'
@@ -306,9 +386,10 @@ class AnsibleDockerModule(AnsibleModule):
 
     def __init__(self, argument_spec=None, **kwargs):
         super().__init__(argument_spec=docker_argument_spec(**(argument_spec or {})), **kwargs)
-        if not HAS_DOCKER:
+        sdk = _sdk()
+        if not sdk['HAS_DOCKER']:
             self.fail_json(msg=missing_required_lib('docker (Docker SDK for Python)'),
-                           exception=DOCKER_IMPORT_ERROR)
+                           exception=sdk['DOCKER_IMPORT_ERROR'])
         self._client = None
 
     @property
@@ -325,8 +406,8 @@ class AnsibleDockerModule(AnsibleModule):
             # The one place an error becomes words for a single-host module.
             self.fail_json(msg=describe_error(exc, self.params.get('docker_host')), **exc.result)
         except Exception as exc:  # pylint: disable=broad-except
-            if HAS_DOCKER and isinstance(exc, (docker.errors.DockerException, requests.exceptions.RequestException,
-                                               OSError)):
+            sdk = _sdk()
+            if sdk['HAS_DOCKER'] and isinstance(exc, (sdk['DockerException'], sdk['RequestException'], OSError)):
                 self.fail_json(msg=describe_error(exc, self.params.get('docker_host')))
             # A bug of ours: still one message; the traceback only shows with -vvv.
             self.fail_json(msg='Unexpected error: %s' % describe_error(exc), exception=traceback.format_exc())

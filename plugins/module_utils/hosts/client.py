@@ -10,20 +10,18 @@ client is built as for a module, by ``engine.connection.open_client``.
 
 from __future__ import annotations
 
-from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import (
-    HAS_DOCKER, FleetDockerError, open_client)
+from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import open_client
 
 ENGINE_OPTIONS = ('docker_host', 'tls', 'validate_certs', 'ca_path', 'client_cert', 'client_key',
                   'api_version', 'timeout')
 
 
-def build_client(params: dict, use_ssh_client: bool = False):
-    """A ``docker.APIClient`` for the common engine options in ``params``; raises FleetDockerError.
+def build_client(params: dict, use_ssh_client: bool = False, stdlib: bool = False):
+    """A client for the common engine options in ``params``; raises FleetDockerError.
 
     ``use_ssh_client``: the ssh CLI instead of paramiko for ``ssh://``, so ~/.ssh/config, agents and
-    ProxyJump work as for ssh.
+    ProxyJump work as for ssh. ``stdlib``: the standard-library client of ``engine/lite.py`` where it
+    serves (the connection plugin: no SDK import in each worker), else a ``docker.APIClient``; a
+    missing SDK is an error only when the SDK is needed.
     """
-    if not HAS_DOCKER:
-        raise FleetDockerError('The Docker SDK for Python (docker >= 7.0) is needed on the controller: '
-                               'pip install docker.')
-    return open_client(params, use_ssh_client)
+    return open_client(params, use_ssh_client, stdlib=stdlib)
