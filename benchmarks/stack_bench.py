@@ -17,6 +17,8 @@ alternates per repetition), medians of BENCH_REPS (default 3).
 - For each first deploy: the tool's wall time, and the time until every service runs its tasks
   (polled on the manager every 0.2 s). For each rerun: whether each service's Version moved
   (the CLI updates every service; we should change nothing) and whether any task was replaced.
+- The first deployment of each tool is also compared field by field, as the conformance test does
+  (tests/lib/fleet_stacklib.py; the two stack names replaced by NS): ``spec_differences``.
 
 Run it on the lab, holding the lab lock (about 5 minutes with 3 repetitions):
 
@@ -37,6 +39,9 @@ import time
 
 import docker
 import yaml
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'tests', 'lib'))
+import fleet_stacklib  # noqa: E402  (the conformance test's view of a stack: the same comparison on the lab)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -227,6 +232,12 @@ def wait_gone(manager, clients, stack, timeout=180):
     raise RuntimeError('stack %s still has objects after %d s' % (stack, timeout))
 
 
+def lab_view(client, stack):
+    """The stack as fleet_stacklib compares it, its name replaced by NS (the two tools deploy under two names)."""
+    text = json.dumps(fleet_stacklib.stack_view(client, stack))
+    return json.loads(text.replace(stack + '_', 'NS_').replace('"%s"' % stack, '"NS"'))
+
+
 def med(values):
     return round(statistics.median(values), 3) if values else None
 
@@ -269,6 +280,7 @@ def main():
         times = dict((k, []) for k in ('cli_first', 'cli_first_converged', 'cli_first_wait', 'cli_rerun', 'cli_rm',
                                        'module_first', 'module_first_converged', 'module_rerun', 'floor', 'module_rm'))
         reruns = dict(cli=[], module=[])
+        views = {}
         for rep in range(REPS):
             order = ('cli', 'module') if rep % 2 == 0 else ('module', 'cli')
             for tool in order:
@@ -279,6 +291,7 @@ def main():
                     times['cli_first'].append(runner.cli('stack', 'deploy', '-c', 'docker-stack.yml', stack))
                     times['cli_first_converged'].append(wait_converged(mgr, stack, nodes, start))
                     before, digests = service_state(mgr, stack), pinned(mgr, stack)
+                    views.setdefault('cli', lab_view(mgr, stack))
                     times['cli_rerun'].append(runner.cli('stack', 'deploy', '-c', 'docker-stack.yml', stack))
                     time.sleep(1)
                     after = service_state(mgr, stack)
@@ -295,6 +308,7 @@ def main():
                     times['module_first'].append(runner.play('module.yml', extra, expect_changed=True))
                     times['module_first_converged'].append(wait_converged(mgr, stack, nodes, start))
                     before, digests = service_state(mgr, stack), pinned(mgr, stack)
+                    views.setdefault('module', lab_view(mgr, stack))
                     times['module_rerun'].append(runner.play('module.yml', extra, expect_changed=False))
                     times['floor'].append(runner.play('floor.yml'))
                     after = service_state(mgr, stack)
@@ -307,6 +321,7 @@ def main():
             log('rep %d: %s; reruns %s' % (rep + 1, dict((k, round(v[-1], 2)) for k, v in times.items() if v),
                                            dict((k, v[-1]) for k, v in reruns.items())))
         load.append(os.getloadavg())
+        result['spec_differences'] = fleet_stacklib.differences(views['cli'], views['module'])
         medians = dict((k, med(v)) for k, v in times.items())
         share = [a - b for a, b in zip(times['module_rerun'], times['floor'])]
         result.update(runs=times, medians=medians, reruns=reruns, module_share=med(share), module_share_runs=share,
