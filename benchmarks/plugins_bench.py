@@ -9,11 +9,14 @@ collection through benchmarks/ansible.cfg), pipelining on for every plugin, fork
 - `ansible-inventory --list` of M containers spread over the engines that are up (20.10, 26.1, 28.5),
   fleet.docker.containers (one file, all engines) against community.docker.docker_containers (one
   file per engine, as it takes one docker_host).
-Prints medians and ratios (community / fleet: above 1 means fleet.docker is faster) as Markdown.
+Prints medians and ratios (community / fleet: above 1 means fleet.docker is faster) as Markdown, with
+the controller's CPU time (the ansible process and its forked workers; not dockerd nor the containers),
+which other work on the machine disturbs less than the wall clock, and the load averages around the run.
 """
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -56,13 +59,23 @@ def ensure_pyhost(api):
         api.import_image(src=tar, repository=PYHOST.rsplit(':', 1)[0], tag=PYHOST.rsplit(':', 1)[1])
 
 
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(argv, env):
-    start = time.monotonic()
+    """(wall seconds, CPU seconds of the command and the processes it waited for)."""
+    cpu, start = _children_cpu(), time.monotonic()
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     took = time.monotonic() - start
     if proc.returncode != 0:
         raise SystemExit('failed: %s\n%s\n%s' % (' '.join(argv), proc.stdout[-3000:], proc.stderr[-3000:]))
-    return took
+    return took, _children_cpu() - cpu
+
+
+def _load():
+    return '/'.join(str(round(value, 2)) for value in os.getloadavg())
 
 
 def main():
@@ -70,12 +83,14 @@ def main():
     parser.add_argument('--containers', type=int, default=30)
     parser.add_argument('--inventory-containers', type=int, default=100)
     parser.add_argument('--runs', type=int, default=3)
-    parser.add_argument('--only', choices=('connection', 'inventory'), help='one half of the benchmark')
+    parser.add_argument('--only', choices=('connection', 'ping', 'inventory'),
+                        help='one half of the benchmark, or only its ping figure')
     args = parser.parse_args()
     tag = 'bench-%s' % uuid.uuid4().hex[:8]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'benchmarks', 'ansible.cfg'), ANSIBLE_PIPELINING='true',
                ANSIBLE_STDOUT_CALLBACK='ansible.builtin.minimal', ANSIBLE_LOAD_CALLBACK_PLUGINS='false')
     env.pop('DOCKER_HOST', None)
+    load_before = _load()
     engines = up_engines()
     main_api = client(ENGINES[0][1])
     ensure_pyhost(main_api)
@@ -105,6 +120,8 @@ def main():
                 inv = os.path.join(work, '%s.yml' % connection)
                 results.setdefault(('ping', connection), []).append(
                     timed([os.path.join(BIN, 'ansible'), 'all', '-i', inv, '-m', 'ansible.builtin.ping'], env))
+                if args.only == 'ping':
+                    continue
                 dest = '/tmp/bench-%s-%d.bin' % (connection.replace('.', '-'), run)
                 results.setdefault(('copy 1 MB', connection), []).append(
                     timed([os.path.join(BIN, 'ansible'), 'all', '-i', inv, '-m', 'ansible.builtin.copy',
@@ -115,7 +132,7 @@ def main():
                 client(host).inspect_image('127.0.0.1:5000/demo/web:1.0')
             except Exception:  # pylint: disable=broad-except
                 client(host).pull('127.0.0.1:5000/demo/web', tag='1.0')
-        for index in range(args.inventory_containers if args.only != 'connection' else 0):
+        for index in range(args.inventory_containers if args.only not in ('connection', 'ping') else 0):
             name, host = engines[index % len(engines)]
             api = client(host)
             cname = '%s-inv-%03d' % (tag, index)
@@ -135,7 +152,7 @@ def main():
         inventory = os.path.join(BIN, 'ansible-inventory')
         commands = [('fleet.docker.containers', [inventory, '-i', ours, '--list']),
                     ('community.docker.docker_containers', [inventory] + theirs + ['--list'])]
-        for run in range(args.runs if args.only != 'connection' else 0):
+        for run in range(args.runs if args.only not in ('connection', 'ping') else 0):
             for plugin, argv in commands[run % 2:] + commands[:run % 2]:  # alternate who goes first
                 results.setdefault(('inventory', plugin), []).append(timed(argv, env))
     finally:
@@ -144,17 +161,24 @@ def main():
                 api.remove_container(name, force=True, v=True)
             except Exception:  # pylint: disable=broad-except
                 pass
-    print('%d containers (ping, copy), %d containers on %d engines (%s) for the inventory; medians of %d runs.\n'
-          % (args.containers, args.inventory_containers, len(engines), ', '.join(n for n, _h in engines), args.runs))
-    print('| figure | plugin | median | ratio community / fleet |\n| --- | --- | --- | --- |')
+    print('%d containers (ping, copy), %d containers on %d engines (%s) for the inventory; medians of %d runs; '
+          'load average (1/5/15 min) %s before, %s after.\n'
+          % (args.containers, args.inventory_containers, len(engines), ', '.join(n for n, _h in engines), args.runs,
+             load_before, _load()))
+    print('| figure | plugin | median | ratio community / fleet | controller CPU | CPU ratio | all runs (s) |\n'
+          '| --- | --- | --- | --- | --- | --- | --- |')
     for figure in ('ping', 'copy 1 MB', 'inventory'):
-        rows = dict((plugin, statistics.median(times)) for (fig, plugin), times in results.items() if fig == figure)
+        rows = dict((plugin, (statistics.median(t for t, _c in runs), statistics.median(c for _t, c in runs),
+                              ' '.join('%.2f' % t for t, _c in runs)))
+                    for (fig, plugin), runs in results.items() if fig == figure)
         if not rows:
             continue
         fleet = next(v for p, v in rows.items() if p.startswith('fleet.'))
-        for plugin, median in sorted(rows.items(), key=lambda item: not item[0].startswith('fleet.')):
-            ratio = '' if plugin.startswith('fleet.') else '%.2fx' % (median / fleet)
-            print('| %s | %s | %.2f s | %s |' % (figure, plugin, median, ratio))
+        for plugin, (median, cpu, every) in sorted(rows.items(), key=lambda item: not item[0].startswith('fleet.')):
+            ours = plugin.startswith('fleet.')
+            print('| %s | %s | %.2f s | %s | %.2f s | %s | %s |'
+                  % (figure, plugin, median, '' if ours else '%.2fx' % (median / fleet[0]), cpu,
+                     '' if ours else '%.2fx' % (cpu / fleet[1]), every))
     return 0
 
 

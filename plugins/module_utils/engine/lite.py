@@ -98,11 +98,12 @@ class LiteClient:
             raise NotImplementedError('exec_start without socket=True')
         sock = self._open()
         try:
-            self._send(sock, 'POST', self._path('/exec/{0}/start', exec_id), body=dict(Tty=tty, Detach=False),
+            target = self._path('/exec/{0}/start', exec_id)
+            self._send(sock, 'POST', target, body=dict(Tty=tty, Detach=False),
                        headers={'Connection': 'Upgrade', 'Upgrade': 'tcp'})
             status, reason, headers = _read_head(sock)
             if status >= 400:
-                self._raise(status, reason, '/exec/%s/start' % exec_id, _read_body(sock, headers))
+                self._raise(status, reason, target, _read_body(sock, headers))
         except BaseException:
             sock.close()
             raise
