@@ -172,7 +172,9 @@ def decide(params: dict, local: dict, swarm: dict | None = None, node: dict | No
     validate(params)
     state, plan = params['state'], Plan()
     node_state = local.get('LocalNodeState') or 'inactive'
-    if node_state in ('pending', 'locked', 'error'):
+    # Leaving is the way out of those states (a node removed from the cluster while its engine was down comes
+    # back pending); anything else waits until the engine is out of them.
+    if node_state in ('pending', 'locked', 'error') and state != 'absent':
         raise SwarmError('the engine\'s swarm state is %s (%s); resolve it first (unlock, or leave with force)'
                          % (node_state, local.get('Error') or 'no detail'))
     if state in ('present', 'join'):
