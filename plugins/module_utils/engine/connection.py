@@ -27,8 +27,6 @@ from urllib.parse import quote
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.fleet.docker.plugins.module_utils.engine import lite
-
 
 class _DeferredModule(types.ModuleType):
     """Stands in for a module until one of its attributes is read; then imports it and forwards."""
@@ -351,6 +349,8 @@ def open_client(params: dict, use_ssh_client: bool = False, stdlib: bool = False
     connection plugin's workers; it has only the calls that plugin makes (see there why).
     """
     if stdlib:
+        # Imported here: modules never take this path, so their runs on the target do not import it.
+        from ansible_collections.fleet.docker.plugins.module_utils.engine import lite  # pylint: disable=import-outside-toplevel
         settings = engine_settings(params)
         if lite.can_serve(settings['base_url']):
             client = lite.LiteClient(settings['base_url'], settings['version'], settings['timeout'], settings['tls'],
