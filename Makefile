@@ -8,10 +8,11 @@ ENGINES ?= 20,26,28
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help install engine engines test test-unit test-integration sanity lint demo build lab lab-down lab-status bench clean docs matrix
+.PHONY: help install engine engines test test-unit test-integration sanity lint demo build lab lab-down lab-status bench clean docs matrix swarm test-lab
 
 help:
 	@echo "make demo | make test | make install | make engine | make sanity | make lint | make build"
+	@echo "make swarm (a swarm and a stack on the lab) | make test-lab (the long multi-node swarm tests, ~15 min)"
 
 $(VENV)/.installed: requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -60,13 +61,26 @@ build: install
 test: install engine engines
 	bash scripts/sanity.sh
 	bash scripts/lint.sh
-	rc=0; $(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider --durations=25 -n $(TEST_WORKERS) -m "not serial" tests || rc=$$?; \
-	  $(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider --durations=15 -m serial tests || rc=$$?; exit $$rc
+	rc=0; $(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider --durations=25 -n $(TEST_WORKERS) -m "not serial and not lab_long" tests || rc=$$?; \
+	  $(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider --durations=15 -m "serial and not lab_long" tests || rc=$$?; exit $$rc
 
 # The lab fleet, provisioned, running the reference deployment; every host asked on every
 # port; the fleet report written (reports/fleet-report.{md,html}).
 demo: lab
 	$(VENV)/bin/ansible-playbook -i $(ROOT)/.lab/inventory.yml playbooks/demo.yml
+
+# The swarm on the lab (docs/swarm.md): the fleet.docker.swarm role forms the cluster (SWARM_MANAGERS=3 for
+# three managers), fleet.docker.stack deploys playbooks/files/swarm-stack.yml.j2, every node is asked for its
+# page, and the fleet report lists the nodes, services and replicas.
+SWARM_MANAGERS ?= 1
+swarm: lab
+	$(VENV)/bin/ansible-playbook -i $(ROOT)/.lab/inventory.yml playbooks/swarm.yml -e swarm_lab_managers=$(SWARM_MANAGERS)
+
+# The long multi-node lab tests (marker lab_long: 3 managers, overlays, faults; about 10 min) and the swarm
+# molecule scenario; make test runs only tests/integration/test_lab_swarm.py of them (docs/swarm.md).
+test-lab: lab
+	$(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider -m lab_long tests/integration
+	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/molecule test -s swarm
 
 clean:
 	rm -rf .cache/build .cache/sanity .pytest_cache
