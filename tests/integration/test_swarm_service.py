@@ -4,6 +4,8 @@ No ip_vs here: the routing mesh and VIPs do not answer, so ingress and VIP are c
 engine's stored spec, and HTTP answers go through dnsrr services published in host mode.
 """
 
+import time
+
 import pytest
 
 from fleet_testlib import WEB, free_port, http_get, run_module, unique
@@ -202,6 +204,10 @@ def test_secrets_and_configs_by_name_and_a_rolling_version_is_no_difference(swar
         # What fleet.docker.secret's rotation does: the service moves onto NAME_v2 with the same file.
         swarm.docker('service', 'update', '-d', '-q', '--secret-rm', secret, '--secret-add',
                      'source=%s_v2,target=db' % secret, name)
+        for _attempt in range(120):   # the engine bumps Version again when its rolling update completes
+            if (stored(swarm, name).get('UpdateStatus') or {}).get('State') == 'completed':
+                break
+            time.sleep(0.5)
         version = stored(swarm, name)['Version']
         assert run(swarm, args).changed is False
         assert stored(swarm, name)['Version'] == version

@@ -38,6 +38,20 @@ def services(swarm, name):
                 for s in swarm.client.services(filters={'label': '%s=%s' % (NS, name)}))
 
 
+def settled(swarm, name, timeout=60):
+    """services() once the engine is done with a CLI deployment (the CLI returns before the engine has allocated
+    and started everything, and the engine bumps Version meanwhile): the same twice, one second apart."""
+    deadline = time.monotonic() + timeout
+    last = services(swarm, name)
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        now = services(swarm, name)
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 def objects(swarm, name):
     label = {'label': '%s=%s' % (NS, name)}
     return dict(networks=sorted(n['Name'] for n in swarm.client.networks(filters=label)),
@@ -152,7 +166,7 @@ def test_stack_deployed_by_the_cli_is_adopted_unchanged(swarm_engine, stack, tmp
         assert proc.returncode == 0, proc.stderr
     else:
         swarm.docker('stack', 'deploy', '-c', str(path), stack)
-    before = services(swarm, stack)
+    before = settled(swarm, stack)
     assert len(before) == 2
     result = run(swarm, dict(name=stack, files=[str(path)]), diff=True)
     assert not result.failed and not result.changed, (result.get('diff'), result.get('services'))
@@ -236,4 +250,4 @@ def test_stack_info_lists_stacks_services_and_tasks(swarm_engine, stack, tmp_pat
     assert one['services'][0]['replicas'] == dict(running=1, desired=1), (one['services'], one['tasks'])
     assert [t['name'] for t in one['tasks'] if t['desired_state'] == 'running'] == [stack + '_web.1']
     ps = swarm_engine.docker('stack', 'ps', '--format', '{{json .}}', stack).strip().splitlines()
-    assert [json.loads(line)['ID'] for line in ps] == [t['id'][:12] for t in one['tasks']]
+    assert sorted(json.loads(line)['ID'] for line in ps) == sorted(t['id'][:12] for t in one['tasks'])

@@ -98,6 +98,15 @@ class PrivateDockerd:
         return os.path.join(self.base, 'dockerd.log')
 
     # -- lifecycle
+    def _stale_vxlans(self):
+        """VXLAN devices of this slot's data-path port left in the host's namespace by a daemon that died while
+        joining an overlay: a live one sits in its overlay's namespace. A leftover with VNI 4097 made every
+        overlay task of the slot fail ("error creating vxlan interface: file exists")."""
+        out = subprocess.run(['ip', '-d', '-o', 'link', 'show', 'type', 'vxlan'], capture_output=True, text=True,
+                             check=False).stdout
+        return tuple(line.split(':')[1].strip().split('@')[0] for line in out.splitlines()
+                     if ' dstport %d ' % self.data_path_port in line + ' ')
+
     def _take_slot(self):
         for slot in range(SLOTS):
             handle = open('/tmp/fleet-swarm-slot-%d.lock' % slot, 'w')
@@ -122,7 +131,7 @@ class PrivateDockerd:
         self._take_slot()
         # Short paths: containerd's sockets live under the exec root (unix socket paths max 108 bytes).
         self.base = tempfile.mkdtemp(prefix='fleet-%s%d-' % (self.label, self.slot))
-        for link in (self.bridge, self.gw_bridge):
+        for link in (self.bridge, self.gw_bridge) + self._stale_vxlans():
             subprocess.run(['ip', 'link', 'del', link], capture_output=True, check=False)
         subprocess.run(['ip', 'link', 'add', self.bridge, 'type', 'bridge'], check=True)
         subprocess.run(['ip', 'addr', 'add', self.address + '/24', 'dev', self.bridge], check=True)

@@ -238,12 +238,24 @@ def wait_running(client, service_id: str, canon: Dict[str, Any], timeout: float)
         time.sleep(0.5)
 
 
+def _pin_platforms(client, body: Dict[str, Any], params: Dict[str, Any]) -> None:
+    """Placement.Platforms from the image, as the docker client library sets them with a pinned image (so the
+    scheduler only picks nodes that can run it); not compared: the engine's lookup, not the task's."""
+    if not params.get('resolve_image', True) and '@' not in body['TaskTemplate']['ContainerSpec'].get('Image', ''):
+        return
+    platforms = ops.image_platforms(client, body['TaskTemplate']['ContainerSpec']['Image'])
+    if platforms:
+        body['TaskTemplate'].setdefault('Placement', {})['Platforms'] = platforms
+
+
 def converge_service(client, params: Dict[str, Any], check_mode: bool = False, diff: bool = False,
-                     keep_unset: bool = True, pending: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+                     keep_unset: bool = True, pending: Optional[Dict[str, Any]] = None,
+                     template: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """The service module's logic; ``params`` are its options (a stack's compose service, mapped).
 
     ``pending`` ({'networks'|'secrets'|'configs': names}): what the caller (a stack) creates before this service;
-    in check mode they may not exist yet and count as new."""
+    in check mode they may not exist yet and count as new. ``template``: the spec a new service starts from (a
+    stack's, with what the docker CLI always sends)."""
     name = params['name']
     if not name or not isinstance(name, str):
         raise FleetDockerError('name must be a non-empty string.')
@@ -283,7 +295,7 @@ def converge_service(client, params: Dict[str, Any], check_mode: bool = False, d
     rebuild = bool(current_canon) and 'mode' in changes and desired['mode']['mode'] != current_canon['mode']['mode']
     force = bool(params.get('force_update')) and current is not None
     result.update(changed=bool(changes) or force, changes=changes + (['force_update'] if force else []),
-                  rebuilt=rebuild)
+                  rebuilt=rebuild, image=desired['image'])
     if warnings:
         result['warnings'] = warnings
     if diff:
@@ -310,18 +322,22 @@ def converge_service(client, params: Dict[str, Any], check_mode: bool = False, d
             ops.remove_service(client, current['ID'])
         if values['mode']['replicas'] is None and values['mode']['mode'] == 'replicated' and rebuild:
             values['mode'] = dict(values['mode'], replicas=current_canon['mode']['replicas'])
-        body = write_spec(None, name, values, keep_unset=False if current is None else keep_unset)
+        body = write_spec(template, name, values, keep_unset=False if current is None else keep_unset)
+        _pin_platforms(client, body, params)
         service_id = ops.create_service(client, body)
         if params.get('wait', True):
             wait_running(client, service_id, values, timeout)
         result['service'] = ops.inspect_service(client, service_id)
         return result
     body = write_spec(current['Spec'], name, values, keep_unset)
+    if 'image' in changes:
+        _pin_platforms(client, body, params)
     if force:
         task = body['TaskTemplate']
         task['ForceUpdate'] = int(task.get('ForceUpdate') or 0) + 1
     ops.update_service(client, current['ID'], current['Version']['Index'], body)
     template_changed = body.get('TaskTemplate') != current['Spec'].get('TaskTemplate')
+    result['rolling'] = template_changed   # the engine replaces tasks: a caller with wait false may wait_update
     if params.get('wait', True) and template_changed:
         result['service'] = wait_update(client, current['ID'], current.get('UpdateStatus'), timeout)
     else:

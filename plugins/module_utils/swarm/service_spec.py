@@ -15,6 +15,7 @@ module's params (one canonical form for both). Pure: no engine calls.
 from __future__ import annotations
 
 import copy
+import posixpath
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -111,8 +112,12 @@ def parse_constraint(text: str) -> str:
 def _placement(value: Any) -> Optional[Dict[str, Any]]:
     if value is None:
         return None
-    constraints = sorted(set(parse_constraint(c) for c in parse_strings('placement constraints',
-                                                                        value.get('constraints'))))
+    # Kept as written, in order (the engine stores them so, as the docker CLI sends them); compared normalized.
+    constraints = []
+    for text in parse_strings('placement constraints', value.get('constraints')):
+        parse_constraint(text)
+        if text.strip() not in constraints:
+            constraints.append(text.strip())
     preferences = []
     for item in value.get('preferences') or []:
         if not isinstance(item, dict) or list(item) != ['spread'] or not isinstance(item['spread'], str):
@@ -159,6 +164,8 @@ def _mount(item: Any) -> Dict[str, Any]:
                        if isinstance(item, dict) else item, 'mounts')
     out = dict(base)
     kind = base['type']
+    if kind == 'bind':
+        out['source'] = str(item['source'])   # as written (/var/lib/docker/ stays so); compared normalized
     if item.get('propagation') is not None:
         if kind != 'bind':
             _fail('Invalid mounts entry for %s: propagation applies to bind mounts.' % base['target'])
@@ -169,8 +176,8 @@ def _mount(item: Any) -> Dict[str, Any]:
         if item.get('labels'):
             out['labels'] = parse_labels(item['labels'])
         driver = item.get('driver_config') or {}
-        if driver.get('name'):
-            out['driver'] = dict(name=driver['name'], options=parse_labels(driver.get('options')))
+        if driver.get('name') or driver.get('options'):   # options alone: the default driver's (a stack's driver_opts)
+            out['driver'] = dict(name=str(driver.get('name') or ''), options=parse_labels(driver.get('options')))
     if kind == 'tmpfs':
         if item.get('tmpfs_size') is not None:
             out['tmpfs_size'] = parse_size('tmpfs_size of %s' % base['target'], item['tmpfs_size'])
@@ -186,7 +193,7 @@ def _mounts(values: Any) -> Optional[List[Dict[str, Any]]]:
     targets = [m['target'] for m in out]
     if len(targets) != len(set(targets)):
         _fail('Invalid mounts: a container path is used twice.')
-    return sorted(out, key=lambda m: m['target'])
+    return out   # in the task's order; compared sorted by target
 
 
 # ------------------------------------------------------------------------------ sub-configs
@@ -194,7 +201,10 @@ def _mounts(values: Any) -> Optional[List[Dict[str, Any]]]:
 def _update(option: str, value: Any, actions: Tuple[str, ...]) -> Optional[Dict[str, Any]]:
     if value is None:
         return None
-    out = dict(UPDATE_DEFAULTS)
+    # Parallelism is always sent (1 unless given, as the docker CLI sends it); the other keys only when given,
+    # None meaning the engine's default (compared as UPDATE_DEFAULTS).
+    out: Dict[str, Any] = dict((key, None) for key in UPDATE_DEFAULTS)
+    out['parallelism'] = UPDATE_DEFAULTS['parallelism']
     for key in ('parallelism',):
         if value.get(key) is not None:
             out[key] = _int('%s %s' % (option, key), value[key])
@@ -216,7 +226,7 @@ def _update(option: str, value: Any, actions: Tuple[str, ...]) -> Optional[Dict[
 def _restart(value: Any) -> Optional[Dict[str, Any]]:
     if value is None:
         return None
-    out = dict(RESTART_DEFAULTS)
+    out: Dict[str, Any] = dict((key, None) for key in RESTART_DEFAULTS)   # None: the engine's default
     if value.get('condition') is not None:
         out['condition'] = _choice('restart_config condition', value['condition'], RESTART_CONDITIONS)
     for key in ('delay', 'window'):
@@ -260,7 +270,11 @@ def _networks(values: Any) -> Optional[List[Dict[str, Any]]]:
         if entry['name'] in seen:
             _fail('Invalid networks: %s is listed twice.' % entry['name'])
         seen.add(entry['name'])
-        out.append(dict(name=entry['name'].strip(), aliases=sorted(set(parse_strings('aliases', entry.get('aliases')))),
+        aliases = []
+        for alias in parse_strings('aliases', entry.get('aliases')):
+            if alias not in aliases:
+                aliases.append(alias)   # in order (compared as a set)
+        out.append(dict(name=entry['name'].strip(), aliases=aliases,
                         options=parse_labels(entry.get('options'))))
     return out
 
@@ -297,14 +311,20 @@ def _mode(params: Dict[str, Any]) -> Dict[str, Any]:
 def _logging(value: Any) -> Optional[Dict[str, Any]]:
     if value is None:
         return None
-    if not value.get('driver'):
-        _fail('Invalid logging: set driver (such as json-file or local).')
-    return dict(driver=str(value['driver']), options=parse_log_options(value.get('options')))
+    if not value.get('driver') and not value.get('options'):
+        _fail('Invalid logging: set driver (such as json-file or local), or options for the default driver.')
+    return dict(driver=str(value.get('driver') or ''), options=parse_log_options(value.get('options')))
 
 
 def _hosts(value: Any) -> List[str]:
-    """``{host: ip}`` (the container module's etc_hosts grammar) -> the service spec's ``IP host`` lines, sorted."""
-    return sorted('%s %s' % (entry.rsplit(':', 1)[1], entry.rsplit(':', 1)[0]) for entry in parse_etc_hosts(value))
+    """``{host: ip}`` (the container module's etc_hosts grammar) -> the service spec's ``IP host`` lines, in the
+    task's order (compared sorted)."""
+    checked = set(parse_etc_hosts(value))
+    lines = []
+    for host, address in (value or {}).items():
+        entry = [e for e in checked if e.rsplit(':', 1)[0] == str(host)][0]
+        lines.append('%s %s' % (entry.rsplit(':', 1)[1], entry.rsplit(':', 1)[0]))
+    return lines
 
 
 def _image(value: Any) -> Optional[str]:
@@ -338,7 +358,7 @@ def _references(option: str, values: Any) -> Optional[List[Dict[str, Any]]]:
     files = [r['filename'] for r in out]
     if len(files) != len(set(files)):
         _fail('Invalid %s: two entries use the same filename.' % option)
-    return sorted(out, key=lambda r: r['filename'])
+    return out   # in the task's order; compared sorted by file name
 
 
 def same_reference(wanted: str, held: str) -> bool:
@@ -431,8 +451,8 @@ def _stored_mount(mount: Dict[str, Any]) -> Dict[str, Any]:
         out['no_copy'] = True
     if volume.get('Labels'):
         out['labels'] = volume['Labels']
-    if _get(volume, 'DriverConfig', 'Name'):
-        out['driver'] = dict(name=volume['DriverConfig']['Name'], options=volume['DriverConfig'].get('Options') or {})
+    if _get(volume, 'DriverConfig', 'Name') or _get(volume, 'DriverConfig', 'Options'):
+        out['driver'] = dict(name=volume['DriverConfig'].get('Name') or '', options=volume['DriverConfig'].get('Options') or {})
     tmpfs = mount.get('TmpfsOptions') or {}
     if tmpfs.get('SizeBytes'):
         out['tmpfs_size'] = tmpfs['SizeBytes']
@@ -489,27 +509,27 @@ def canonical_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
         sysctls=cont.get('Sysctls') or {}, ulimits=parse_ulimits([dict(name=u['Name'], soft=u['Soft'], hard=u['Hard'])
                                                                   for u in cont.get('Ulimits') or []]),
         healthcheck=_stored_healthcheck(cont.get('Healthcheck')),
-        mounts=sorted((_stored_mount(m) for m in cont.get('Mounts') or []), key=lambda m: m['target']),
+        mounts=[_stored_mount(m) for m in cont.get('Mounts') or []],
         dns=dns.get('Nameservers') or [], dns_search=dns.get('Search') or [], dns_options=dns.get('Options') or [],
         limits=_stored_resources(res.get('Limits')), reservations=_stored_resources(res.get('Reservations')),
-        placement=dict(constraints=sorted(set(parse_constraint(c) for c in placement.get('Constraints') or [])),
+        placement=dict(constraints=list(placement.get('Constraints') or []),
                        preferences=[dict(spread=_get(p, 'Spread', 'SpreadDescriptor'))
                                     for p in placement.get('Preferences') or []],
                        max_replicas=placement.get('MaxReplicas') or 0),
         restart_config=RESTART_DEFAULTS if not restart else dict(
-            condition=restart.get('Condition') or 'any',
-            delay=restart['Delay'] if restart.get('Delay') is not None else RESTART_DEFAULTS['delay'],
-            max_attempts=restart.get('MaxAttempts') or 0, window=restart.get('Window') or 0),
+            condition=restart.get('Condition') or None, delay=restart.get('Delay'),
+            max_attempts=restart.get('MaxAttempts'), window=restart.get('Window')),
         update_config=_stored_update(spec.get('UpdateConfig')) or UPDATE_DEFAULTS,
         rollback_config=_stored_update(spec.get('RollbackConfig')) or UPDATE_DEFAULTS,
-        logging=dict(driver=log['Name'], options=log.get('Options') or {}) if log and log.get('Name') else None,
-        networks=sorted((dict(id=n.get('Target'), aliases=sorted(set(n.get('Aliases') or [])),
+        logging=dict(driver=log.get('Name') or '', options=log.get('Options') or {})
+        if log and (log.get('Name') or log.get('Options')) else None,
+        networks=sorted((dict(id=n.get('Target'), aliases=list(n.get('Aliases') or []),
                               options=n.get('DriverOpts') or {}) for n in networks), key=lambda n: n['id']),
         publish=sorted((dict(target=p.get('TargetPort'), published=p.get('PublishedPort') or None,
                              protocol=p.get('Protocol') or 'tcp', mode=p.get('PublishMode') or 'ingress')
                         for p in endpoint.get('Ports') or []), key=_port_key),
         endpoint_mode=endpoint.get('Mode') or 'vip',
-        hosts=sorted(' '.join(line.split()) for line in cont.get('Hosts') or []), groups=sorted(cont.get('Groups') or []),
+        hosts=[' '.join(line.split()) for line in cont.get('Hosts') or []], groups=sorted(cont.get('Groups') or []),
         tty=bool(cont.get('TTY')),
         secrets=_stored_references('secrets', cont), configs=_stored_references('configs', cont),
         mode=_stored_mode(spec.get('Mode')),
@@ -524,21 +544,38 @@ def _stored_references(option: str, cont: Dict[str, Any]) -> List[Dict[str, Any]
         out.append(dict(name=ref.get(name_key), id=ref.get(id_key), filename=file.get('Name') or ref.get(name_key),
                         uid=str(file.get('UID') or '0'), gid=str(file.get('GID') or '0'),
                         mode=file['Mode'] if file.get('Mode') is not None else 0o444))
-    return sorted(out, key=lambda r: r['filename'])
+    return out
 
 
 # ------------------------------------------------------------------------------- comparing
 
+def _sorted_references(key: str, value: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return sorted(value, key=lambda r: _in_run_secrets(r['filename']) if key == 'secrets' else r['filename'])
+
+
 def comparable(key: str, value: Any) -> Any:
-    """The value an option compares as: None is the engine's default for it."""
+    """The value an option compares as: None is the engine's default for it. Lists the engine keeps in the order
+    sent (mounts, constraints, hosts, aliases, references) compare in a fixed order; constraints by the engine's
+    reading (``node.role == manager`` = ``node.role==manager``), bind sources normalized (``/srv/`` = ``/srv``)."""
     if value is None:
         return copy.deepcopy(DEFAULTS.get(key))
     if key in REFERENCES:
         return [dict((k, _in_run_secrets(v) if k == 'filename' and key == 'secrets' else v) for k, v in ref.items()
-                     if k != 'id') for ref in value]
+                     if k != 'id') for ref in _sorted_references(key, value)]
     if key == 'networks':
-        return sorted((dict(id=n.get('id'), aliases=n['aliases'], options=n.get('options') or {}) for n in value),
-                      key=lambda n: n['id'] or '')
+        return sorted((dict(id=n.get('id'), aliases=sorted(set(n['aliases'])), options=n.get('options') or {})
+                       for n in value), key=lambda n: n['id'] or '')
+    if key == 'placement':
+        return dict(value, constraints=sorted(set(parse_constraint(c) for c in value['constraints'])))
+    if key == 'mounts':
+        return sorted((dict(m, source=posixpath.normpath(m['source'])) if m['type'] == 'bind' and m['source'] else m
+                       for m in value), key=lambda m: m['target'])
+    if key == 'hosts':
+        return sorted(value)
+    if key in ('update_config', 'rollback_config'):
+        return dict((k, UPDATE_DEFAULTS[k] if value.get(k) is None else value[k]) for k in UPDATE_DEFAULTS)
+    if key == 'restart_config':
+        return dict((k, RESTART_DEFAULTS[k] if value.get(k) is None else value[k]) for k in RESTART_DEFAULTS)
     return value
 
 
@@ -576,8 +613,8 @@ def differences(desired: Dict[str, Any], current: Dict[str, Any], keep_unset: bo
         if value is None and keep_unset:
             continue
         if key in REFERENCES:
-            held = current.get(key) or []
-            want = value or []
+            held = _sorted_references(key, current.get(key) or [])
+            want = _sorted_references(key, value or [])
             if len(held) != len(want) or not all(
                     same_reference(w['name'], h['name']) and comparable(key, [dict(w, name='')]) ==
                     comparable(key, [dict(h, name='')]) for w, h in zip(want, held)):
@@ -604,8 +641,14 @@ _C = ('TaskTemplate', 'ContainerSpec')
 
 
 def _update_body(config: Dict[str, Any]) -> Dict[str, Any]:
-    return dict(Parallelism=config['parallelism'], Delay=config['delay'], FailureAction=config['failure_action'],
-                Monitor=config['monitor'], MaxFailureRatio=config['max_failure_ratio'], Order=config['order'])
+    """Parallelism always, the rest when set (unset: the engine's default), as the docker CLI sends them."""
+    body = dict(Parallelism=config['parallelism'] if config.get('parallelism') is not None
+                else UPDATE_DEFAULTS['parallelism'])
+    for key, api in (('delay', 'Delay'), ('failure_action', 'FailureAction'), ('monitor', 'Monitor'),
+                     ('max_failure_ratio', 'MaxFailureRatio'), ('order', 'Order')):
+        if config.get(key) is not None:
+            body[api] = config[key]
+    return body
 
 
 def _mount_body(mount: Dict[str, Any]) -> Dict[str, Any]:
@@ -620,7 +663,8 @@ def _mount_body(mount: Dict[str, Any]) -> Dict[str, Any]:
     if mount.get('labels'):
         volume['Labels'] = mount['labels']
     if mount.get('driver'):
-        volume['DriverConfig'] = dict(Name=mount['driver']['name'], Options=mount['driver']['options'])
+        volume['DriverConfig'] = dict((api, mount['driver'][key]) for key, api in (('name', 'Name'), ('options', 'Options'))
+                                      if mount['driver'][key])
     if volume:
         body['VolumeOptions'] = volume
     tmpfs = dict((api, mount[key]) for key, api in (('tmpfs_size', 'SizeBytes'), ('tmpfs_mode', 'Mode'))
@@ -673,11 +717,14 @@ def _write(spec: Dict[str, Any], key: str, value: Any) -> None:
         _put(spec, ('TaskTemplate', 'Placement'), dict((k, v) for k, v in placement.items() if v))
     elif key == 'restart_config':
         _put(spec, ('TaskTemplate', 'RestartPolicy'), value and dict(
-            Condition=value['condition'], Delay=value['delay'], MaxAttempts=value['max_attempts'], Window=value['window']))
+            (api, value[key]) for key, api in (('condition', 'Condition'), ('delay', 'Delay'),
+                                               ('max_attempts', 'MaxAttempts'), ('window', 'Window'))
+            if value.get(key) is not None))
     elif key in ('update_config', 'rollback_config'):
         _put(spec, ('UpdateConfig' if key == 'update_config' else 'RollbackConfig',), value and _update_body(value))
     elif key == 'logging':
-        _put(spec, ('TaskTemplate', 'LogDriver'), value and dict(Name=value['driver'], Options=value['options']))
+        _put(spec, ('TaskTemplate', 'LogDriver'), value and dict(
+            (api, value[key]) for key, api in (('driver', 'Name'), ('options', 'Options')) if value[key]))
     elif key == 'networks':
         spec.pop('Networks', None)
         _put(spec, ('TaskTemplate', 'Networks'), [dict((k, v) for k, v in (('Target', n['id']), ('Aliases', n['aliases']),
@@ -709,4 +756,7 @@ def write_spec(base: Optional[Dict[str, Any]], name: str, values: Dict[str, Any]
         if value is None and (keep_unset or key == 'image'):
             continue
         _write(spec, key, value)
+    cont = spec['TaskTemplate']['ContainerSpec']
+    if cont.get('DNSConfig') == {}:
+        del cont['DNSConfig']   # none at all when no DNS option is set, as the docker CLI sends it
     return spec

@@ -21,7 +21,9 @@ from ansible_collections.fleet.docker.plugins.module_utils.networks import ops a
 from ansible_collections.fleet.docker.plugins.module_utils.swarm import services as ops
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import SwarmError
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects import find_object, list_objects, remove_object
-from ansible_collections.fleet.docker.plugins.module_utils.swarm.service_plan import converge_service
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.service_plan import (
+    converge_service, wait_running, wait_update)
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.service_spec import canonical_params
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.stack_convert import (
     NAMESPACE_LABEL, NOT_USER_DEFINED, check_stack_name, convert)
 
@@ -29,6 +31,9 @@ KINDS = ('secrets', 'configs')
 COMPOSE_FILES = ('compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml')
 STACK_FILES = ('docker-stack.yml', 'docker-stack.yaml')   # the name the docker docs give stack files
 REMOVE_TIMEOUT = 60
+# What `docker stack deploy` sends in every new service besides the file's options (stored by the engine as
+# {"CredentialSpec": null, "SELinuxContext": null}).
+SERVICE_TEMPLATE = {'TaskTemplate': {'ContainerSpec': {'Privileges': {'CredentialSpec': None, 'SELinuxContext': None}}}}
 
 
 def load_stack(params: Dict[str, Any]) -> Dict[str, Any]:
@@ -48,7 +53,9 @@ def load_stack(params: Dict[str, Any]) -> Dict[str, Any]:
     project = load(params)
     project['x-fleet-environment'] = params.get('environment') if params.get('environment') is not None else os.environ
     wants = convert(project, name)
-    wants['warnings'] = list(project.get('x-fleet-warnings') or []) + wants['warnings']
+    # Compose v2 calls `version` obsolete; the docker CLI's stack loader reads it (3.x): no warning here.
+    wants['warnings'] = [w for w in project.get('x-fleet-warnings') or [] if 'attribute `version` is obsolete' not in w] \
+        + wants['warnings']
     return wants
 
 
@@ -169,18 +176,41 @@ class _Plan:
             for name, entry in sorted(self.objects[kind].items()):
                 if entry['result']['changed']:
                     entry['result'] = converge_object(self.client, kind[:-1], entry['params'], warn=lambda text: None)
-        timeout = self.params.get('wait_timeout') or 300
+        # Every service is created or updated first, then waited for: the rolling updates run side by side.
+        waits = []
         for short, entry in sorted(self.services.items()):
             if not entry['result']['changed']:
                 continue
-            params = dict(entry['params'], wait=self.params.get('wait', True), wait_timeout=timeout)
+            # the digest the plan pass resolved: the registry is asked once per service and run
+            params = dict(entry['params'], image=entry['result'].get('image') or entry['params']['image'],
+                          resolve_image=False, wait=False)
             try:
-                result = converge_service(self.client, params, keep_unset=False)
+                result = converge_service(self.client, params, keep_unset=False, template=SERVICE_TEMPLATE)
             except FleetDockerError as exc:
                 raise FleetDockerError('service %s: %s' % (short, exc.msg), **dict(exc.result, changed=True))
             entry['result'].update(changes=result['changes'], service=result.get('service'))
+            if entry['current'] is None or result.get('rebuilt'):
+                waits.append((short, params, result, None))
+            elif result.get('rolling'):
+                waits.append((short, params, result, entry['current'].get('UpdateStatus') or {}))
         for service in self.prune:
             ops.remove_service(self.client, service['ID'])
+        if self.params.get('wait', True):
+            self._wait(waits)
+
+    def _wait(self, waits) -> None:
+        timeout = self.params.get('wait_timeout') or 300
+        for short, params, result, before in waits:
+            service_id = (result.get('service') or {}).get('ID')
+            if not service_id:
+                continue
+            try:
+                if before is None:
+                    wait_running(self.client, service_id, canonical_params(params), timeout)
+                else:
+                    self.services[short]['result']['service'] = wait_update(self.client, service_id, before, timeout)
+            except FleetDockerError as exc:
+                raise FleetDockerError('service %s: %s' % (short, exc.msg), **dict(exc.result, changed=True))
 
     # ----------------------------------------------------------------------------------------- result
     def result(self) -> Dict[str, Any]:

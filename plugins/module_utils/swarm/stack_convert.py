@@ -180,8 +180,8 @@ def _mounts(project: Dict[str, Any], stack: str, name: str, svc: Dict[str, Any])
                     entry['no_copy'] = True
                 if not top.get('external'):
                     entry['labels'] = dict(top.get('labels') or {}, **{NAMESPACE_LABEL: stack})
-                    if top.get('driver'):
-                        entry['driver_config'] = dict(name=top['driver'], options=top.get('driver_opts') or {})
+                    if top.get('driver') or top.get('driver_opts') is not None:   # as the CLI: either makes a DriverConfig
+                        entry['driver_config'] = dict(name=top.get('driver') or '', options=top.get('driver_opts') or {})
         elif kind == 'bind':
             entry['source'] = vol.get('source')
             propagation = (vol.get('bind') or {}).get('propagation')
@@ -205,7 +205,7 @@ def _networks(project: Dict[str, Any], stack: str, name: str, svc: Dict[str, Any
     networks = project.get('networks') or {}
     wanted = svc.get('networks') or {DEFAULT_NETWORK: None}
     out, keys = [], []
-    for key in sorted(wanted):
+    for key in sorted(wanted, key=lambda k: (networks.get(k) or {}).get('name') or scope(stack, k)):  # as the CLI
         cfg = wanted[key] or {}
         if key not in networks and key != DEFAULT_NETWORK:
             _fail(name, 'networks', 'undefined network %r.' % key)
@@ -241,7 +241,7 @@ def _references(project: Dict[str, Any], stack: str, name: str, svc: Dict[str, A
             mode = ref['mode']
             entry['mode'] = int(mode, 8) if isinstance(mode, str) else int(mode)
         out.append(entry)
-    return out
+    return sorted(out, key=lambda e: e['%s_name' % word])   # stable, by object name, as the CLI sorts them
 
 
 def _hosts(entries: List[str]) -> Dict[str, str]:
@@ -379,6 +379,21 @@ def object_wants(project: Dict[str, Any], stack: str, kind: str) -> Dict[str, Di
     return out
 
 
+def _ports_once(services: Dict[str, Dict[str, Any]]) -> None:
+    """An ingress port published by two services of the stack: the engine would refuse the second one after the
+    first was made; say so before anything changes."""
+    seen: Dict[Tuple[str, str], str] = {}
+    for name, params in sorted(services.items()):
+        for port in params['publish']:
+            if port['mode'] != 'ingress' or not port['published']:
+                continue
+            key = (str(port['published']), port['protocol'])
+            if key in seen and seen[key] != name:
+                _fail(name, 'ports', 'published port %s/%s is also published by service %s of the stack.'
+                      % (key[0], key[1], seen[key]))
+            seen[key] = name
+
+
 def convert(project: Dict[str, Any], stack: str) -> Dict[str, Any]:
     """The stack's wants: dict(services={short: params}, networks={engine name: settings or None (external)},
     secrets=..., configs=..., warnings=[...]). Raises SwarmError for what the CLI refuses or we cannot apply."""
@@ -388,6 +403,7 @@ def convert(project: Dict[str, Any], stack: str) -> Dict[str, Any]:
         params, keys = service_params(project, stack, name, warnings)
         services[name] = params
         used.update(keys)
+    _ports_once(services)
     networks = dict(network_settings(project, stack, key) for key in sorted(used))
     return dict(services=services, networks=networks, secrets=object_wants(project, stack, 'secrets'),
                 configs=object_wants(project, stack, 'configs'), warnings=warnings)

@@ -52,11 +52,13 @@ def test_params_to_body_and_back_is_the_same_service():
     assert task['ContainerSpec']['Hosts'] == ['10.0.0.5 db.local'] and task['ContainerSpec']['TTY'] is True
     assert task['Resources'] == dict(Limits=dict(NanoCPUs=1500000000, MemoryBytes=512 * 2 ** 20),
                                      Reservations=dict(NanoCPUs=250000000, MemoryBytes=2 ** 30))
-    assert task['Placement']['Constraints'] == ['node.labels.zone!=eu-2', 'node.role==worker']
+    # as written, in order (the docker CLI sends them so); compared by the engine's reading
+    assert task['Placement']['Constraints'] == ['node.labels.zone != eu-2', 'node.role==worker']
     assert task['Networks'] == [dict(Target='id-backend', Aliases=['api'])]
     assert body['EndpointSpec']['Ports'][0] == dict(Protocol='udp', TargetPort=53, PublishedPort=53, PublishMode='host')
     assert body['Mode'] == dict(Replicated=dict(Replicas=3))
-    assert body['RollbackConfig']['Parallelism'] == 0 and body['RollbackConfig']['Monitor'] == 5 * 10 ** 9
+    # only what the task sets (and Parallelism): the engine fills the rest, as for the docker CLI's specs
+    assert body['RollbackConfig'] == dict(Parallelism=0, FailureAction='continue')
 
 
 def test_what_the_engine_and_the_cli_fill_in_is_no_difference():

@@ -39,8 +39,8 @@ def test_names_labels_and_the_default_network(tmp_path):
     assert web['labels'] == {NS: 'shop', IMAGE_LABEL: 'registry.example.com/web:1.0', 'team': 'a'}
     assert web['container_labels'] == {NS: 'shop', 'tier': 'web'}
     # the short name is an alias on user-defined networks; external networks keep their own name
-    assert web['networks'] == [dict(name='shop_front', aliases=['www', 'web'], options={}),
-                               dict(name='proxy', aliases=['web'], options={})]
+    assert web['networks'] == [dict(name='proxy', aliases=['web'], options={}),   # by engine name, as the CLI
+                               dict(name='shop_front', aliases=['www', 'web'], options={})]
     assert db['networks'] == [dict(name='shop_default', aliases=['db'], options={})]
     assert wants['networks']['shop_default']['driver'] == 'overlay'
     assert wants['networks']['shop_front']['labels'] == {NS: 'shop', 'x': '1'} and wants['networks']['shop_front']['attachable']
@@ -73,7 +73,7 @@ def test_deploy_keys_become_the_service_options():
     assert canon['command'] == ['/init'] and canon['args'] == ['run', '--fast']
     assert canon['env'] == {'A': '1'}
     assert canon['mode'] == dict(mode='replicated', replicas=3, max_concurrent=None)
-    assert canon['placement'] == dict(constraints=['node.role==manager'], preferences=[dict(spread='node.labels.z')],
+    assert canon['placement'] == dict(constraints=['node.role == manager'], preferences=[dict(spread='node.labels.z')],
                                       max_replicas=2)
     assert canon['limits'] == dict(cpus=500000000, memory=64 << 20, pids=100)
     assert canon['restart_config']['condition'] == 'on-failure' and canon['restart_config']['max_attempts'] == 3
@@ -141,3 +141,11 @@ def test_stack_names():
     for bad in ('', '-x', 'a b', 'x' * 51, None):
         with pytest.raises(SwarmError):
             check_stack_name(bad)
+
+
+def test_an_ingress_port_published_twice_in_the_stack_fails():
+    with pytest.raises(SwarmError, match='published port 8080/tcp is also published by service a'):
+        stack({'services': {'a': {'image': 'x:1', 'ports': ['8080:80']}, 'b': {'image': 'x:1', 'ports': ['8080:81']}}})
+    # host mode: one per node, the scheduler's business
+    stack({'services': {'a': {'image': 'x:1', 'ports': [{'target': 80, 'published': 8080, 'mode': 'host'}]},
+                        'b': {'image': 'x:1', 'ports': [{'target': 80, 'published': 8080, 'mode': 'host'}]}}})
