@@ -132,8 +132,8 @@ def test_three_managers_then_back_a_host_out_drained_then_removed_and_added_back
         proc, recaps = run_role(tmp_path, ['lab1'], ['lab2'])
         assert proc.returncode == 0, proc.stdout[-6000:]
         out = proc.stdout
-        order = [out.index(step) for step in ('Drain lab3', 'Wait until the tasks of lab3 run elsewhere',
-                                              'Leave the swarm on lab3', 'Remove node lab3')]
+        order = [out.index(step) for step in ('Drain lab3', 'Wait until the tasks have moved off lab3',
+                                              'Leave the swarm on lab3', 'Remove from the swarm the node lab3')]
         assert order == sorted(order), out[-4000:]
         assert cluster['lab3'] not in nodes('lab1')
         assert client('lab3').info()['Swarm']['LocalNodeState'] == 'inactive'

@@ -122,8 +122,11 @@ def kill_dockerd(host):
 
 
 def repair_lab():
-    """make lab: restarts a dead dockerd (the lab's own recovery), leaves healthy hosts alone."""
-    subprocess.run(['make', '-C', ROOT, 'lab'], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """make lab with the lab's own host count: restarts a dead dockerd, leaves healthy hosts alone."""
+    with open(LAB_INVENTORY) as fh:
+        hosts = len(yaml.safe_load(fh)['lab']['hosts'])
+    subprocess.run(['make', '-C', ROOT, 'lab', 'HOSTS=%d' % hosts], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
 
 
 def dockerd_log(host):
