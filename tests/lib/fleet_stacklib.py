@@ -116,6 +116,25 @@ def cli_deploy(docker_host, name, path, env=None, timeout=300):
                env=env, cwd=path, timeout=timeout)
 
 
+def settle(client, name, timeout=20):
+    """Wait until the engine's allocator has given every service of the stack its endpoint (Endpoint.Spec,
+    and a virtual IP per network in vip mode): a view read at once after a detached deploy may catch a
+    service before that, and then differs from a later one for no reason of the tools'."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        pending = []
+        for service in client.services(filters={'label': '%s=%s' % (NAMESPACE_LABEL, name)}):
+            endpoint = service.get('Endpoint') or {}
+            mode = ((service['Spec'].get('EndpointSpec') or {}).get('Mode')) or 'vip'
+            nets = (service['Spec'].get('TaskTemplate') or {}).get('Networks') or []
+            if not endpoint.get('Spec') or (mode == 'vip' and nets and not endpoint.get('VirtualIPs')):
+                pending.append(service['Spec']['Name'])
+        if not pending:
+            return
+        time.sleep(0.2)
+    raise AssertionError('the engine did not allocate the endpoints of %s in %ds: %s' % (name, timeout, pending))
+
+
 def stack_objects(client, name):
     """IDs of what carries the stack's namespace label: services, networks, secrets, configs."""
     filters = {'label': '%s=%s' % (NAMESPACE_LABEL, name)}
