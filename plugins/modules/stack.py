@@ -19,20 +19,20 @@ description:
     containers, networks, secrets, configs and named volumes; C(com.docker.stack.image) on services. Services
     without networks join C(<stack>_default), an overlay network created when used; a service's short name is its
     alias on every user-defined network.
-  - Each compose service goes through the same pipeline as M(fleet.docker.service), declaratively: what the file
-    leaves unset means the engine's defaults (a rerun sets O(definition) replicas again, 1 when unset, as the CLI
+  - Each compose service goes through the same pipeline as M(fleet.docker.service), declaratively; what the file
+    leaves unset means the engine's defaults (a rerun sets the file's replicas again, 1 when unset, as the CLI
     does). A rerun with the same file changes nothing and leaves each service's C(Version) and C(UpdatedAt) alone.
   - The C(deploy) keys mode (replicated, global, replicated-job, global-job), replicas, placement (constraints,
     preferences, max_replicas_per_node), resources (limits cpus, memory, pids; reservations cpus, memory),
     restart_policy, update_config, rollback_config, endpoint_mode and labels are applied.
   - Keys a swarm service does not have (build, container_name, links, restart, ...) give the warnings the docker
-    CLI prints ("Ignoring unsupported options: ...", "Ignoring deprecated options: ..."), and keys the CLI refuses
-    (mem_limit, cpu_shares, volumes_from, ...) fail with its reason. C(restart) is still read when
+    CLI prints, in its words (C(Ignoring unsupported options), C(Ignoring deprecated options)), and keys the CLI
+    refuses (mem_limit, cpu_shares, volumes_from, ...) fail with its reason. C(restart) is still read when
     C(deploy.restart_policy) is unset, as the CLI reads it.
   - Every service, network, secret and config is checked before anything is changed. An unknown deploy key,
     replicas with a global mode, a placement constraint the engine would not parse, a secret file that cannot be
-    read, a published ingress port another service uses, an external network that does not exist: one message,
-    nothing changed.
+    read, a published ingress port another service uses, an external network that does not exist, each give one message
+    and change nothing.
 options:
   name:
     description: The stack name (the namespace of its services, networks, secrets and configs).

@@ -195,7 +195,9 @@ def _bad(swarm, stack, definition, expect):
 
 def test_bad_input_fails_with_nothing_changed(swarm_engine, stack, tmp_path):
     ok = {'image': WEB + ':1.0', 'command': HTTPD}
-    two = lambda svc: {'services': {'a': ok, 'b': svc}}   # noqa: E731 - a changes nothing when b is bad
+
+    def two(svc):   # service a is fine: nothing of it may be made when b is bad
+        return {'services': {'a': ok, 'b': svc}}
     _bad(swarm_engine, stack, two(dict(ok, deploy={'replica': 2})), 'deploy.replica')
     _bad(swarm_engine, stack, two(dict(ok, deploy={'mode': 'global', 'replicas': 2})), 'replicas')
     _bad(swarm_engine, stack, two(dict(ok, deploy={'placement': {'constraints': ['node.role = manager']}})),

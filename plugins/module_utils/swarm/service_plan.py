@@ -250,12 +250,13 @@ def _pin_platforms(client, body: Dict[str, Any], params: Dict[str, Any]) -> None
 
 def converge_service(client, params: Dict[str, Any], check_mode: bool = False, diff: bool = False,
                      keep_unset: bool = True, pending: Optional[Dict[str, Any]] = None,
-                     template: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+                     template: Optional[Dict[str, Any]] = None, manager_checked: bool = False) -> Dict[str, Any]:
     """The service module's logic; ``params`` are its options (a stack's compose service, mapped).
 
     ``pending`` ({'networks'|'secrets'|'configs': names}): what the caller (a stack) creates before this service;
     in check mode they may not exist yet and count as new. ``template``: the spec a new service starts from (a
-    stack's, with what the docker CLI always sends)."""
+    stack's, with what the docker CLI always sends). ``manager_checked``: the caller asked the engine already
+    (a stack, once for all its services)."""
     name = params['name']
     if not name or not isinstance(name, str):
         raise FleetDockerError('name must be a non-empty string.')
@@ -274,7 +275,8 @@ def converge_service(client, params: Dict[str, Any], check_mode: bool = False, d
     if not params.get('image'):
         raise ServiceSpecError('image is required with state present.')
     desired = canonical_params(params)     # every input error before the engine is asked anything
-    ops.swarm_manager_check(client)
+    if not manager_checked:
+        ops.swarm_manager_check(client)
     _resolve_networks(client, desired, pending)
     _published_elsewhere(client, name, desired['publish'])
     warnings = []

@@ -22,7 +22,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.swarm import services
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import SwarmError
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects import find_object, list_objects, remove_object
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.service_plan import (
-    converge_service, wait_running, wait_update)
+    converge_service, resolve_image, wait_running, wait_update)
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.service_spec import canonical_params
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.stack_convert import (
     NAMESPACE_LABEL, NOT_USER_DEFINED, check_stack_name, convert)
@@ -101,11 +101,19 @@ class _Plan:
                        secrets=set(n for n, o in self.objects['secrets'].items() if o['result'].get('changed')),
                        configs=set(n for n, o in self.objects['configs'].items() if o['result'].get('changed')))
         existing = stack_services(self.client, self.name)
+        pinned: Dict[str, Any] = {}
         for short, params in sorted(self.wants['services'].items()):
-            params = dict(params, resolve_image=self.params.get('resolve_image', True), wait=False)
+            params = dict(params, resolve_image=False, wait=False)
             try:
+                if self.params.get('resolve_image', True):
+                    # each image once, however many services run it; then the service pipeline compares the digest
+                    if params['image'] not in pinned:
+                        pinned[params['image']] = resolve_image(params['image'])
+                    params['image'], warning = pinned[params['image']]
+                    if warning and warning not in self.warnings:
+                        self.warnings.append(warning)
                 result = converge_service(self.client, params, check_mode=True, diff=self.diff, keep_unset=False,
-                                          pending=pending)
+                                          pending=pending, manager_checked=True)
             except FleetDockerError as exc:
                 raise SwarmError('service %s: %s Nothing was changed.' % (short, exc.msg.rstrip()))
             for warning in result.get('warnings') or []:
@@ -185,7 +193,8 @@ class _Plan:
             params = dict(entry['params'], image=entry['result'].get('image') or entry['params']['image'],
                           resolve_image=False, wait=False)
             try:
-                result = converge_service(self.client, params, keep_unset=False, template=SERVICE_TEMPLATE)
+                result = converge_service(self.client, params, keep_unset=False, template=SERVICE_TEMPLATE,
+                                          manager_checked=True)
             except FleetDockerError as exc:
                 raise FleetDockerError('service %s: %s' % (short, exc.msg), **dict(exc.result, changed=True))
             entry['result'].update(changes=result['changes'], service=result.get('service'))

@@ -70,6 +70,5 @@ def stack_info(client, params: Dict[str, Any]) -> Dict[str, Any]:
         out_services.append(_service(service, tasks))
         if params.get('tasks', True):
             entries = [_task(t, service['Spec']['Name'], nodes) for t in tasks]
-            out_tasks.extend(sorted(entries, key=lambda t: (t['name'], t['desired_state'] != 'running',
-                                                             t['since'] or ''), reverse=False))
+            out_tasks.extend(sorted(entries, key=lambda t: (t['name'], t['desired_state'] != 'running', t['since'] or '')))
     return dict(changed=False, exists=bool(services), stack=name, services=out_services, tasks=out_tasks)

@@ -149,3 +149,33 @@ def test_an_ingress_port_published_twice_in_the_stack_fails():
     # host mode: one per node, the scheduler's business
     stack({'services': {'a': {'image': 'x:1', 'ports': [{'target': 80, 'published': 8080, 'mode': 'host'}]},
                         'b': {'image': 'x:1', 'ports': [{'target': 80, 'published': 8080, 'mode': 'host'}]}}})
+
+
+def test_the_spec_is_written_as_the_cli_writes_it_and_its_stored_spec_is_no_difference():
+    """What `docker stack deploy` stores (file order and spelling, only the keys the file sets) is the same service,
+    and our body is that spec."""
+    from ansible_collections.fleet.docker.plugins.module_utils.swarm.service_spec import canonical_spec, differences
+    params = stack({'services': {'web': {
+        'image': 'web:1', 'volumes': ['/var/lib/docker/:/var/lib/docker:ro', '/a:/a'],
+        'logging': {'options': {'max-size': '1m'}},
+        'deploy': {'placement': {'constraints': ['node.role == manager', 'node.labels.a == b']},
+                   'restart_policy': {'condition': 'on-failure'},
+                   'update_config': {'parallelism': 2, 'delay': '10s'}}}}})['services']['web']
+    desired = dict(canonical_params(params), networks=[dict(id='n1', aliases=['web'], options={})])
+    body = write_spec(None, 'shop_web', desired, keep_unset=False)
+    task = body['TaskTemplate']
+    assert task['Placement']['Constraints'] == ['node.role == manager', 'node.labels.a == b']
+    assert [m['Source'] for m in task['ContainerSpec']['Mounts']] == ['/var/lib/docker/', '/a']
+    assert task['RestartPolicy'] == dict(Condition='on-failure')
+    assert body['UpdateConfig'] == dict(Parallelism=2, Delay=10 * 10 ** 9)
+    assert task['LogDriver'] == {'Options': {'max-size': '1m'}} and 'DNSConfig' not in task['ContainerSpec']
+    # the engine fills defaults in; another spelling and order of the same is no difference either
+    stored = write_spec(None, 'shop_web', desired, keep_unset=False)
+    stored['TaskTemplate']['Placement']['Constraints'] = ['node.labels.a==b', 'node.role==manager']
+    stored['TaskTemplate']['ContainerSpec']['Mounts'].reverse()
+    stored['TaskTemplate']['ContainerSpec']['Mounts'][1]['Source'] = '/var/lib/docker'
+    stored['TaskTemplate']['RestartPolicy'].update(Delay=5 * 10 ** 9, MaxAttempts=0)
+    stored['UpdateConfig'].update(FailureAction='pause', Order='stop-first', Monitor=5 * 10 ** 9)
+    assert differences(desired, canonical_spec(stored), keep_unset=False) == []
+    stored['TaskTemplate']['RestartPolicy']['Condition'] = 'any'
+    assert differences(desired, canonical_spec(stored), keep_unset=False) == ['restart_config']
