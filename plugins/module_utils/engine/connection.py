@@ -113,6 +113,8 @@ def __getattr__(name: str):
 
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
+# The api connection plugin's standard-library client (open_client(stdlib=True)); controller side only.
+LITE_MODULE = 'ansible_collections.fleet.docker.plugins.module_utils.engine.lite'
 MIN_API_VERSION = '1.41'
 # Batch and cleanup modules talk to the engine from up to 32 threads; pooled connections are
 # opened only when used, so a large pool costs nothing and avoids urllib3 discarding sockets.
@@ -349,8 +351,9 @@ def open_client(params: dict, use_ssh_client: bool = False, stdlib: bool = False
     connection plugin's workers; it has only the calls that plugin makes (see there why).
     """
     if stdlib:
-        # Imported here: modules never take this path, so their runs on the target do not import it.
-        from ansible_collections.fleet.docker.plugins.module_utils.engine import lite  # pylint: disable=import-outside-toplevel
+        # Imported by name: modules never take this path, and an import statement would have Ansible's
+        # payload builder ship (and parse) engine/lite.py with every module (issue #25).
+        lite = importlib.import_module(LITE_MODULE)
         settings = engine_settings(params)
         if lite.can_serve(settings['base_url']):
             client = lite.LiteClient(settings['base_url'], settings['version'], settings['timeout'], settings['tls'],
