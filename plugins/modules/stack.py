@@ -81,7 +81,8 @@ options:
     default: true
   wait:
     description: Wait until created services run and updated services finish their rolling update; an update the
-      engine pauses or rolls back fails the task with its reason.
+      engine pauses or rolls back fails the task with its reason. With O(state=absent), wait until the manager has
+      removed the stack's networks (after their tasks stopped), so a deploy right after finds none of them.
     type: bool
     default: true
   wait_timeout:

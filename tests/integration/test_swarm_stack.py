@@ -26,6 +26,11 @@ def stack(swarm_engine):
     name = unique('st').replace('-', '')[:14]
     yield name
     swarm_engine.docker('stack', 'rm', name, check=False)
+    # Until the node has let the stack's networks go: the manager hands a freed subnet to the next network at
+    # once, and a 28.5 node still holding the old one refuses it ("Pool overlaps with other one").
+    deadline = time.monotonic() + 60
+    while swarm_engine.client.networks(filters={'label': '%s=%s' % (NS, name)}) and time.monotonic() < deadline:
+        time.sleep(0.5)
 
 
 def run(swarm, args, **kw):

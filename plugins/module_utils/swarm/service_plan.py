@@ -26,17 +26,24 @@ _DURATIONS = ('stop_grace_period', 'delay', 'monitor', 'window', 'interval', 'ti
               'Interval', 'Timeout', 'StartPeriod', 'StartInterval')
 
 
-def resolve_image(image: str) -> Tuple[str, Optional[str]]:
+def resolve_image(image: str, client=None) -> Tuple[str, Optional[str]]:
     """``image`` pinned to the registry's manifest digest, as ``docker service create`` pins it.
 
-    Returns (image, warning): when the registry cannot answer, the tag is used as given, with a warning,
-    as the CLI does ("image could not be accessed on a registry to record its digest").
+    The engine is asked first (``client``: GET /distribution, as the docker client library asks it, so the
+    engine's insecure registries and mirrors apply), then the registry itself (with the credentials of the
+    managed host's docker config, for a private registry the engine has no login for).
+    Returns (image, warning): when neither can answer, the tag is used as given, with a warning, as the CLI
+    does ("image could not be accessed on a registry to record its digest").
     """
     from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference, registry_path
     from ansible_collections.fleet.docker.plugins.module_utils.images.registry import RegistryClient
     ref = parse_reference(image)
     if ref.digest:
         return image, None
+    found = ops.distribution(client, image) if client is not None else None
+    digest = ((found or {}).get('Descriptor') or {}).get('digest')
+    if digest:
+        return '%s@%s' % (image, digest), None
     try:
         client = RegistryClient.for_registry(ref.registry or 'docker.io', timeout=15)
         digest = client.manifest_digest(registry_path(ref), ref.tag or 'latest')
@@ -281,7 +288,7 @@ def converge_service(client, params: Dict[str, Any], check_mode: bool = False, d
     _published_elsewhere(client, name, desired['publish'])
     warnings = []
     if params.get('resolve_image', True):
-        desired['image'], warning = resolve_image(desired['image'])
+        desired['image'], warning = resolve_image(desired['image'], client)
         if warning:
             warnings.append(warning)
     pinned = '@' in desired['image']

@@ -327,6 +327,12 @@ def _hosts(value: Any) -> List[str]:
     return lines
 
 
+def image_reference(value: Any) -> Optional[str]:
+    """An image as a service stores it before pinning: ``web`` is ``web:latest``, as the docker client library
+    tags it before adding the digest."""
+    return _image(value)
+
+
 def _image(value: Any) -> Optional[str]:
     from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference
     if value is None:

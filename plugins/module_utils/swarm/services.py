@@ -80,14 +80,20 @@ def service_tasks(client, service_id: str, desired: Optional[str] = None) -> Lis
         return []
 
 
-def image_platforms(client, image: str) -> List[Dict[str, str]]:
-    """The platforms of ``image`` as the engine's registry lookup (GET /distribution/NAME/json) reports them, in
-    the form the docker client library puts into Placement.Platforms when it pins a service's image (``arm``
-    loses its architecture: nodes report armv7l and the like). [] when the engine cannot tell."""
+def distribution(client, image: str) -> Optional[Dict[str, Any]]:
+    """The engine's registry lookup of ``image`` (GET /distribution/NAME/json: its manifest digest and platforms,
+    through the engine's own registry settings: insecure registries, mirrors), or None when it cannot tell."""
     try:
-        found = client.inspect_distribution(image)
-    except Exception:  # pylint: disable=broad-except - no platforms is what the client library sends then
-        return []
+        return client.inspect_distribution(image)
+    except Exception:  # pylint: disable=broad-except - the caller falls back or goes without
+        return None
+
+
+def image_platforms(client, image: str) -> List[Dict[str, str]]:
+    """The platforms of ``image`` as the engine's registry lookup reports them, in the form the docker client
+    library puts into Placement.Platforms when it pins a service's image (``arm`` loses its architecture: nodes
+    report armv7l and the like). [] when the engine cannot tell."""
+    found = distribution(client, image) or {}
     return [dict(Architecture='' if (p.get('architecture') or '').lower() == 'arm' else p.get('architecture') or '',
                  OS=p.get('os') or '') for p in found.get('Platforms') or []]
 

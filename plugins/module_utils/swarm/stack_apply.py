@@ -23,7 +23,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import S
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects import find_object, list_objects, remove_object
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.service_plan import (
     converge_service, resolve_image, wait_running, wait_update)
-from ansible_collections.fleet.docker.plugins.module_utils.swarm.service_spec import canonical_params
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.service_spec import canonical_params, image_reference
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.stack_convert import (
     NAMESPACE_LABEL, NOT_USER_DEFINED, check_stack_name, convert)
 
@@ -108,7 +108,7 @@ class _Plan:
                 if self.params.get('resolve_image', True):
                     # each image once, however many services run it; then the service pipeline compares the digest
                     if params['image'] not in pinned:
-                        pinned[params['image']] = resolve_image(params['image'])
+                        pinned[params['image']] = resolve_image(image_reference(params['image']), self.client)
                     params['image'], warning = pinned[params['image']]
                     if warning and warning not in self.warnings:
                         self.warnings.append(warning)
@@ -241,8 +241,9 @@ class _Plan:
         return out
 
 
-def remove_stack(client, name: str, check_mode: bool, diff: bool) -> Dict[str, Any]:
-    """``docker stack rm``: the stack's services, then its networks, secrets and configs (volumes stay)."""
+def remove_stack(client, name: str, check_mode: bool, diff: bool, wait: bool = True) -> Dict[str, Any]:
+    """``docker stack rm``: the stack's services, then its networks, secrets and configs (volumes stay). With
+    ``wait``, until the manager has let the networks go (their tasks stopped), so a deploy right after works."""
     check_stack_name(name)
     ops.swarm_manager_check(client)
     label = '%s=%s' % (NAMESPACE_LABEL, name)
@@ -267,7 +268,7 @@ def remove_stack(client, name: str, check_mode: bool, diff: bool) -> Dict[str, A
         _retry(lambda: network_ops.remove_network(client, network['Id']), 'network %s' % network['Name'])
     # The manager removes a network once the removed tasks let go of it: wait, so a deploy right after works.
     deadline = time.monotonic() + REMOVE_TIMEOUT
-    while network_ops.list_networks(client, label=label) and time.monotonic() < deadline:
+    while wait and network_ops.list_networks(client, label=label) and time.monotonic() < deadline:
         time.sleep(0.5)
     for kind in KINDS:
         for entry in objects[kind]:
@@ -293,7 +294,7 @@ def _retry(step: Callable[[], None], what: str, timeout: float = REMOVE_TIMEOUT)
 def converge_stack(client, params: Dict[str, Any], check_mode: bool = False, diff: bool = False,
                    warn: Optional[Callable[[str], None]] = None) -> Dict[str, Any]:
     if params.get('state') == 'absent':
-        return remove_stack(client, params['name'], check_mode, diff)
+        return remove_stack(client, params['name'], check_mode, diff, params.get('wait', True))
     wants = load_stack(params)
     plan = _Plan(client, params, wants, diff)
     plan.plan()
