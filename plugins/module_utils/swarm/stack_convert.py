@@ -51,7 +51,7 @@ APPLIED = frozenset((
     'image', 'command', 'entrypoint', 'environment', 'env_file', 'hostname', 'user', 'working_dir', 'stop_signal',
     'stop_grace_period', 'read_only', 'init', 'tty', 'cap_add', 'cap_drop', 'sysctls', 'ulimits', 'dns', 'dns_search',
     'dns_opt', 'extra_hosts', 'logging', 'healthcheck', 'volumes', 'ports', 'networks', 'secrets', 'configs', 'labels',
-    'deploy', 'profiles', 'restart', 'network_mode'))
+    'deploy', 'profiles', 'restart', 'network_mode', 'scale', 'group_add'))
 UPDATE_KEYS = ('parallelism', 'delay', 'failure_action', 'monitor', 'max_failure_ratio', 'order')
 PLACEMENT_KEYS = ('constraints', 'preferences', 'max_replicas_per_node')
 SERVICE_NETWORK_APPLIED = ('aliases', 'driver_opts')
@@ -272,6 +272,8 @@ def service_params(project: Dict[str, Any], stack: str, name: str, warnings: Lis
     params['tty'] = bool(svc.get('tty'))
     if svc.get('dns_opt'):
         params['dns_options'] = svc['dns_opt']
+    if svc.get('group_add'):
+        params['groups'] = svc['group_add']   # ContainerSpec.Groups (the CLI's v3 schema has no group_add)
     if svc.get('ulimits'):
         params['ulimits'] = svc['ulimits']
     if svc.get('extra_hosts'):

@@ -60,6 +60,7 @@ def test_deploy_keys_become_the_service_options():
         'image': 'web:1', 'entrypoint': ['/init'], 'command': 'run --fast', 'environment': {'A': 1, 'UNSET': None},
         'ports': ['8080:80', {'target': 53, 'published': 5353, 'protocol': 'udp', 'mode': 'host'}],
         'extra_hosts': ['db:10.0.0.5'], 'healthcheck': {'test': 'true', 'interval': '5s'}, 'stop_grace_period': '3s',
+        'group_add': ['audio'], 'dns_opt': ['ndots:2'],
         'deploy': {'mode': 'replicated', 'replicas': 3, 'endpoint_mode': 'VIP',
                    'placement': {'constraints': ['node.role == manager'], 'preferences': [{'spread': 'node.labels.z'}],
                                  'max_replicas_per_node': 2},
@@ -81,7 +82,7 @@ def test_deploy_keys_become_the_service_options():
     assert canon['rollback_config']['order'] == 'start-first' and canon['endpoint_mode'] == 'vip'
     assert [(p['target'], p['published'], p['protocol'], p['mode']) for p in canon['publish']] == [
         (53, 5353, 'udp', 'host'), (80, 8080, 'tcp', 'ingress')]
-    assert canon['hosts'] == ['10.0.0.5 db']
+    assert canon['hosts'] == ['10.0.0.5 db'] and canon['groups'] == ['audio'] and canon['dns_options'] == ['ndots:2']
     body = write_spec(None, params['name'], dict(canon, networks=[]), keep_unset=False)   # IDs: the engine's
     assert body['TaskTemplate']['Resources']['Limits'] == dict(NanoCPUs=500000000, MemoryBytes=64 << 20, Pids=100)
     assert body['TaskTemplate']['ContainerSpec']['Healthcheck'] == dict(Test=['CMD-SHELL', 'true'], Interval=5 * 10 ** 9)
