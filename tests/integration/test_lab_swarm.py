@@ -63,3 +63,23 @@ def test_role_forms_a_cluster_rerun_unchanged_tokens_never_shown(lab_swarm, tmp_
             assert token.split('-')[-1] not in out    # not even the secret half
         assert 'SWMTKN-1-' not in out
     assert 'censored' in proc.stdout    # the tasks that carry them ran under no_log
+
+
+def test_check_mode_on_hosts_in_no_swarm_reports_and_changes_nothing(lab_swarm, tmp_path):
+    proc, recaps = run_role(tmp_path, ['lab1'], ['lab2', 'lab3'], '--check', '--diff')
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    assert changed(recaps) == dict(lab1=1, lab2=1, lab3=1), recaps     # would initialise / join
+    assert [client(h).info()['Swarm']['LocalNodeState'] for h in HOSTS] == ['inactive'] * 3
+
+
+@pytest.mark.parametrize('managers, workers, role_vars, words', [
+    (['lab1', 'lab2'], ['lab2', 'lab3'], None, 'no host in both'),
+    ([], ['lab2', 'lab3'], None, 'at least one host in group swarm_managers'),
+    (['lab1'], ['lab2'], dict(swarm_node_availability='sleepy'), 'swarm_node_availability'),
+])
+def test_bad_groups_or_variables_fail_before_any_change(lab_swarm, tmp_path, managers, workers, role_vars, words):
+    proc, _recaps = run_role(tmp_path, managers, workers, role_vars=role_vars)
+    assert proc.returncode != 0
+    assert words in proc.stdout + proc.stderr, proc.stdout[-3000:]
+    assert 'Traceback' not in proc.stdout + proc.stderr
+    assert [client(h).info()['Swarm']['LocalNodeState'] for h in HOSTS] == ['inactive'] * 3
