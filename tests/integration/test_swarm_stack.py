@@ -17,6 +17,7 @@ from fleet_testlib import PYTHON, ROOT, WEB, free_port, run_module, run_playbook
 
 NS = 'com.docker.stack.namespace'
 HTTPD = ['httpd', '-f', '-p', '80', '-h', '/usr/share/nginx/html']
+QUICK_STOP = '1s'   # busybox httpd as PID 1 ignores SIGTERM: stop in 1 s, not the default 10 s (teardowns wait for it)
 SID_CLI = os.path.join(ROOT, '.state', 'engines', '28.5', 'root', 'usr', 'bin', 'docker')
 
 
@@ -75,14 +76,14 @@ def project(tmp_path, port, secret_value='s3cr3t', replicas=2, extra=None):
                 'environment': {'A': 1, 'B': 'x'}, 'labels': {'tier': 'web'},
                 'secrets': ['db_password'], 'configs': [{'source': 'site', 'target': '/etc/site.conf'}],
                 'volumes': ['data:/data', {'type': 'tmpfs', 'target': '/t', 'tmpfs': {'size': 16 << 20}}],
-                'healthcheck': {'test': ['CMD', 'true'], 'interval': '5s'}, 'stop_grace_period': '3s',
+                'healthcheck': {'test': ['CMD', 'true'], 'interval': '5s'}, 'stop_grace_period': QUICK_STOP,
                 'deploy': {'replicas': replicas, 'endpoint_mode': 'dnsrr', 'labels': {'team': 'a'},
                            'placement': {'constraints': ['node.role == manager'], 'max_replicas_per_node': 2},
                            'resources': {'limits': {'cpus': '0.5', 'memory': '64M'}},
                            'restart_policy': {'condition': 'on-failure', 'delay': '1s'},
                            'update_config': {'parallelism': 1, 'delay': '1s', 'order': 'stop-first'}},
             },
-            'worker': {'image': WEB + ':1.0', 'command': HTTPD, 'deploy': {'mode': 'global'},
+            'worker': {'image': WEB + ':1.0', 'command': HTTPD, 'deploy': {'mode': 'global'}, 'stop_grace_period': QUICK_STOP,
                        'ports': [{'target': 80, 'published': port, 'mode': 'host'}]},
         },
         'networks': {'front': {'driver': 'overlay', 'attachable': True}},
@@ -188,7 +189,10 @@ def test_ignored_keys_warn_like_the_cli(swarm_engine, stack, tmp_path):
     assert 'Ignoring unsupported options: build, restart' in warnings, warnings
     assert 'Ignoring deprecated options:\n\ncontainer_name: Setting the container name is not supported.' in warnings
     assert any('depends_on' in w for w in warnings), warnings
-    assert services(swarm_engine, stack) == {}
+    # check mode on a new stack: networks and services reported, nothing made
+    assert [s['changes'] for s in result['services']] == [['created'], ['created']]
+    assert result['networks']['created'] == [stack + '_default']
+    assert services(swarm_engine, stack) == {} and objects(swarm_engine, stack) == dict(networks=[], secrets=[], configs=[])
 
 
 def _bad(swarm, stack, definition, expect):
@@ -199,7 +203,7 @@ def _bad(swarm, stack, definition, expect):
 
 
 def test_bad_input_fails_with_nothing_changed(swarm_engine, stack, tmp_path):
-    ok = {'image': WEB + ':1.0', 'command': HTTPD}
+    ok = {'image': WEB + ':1.0', 'command': HTTPD, 'stop_grace_period': QUICK_STOP}
 
     def two(svc):   # service a is fine: nothing of it may be made when b is bad
         return {'services': {'a': ok, 'b': svc}}
@@ -243,7 +247,8 @@ def test_secret_never_in_vvv_results_or_diffs(swarm_engine, stack, tmp_path):
 
 
 def test_stack_info_lists_stacks_services_and_tasks(swarm_engine, stack, tmp_path):
-    definition = {'services': {'web': {'image': WEB + ':1.0', 'command': HTTPD, 'deploy': {'replicas': 1}}}}
+    definition = {'services': {'web': {'image': WEB + ':1.0', 'command': HTTPD, 'deploy': {'replicas': 1},
+                                       'stop_grace_period': QUICK_STOP}}}
     assert run(swarm_engine, dict(name=stack, definition=definition)).changed
     every = run_module('stack_info', dict(docker_host=swarm_engine.docker_host), env=swarm_engine.env)
     mine = [s for s in every['stacks'] if s['name'] == stack]

@@ -36,7 +36,6 @@ def resolve_image(image: str, client=None) -> Tuple[str, Optional[str]]:
     does ("image could not be accessed on a registry to record its digest").
     """
     from ansible_collections.fleet.docker.plugins.module_utils.images.references import parse_reference, registry_path
-    from ansible_collections.fleet.docker.plugins.module_utils.images.registry import RegistryClient
     ref = parse_reference(image)
     if ref.digest:
         return image, None
@@ -44,6 +43,7 @@ def resolve_image(image: str, client=None) -> Tuple[str, Optional[str]]:
     digest = ((found or {}).get('Descriptor') or {}).get('digest')
     if digest:
         return '%s@%s' % (image, digest), None
+    from ansible_collections.fleet.docker.plugins.module_utils.images.registry import RegistryClient  # the fallback only
     try:
         client = RegistryClient.for_registry(ref.registry or 'docker.io', timeout=15)
         digest = client.manifest_digest(registry_path(ref), ref.tag or 'latest')

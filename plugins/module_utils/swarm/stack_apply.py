@@ -96,7 +96,8 @@ class _Plan:
         ops.swarm_manager_check(self.client)
         self._plan_networks()
         for kind in KINDS:
-            self._plan_objects(kind)
+            if self.wants[kind]:   # the secret/config pipeline is imported only for a stack that has some
+                self._plan_objects(kind)
         pending = dict(networks=set(self.networks_to_create),
                        secrets=set(n for n, o in self.objects['secrets'].items() if o['result'].get('changed')),
                        configs=set(n for n, o in self.objects['configs'].items() if o['result'].get('changed')))
@@ -177,12 +178,12 @@ class _Plan:
 
     # ------------------------------------------------------------------------------------------ apply
     def apply(self) -> None:
-        from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects_apply import converge_object
         for name in self.networks_to_create:
             network_ops.create_network(self.client, name, self.wants['networks'][name])
         for kind in KINDS:
             for name, entry in sorted(self.objects[kind].items()):
                 if entry['result']['changed']:
+                    from ansible_collections.fleet.docker.plugins.module_utils.swarm.objects_apply import converge_object
                     entry['result'] = converge_object(self.client, kind[:-1], entry['params'], warn=lambda text: None)
         # Every service is created or updated first, then waited for: the rolling updates run side by side.
         waits = []
