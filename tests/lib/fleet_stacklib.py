@@ -127,7 +127,7 @@ def settle(client, name, timeout=20):
             endpoint = service.get('Endpoint') or {}
             mode = ((service['Spec'].get('EndpointSpec') or {}).get('Mode')) or 'vip'
             nets = (service['Spec'].get('TaskTemplate') or {}).get('Networks') or []
-            if not endpoint.get('Spec') or (mode == 'vip' and nets and not endpoint.get('VirtualIPs')):
+            if 'Spec' not in endpoint or (mode == 'vip' and nets and not endpoint.get('VirtualIPs')):
                 pending.append(service['Spec']['Name'])
         if not pending:
             return
