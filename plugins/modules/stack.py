@@ -102,8 +102,10 @@ attributes:
       never appear (only whether they change).
 notes:
   - Needs a swarm manager as O(docker_host).
-  - A secret or config whose content changed while a service uses it fails with the services' names (the engine
-    cannot change one in use); rename it in the file, or use M(fleet.docker.secret) with rolling versions.
+  - A secret or config whose content changed while services use it is made again under its name the way
+    M(fleet.docker.secret) does with C(force) (the services move to a temporary copy, the object is made again,
+    they move back; two rolling updates), where C(docker stack deploy) fails (the engine changes no secret in
+    use).
   - C(secrets.*.environment) and C(configs.*.content) are Compose specification keys that the docker CLI's stack
     loader does not read; this module reads them.
 seealso:

@@ -159,10 +159,20 @@ class _Plan:
                     raise SwarmError('%s %s (%s) is declared as external, but could not be found: create it first '
                                      '(fleet.docker.%s). Nothing was changed.' % (word, want['key'], name, word))
                 continue
-            params = _object_params(kind, name, want)
+            params = dict(_object_params(kind, name, want), update_timeout=self.params.get('wait_timeout') or 300)
             try:
-                result = converge_object(self.client, word, params, check_mode=True, diff=self.diff,
-                                         warn=self.warnings.append)
+                try:
+                    result = converge_object(self.client, word, params, check_mode=True, diff=self.diff,
+                                             warn=self.warnings.append)
+                except SwarmError as exc:
+                    if ' is used by service(s) ' not in exc.msg:
+                        raise
+                    # A new content for an object services use: the engine changes none in place, so it goes
+                    # through fleet.docker.secret's force path (the services move to a copy, the object is made
+                    # again under its name, they move back), where `docker stack deploy` fails.
+                    params['force'] = True
+                    result = converge_object(self.client, word, params, check_mode=True, diff=self.diff,
+                                             warn=self.warnings.append)
             except FleetDockerError as exc:
                 raise SwarmError('%s %s: %s' % (kind, want['key'], exc.msg))
             self.objects[kind][name] = dict(params=params, result=result)
