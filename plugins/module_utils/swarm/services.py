@@ -80,13 +80,22 @@ def service_tasks(client, service_id: str, desired: Optional[str] = None) -> Lis
         return []
 
 
+_DISTRIBUTION: Dict[str, Optional[Dict[str, Any]]] = {}
+
+
 def distribution(client, image: str) -> Optional[Dict[str, Any]]:
     """The engine's registry lookup of ``image`` (GET /distribution/NAME/json: its manifest digest and platforms,
-    through the engine's own registry settings: insecure registries, mirrors), or None when it cannot tell."""
-    try:
-        return client.inspect_distribution(image)
-    except Exception:  # pylint: disable=broad-except - the caller falls back or goes without
-        return None
+    through the engine's own registry settings: insecure registries, mirrors), or None when it cannot tell.
+
+    Asked once per image and module run (a stack pins the image, then writes its platforms, for each of its
+    services): ``NAME:TAG@DIGEST`` is the answer for ``NAME:TAG`` of a moment ago."""
+    key = image.split('@')[0] if '@' in image and image.split('@')[0] in _DISTRIBUTION else image
+    if key not in _DISTRIBUTION:
+        try:
+            _DISTRIBUTION[key] = client.inspect_distribution(image)
+        except Exception:  # pylint: disable=broad-except - the caller falls back or goes without
+            _DISTRIBUTION[key] = None
+    return _DISTRIBUTION[key]
 
 
 def image_platforms(client, image: str) -> List[Dict[str, str]]:
