@@ -29,28 +29,9 @@ description:
     a missing external network or volume, two services on one host port) fails with one message naming the file,
     service and key, before anything changes.
 options:
-  project_src:
-    description: Directory on the managed host with the compose file(s); relative paths in them are relative to it.
-    type: path
-  files:
-    description: Compose files in O(project_src), merged in order. Default, the first of C(compose.yaml),
-      C(compose.yml), C(docker-compose.yaml), C(docker-compose.yml).
-    type: list
-    elements: path
-  definition:
-    description: The compose project inline, as a dict (what a compose file holds).
-    type: dict
   project_name:
     description: The project name. Default, the C(name) of the project, else the directory's name.
     type: str
-  env_files:
-    description: Files with variables for interpolation, instead of C(.env) in O(project_src).
-    type: list
-    elements: path
-  profiles:
-    description: Profiles to enable.
-    type: list
-    elements: str
   environment:
     description: Variables for interpolation, standing in for the shell environment of C(docker compose).
     type: dict
@@ -148,6 +129,7 @@ options:
     default: null
 extends_documentation_fragment:
   - fleet.docker.docker
+  - fleet.docker.compose_project
 attributes:
   check_mode:
     support: full
@@ -262,15 +244,12 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose.apply import converge_project
 from ansible_collections.fleet.docker.plugins.module_utils.compose.yamlload import HAS_YAML, YAML_IMPORT_ERROR
+from ansible_collections.fleet.docker.plugins.module_utils.compose.project import PROJECT_ARGS
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
 
 ARGS = dict(
-    project_src=dict(type='path'),
-    files=dict(type='list', elements='path'),
-    definition=dict(type='dict'),
+    PROJECT_ARGS,
     project_name=dict(type='str'),
-    env_files=dict(type='list', elements='path'),
-    profiles=dict(type='list', elements='str'),
     environment=dict(type='dict'),
     services=dict(type='list', elements='str'),
     dependencies=dict(type='bool', default=True),

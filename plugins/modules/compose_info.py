@@ -96,15 +96,12 @@ drift:
 """
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose.info import compose_info
+from ansible_collections.fleet.docker.plugins.module_utils.compose.project import PROJECT_ARGS
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
 
 ARGS = dict(
+    PROJECT_ARGS,
     project_name=dict(type='str'),
-    project_src=dict(type='path'),
-    files=dict(type='list', elements='path'),
-    definition=dict(type='dict'),
-    env_files=dict(type='list', elements='path'),
-    profiles=dict(type='list', elements='str'),
     environment=dict(type='dict'),
     scale=dict(type='dict'),
 )

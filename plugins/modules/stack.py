@@ -45,25 +45,6 @@ options:
     type: str
     default: present
     choices: [present, absent]
-  project_src:
-    description: Directory on the managed host with the compose file(s); relative paths in them are relative to it.
-    type: path
-  files:
-    description: Compose files in O(project_src), merged in order. Default, the first of C(compose.yaml),
-      C(compose.yml), C(docker-compose.yaml), C(docker-compose.yml).
-    type: list
-    elements: path
-  definition:
-    description: The compose project inline, as a dict (what a compose file holds).
-    type: dict
-  env_files:
-    description: Files with variables for interpolation, instead of C(.env) in O(project_src).
-    type: list
-    elements: path
-  profiles:
-    description: Profiles to enable.
-    type: list
-    elements: str
   environment:
     description: Variables for interpolation (and for secrets and configs with an C(environment) source), standing
       in for the shell environment of the docker CLI. Default, the module's environment.
@@ -91,6 +72,7 @@ options:
     default: 300
 extends_documentation_fragment:
   - fleet.docker.docker
+  - fleet.docker.compose_project
 attributes:
   check_mode:
     support: full
@@ -187,17 +169,14 @@ removed:
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.fleet.docker.plugins.module_utils.compose.yamlload import HAS_YAML, YAML_IMPORT_ERROR
+from ansible_collections.fleet.docker.plugins.module_utils.compose.project import PROJECT_ARGS
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import AnsibleDockerModule
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.stack_apply import converge_stack
 
 ARGS = dict(
+    PROJECT_ARGS,
     name=dict(type='str', required=True, aliases=['stack_name']),
     state=dict(type='str', default='present', choices=['present', 'absent']),
-    project_src=dict(type='path'),
-    files=dict(type='list', elements='path'),
-    definition=dict(type='dict'),
-    env_files=dict(type='list', elements='path'),
-    profiles=dict(type='list', elements='str'),
     environment=dict(type='dict'),
     prune=dict(type='bool', default=False),
     resolve_image=dict(type='bool', default=True),

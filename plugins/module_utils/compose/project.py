@@ -18,6 +18,17 @@ from ansible_collections.fleet.docker.plugins.module_utils.compose.load import (
 from ansible_collections.fleet.docker.plugins.module_utils.engine.connection import FleetDockerError
 
 
+# The options that name a project, for every module that loads one (compose, compose_info, stack);
+# their docs are the compose_project doc fragment.
+PROJECT_ARGS = dict(
+    project_src=dict(type='path'),
+    files=dict(type='list', elements='path'),
+    definition=dict(type='dict'),
+    env_files=dict(type='list', elements='path'),
+    profiles=dict(type='list', elements='str'),
+)
+
+
 def load(params: dict) -> dict:
     """The normalized project from the module's options (through the compose loader)."""
     project_dir = params.get('project_src')
