@@ -17,6 +17,7 @@ which other work on the machine disturbs less than the wall clock, and the load 
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -156,6 +157,7 @@ def main():
             for plugin, argv in commands[run % 2:] + commands[:run % 2]:  # alternate who goes first
                 results.setdefault(('inventory', plugin), []).append(timed(argv, env))
     finally:
+        shutil.rmtree(work, ignore_errors=True)
         for api, name in made:
             try:
                 api.remove_container(name, force=True, v=True)
