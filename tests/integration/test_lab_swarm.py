@@ -83,3 +83,15 @@ def test_bad_groups_or_variables_fail_before_any_change(lab_swarm, tmp_path, man
     assert words in proc.stdout + proc.stderr, proc.stdout[-3000:]
     assert 'Traceback' not in proc.stdout + proc.stderr
     assert [client(h).info()['Swarm']['LocalNodeState'] for h in HOSTS] == ['inactive'] * 3
+
+
+def test_a_host_in_another_swarm_fails_and_stays_there(lab_swarm, tmp_path):
+    other = client('lab3')
+    other.init_swarm(advertise_addr='10.213.0.13', listen_addr='0.0.0.0:2377')
+    theirs = other.info()['Swarm']['NodeID']
+    proc, recaps = run_role(tmp_path, ['lab1'], ['lab2', 'lab3'])
+    assert proc.returncode != 0
+    assert 'lab3 is in another swarm' in proc.stdout, proc.stdout[-4000:]
+    assert int(recaps['lab3']['failed']) == 1 and int(recaps['lab2']['failed']) == 0
+    assert other.info()['Swarm']['NodeID'] == theirs and other.info()['Swarm']['ControlAvailable']
+    assert theirs not in nodes('lab1')
