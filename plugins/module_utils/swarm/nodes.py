@@ -10,6 +10,7 @@ docker_node: hostname (an id or a hostname), labels, labels_state merge/replace,
 from __future__ import annotations
 
 import copy
+import time
 
 from ansible_collections.fleet.docker.plugins.module_utils.swarm import cluster
 from ansible_collections.fleet.docker.plugins.module_utils.swarm.errors import SwarmError
@@ -38,6 +39,25 @@ def wanted_node(current: dict, params: dict) -> dict:
     return out
 
 
+# How long a just-promoted manager may take to join the raft group before it can be demoted.
+RAFT_JOIN_TIMEOUT = 30.0
+
+
+def wait_until_reachable(client, node: dict, timeout: float = RAFT_JOIN_TIMEOUT) -> dict:
+    """The node once its manager is a reachable raft member (or as last seen when the time is up).
+
+    Right after a promotion the engine already stores Role=manager, but a demotion fails with
+    "rpc error: code = NotFound" until the new manager has joined the raft group, so a promote
+    then demote in two tasks would fail depending on timing.
+    """
+    deadline = time.monotonic() + timeout
+    # 'unreachable' (a manager that is down) is left to the engine: waiting would not change it.
+    while (node.get('ManagerStatus') or {}).get('Reachability') in (None, 'unknown') and time.monotonic() < deadline:
+        time.sleep(0.5)
+        node = cluster.inspect_node(client, node['ID']) or node
+    return node
+
+
 def converge_node(client, params: dict, check_mode: bool = False, want_diff: bool = False) -> dict:
     local = cluster.local_state(client)
     if not local.get('ControlAvailable'):
@@ -53,6 +73,9 @@ def converge_node(client, params: dict, check_mode: bool = False, want_diff: boo
     after = wanted_node(before, params)
     changed = before != after
     if changed and not check_mode:
+        if before['role'] == 'manager' and after['role'] == 'worker':
+            node = wait_until_reachable(client, node)
+            spec = node.get('Spec') or {}
         body = dict(copy.deepcopy(spec), Role=after['role'], Availability=after['availability'], Labels=after['labels'])
         cluster.update_node(client, node['ID'], node['Version']['Index'], body)
         node = cluster.inspect_node(client, node['ID'])
