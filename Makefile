@@ -8,11 +8,12 @@ ENGINES ?= 20,26,28
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help install engine engines test test-unit test-integration sanity lint demo build lab lab-down lab-status bench clean docs matrix swarm test-lab
+.PHONY: help install engine engines test test-unit test-integration sanity lint demo build lab lab-down lab-status bench clean docs matrix swarm test-lab test-swarm
 
 help:
 	@echo "make demo | make test | make install | make engine | make sanity | make lint | make build"
 	@echo "make swarm (a swarm and a stack on the lab) | make test-lab (the long multi-node swarm tests, ~15 min)"
+	@echo "make test-swarm (the swarm tests on the sid 28.5 dockerd, every conformance file, ~8 min)"
 
 $(VENV)/.installed: requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -81,6 +82,12 @@ swarm: lab
 test-lab: lab
 	$(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider -m lab_long tests/integration
 	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/molecule test -s swarm
+
+# make test runs the swarm tests on a private 20.10 dockerd with the quick conformance set; this runs
+# them on the sid 28.5 dockerd with every conformance file (docs/swarm.md).
+test-swarm: engines
+	FLEET_SWARM_DOCKERD=28.5 FLEET_STACK_CONFORMANCE=all $(PYTEST_ENV) $(PY) -m pytest -q -p no:cacheprovider \
+	  -n 2 tests/integration/test_swarm*.py tests/integration/test_inventory_swarm_nodes.py
 
 clean:
 	rm -rf .cache/build .cache/sanity .pytest_cache
