@@ -91,9 +91,10 @@ def distribution(client, image: str) -> Optional[Dict[str, Any]]:
     services): ``NAME:TAG@DIGEST`` is the answer for ``NAME:TAG`` of a moment ago."""
     key = image.split('@')[0] if '@' in image and image.split('@')[0] in _DISTRIBUTION else image
     if key not in _DISTRIBUTION:
+        # Any failure means "the engine cannot tell": the caller falls back to the registry or goes without.
         try:
             _DISTRIBUTION[key] = client.inspect_distribution(image)
-        except Exception:  # pylint: disable=broad-except - the caller falls back or goes without
+        except Exception:  # pylint: disable=broad-except
             _DISTRIBUTION[key] = None
     return _DISTRIBUTION[key]
 

@@ -133,7 +133,7 @@ def test_json_calls_share_one_connection_and_errors_are_the_sdks(sock_path):
     with pytest.raises(connection.NotFound) as caught:
         client.inspect_container('gone')
     import docker.errors
-    assert type(caught.value) is docker.errors.NotFound
+    assert isinstance(caught.value, docker.errors.NotFound)  # the SDK's own class, not a lookalike
     assert caught.value.status_code == 404 and caught.value.explanation == 'No such container: gone'
     assert 'Not found (Docker daemon at unix://' in connection.describe_error(caught.value, 'unix://' + sock_path)
     # _ping, inspect, exec create and the 404 on one kept-alive connection.
