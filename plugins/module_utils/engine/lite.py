@@ -96,34 +96,31 @@ class LiteClient:
         """The exec's attached, hijacked connection (``socket=True`` only, as the plugin uses it)."""
         if not socket:
             raise NotImplementedError('exec_start without socket=True')
+        sock, _headers = self._stream('POST', self._path('/exec/{0}/start', exec_id), body=dict(Tty=tty, Detach=False),
+                                      headers={'Connection': 'Upgrade', 'Upgrade': 'tcp'})
+        return sock
+
+    def _stream(self, method: str, target: str, **send):
+        """(a connection of its own, the answer's headers) for a request whose answer is read as a stream;
+        an error answer raises, and the connection is closed on any failure."""
         sock = self._open()
         try:
-            target = self._path('/exec/{0}/start', exec_id)
-            self._send(sock, 'POST', target, body=dict(Tty=tty, Detach=False),
-                       headers={'Connection': 'Upgrade', 'Upgrade': 'tcp'})
+            self._send(sock, method, target, **send)
             status, reason, headers = _read_head(sock)
             if status >= 400:
                 self._raise(status, reason, target, _read_body(sock, headers))
         except BaseException:
             sock.close()
             raise
-        return sock
+        return sock, headers
 
     def exec_inspect(self, exec_id: str) -> dict:
         return self._json('GET', '/exec/{0}/json', exec_id)
 
     def get_archive(self, container: str, path, chunk_size: int = 2 * 1024 * 1024):
         """(chunks of the tar stream, the path's stat or None); the body is read as it is consumed."""
-        sock = self._open()
-        try:
-            target = self._path('/containers/{0}/archive', container, params={'path': path})
-            self._send(sock, 'GET', target, headers={'Accept-Encoding': 'identity'})
-            status, reason, headers = _read_head(sock)
-            if status >= 400:
-                self._raise(status, reason, target, _read_body(sock, headers))
-        except BaseException:
-            sock.close()
-            raise
+        sock, headers = self._stream('GET', self._path('/containers/{0}/archive', container, params={'path': path}),
+                                     headers={'Accept-Encoding': 'identity'})
         encoded = headers.get('x-docker-container-path-stat')
         stat = json.loads(base64.b64decode(encoded)) if encoded else None
         return _stream_body(sock, headers, chunk_size), stat
