@@ -45,8 +45,8 @@ def resolve_image(image: str, client=None) -> Tuple[str, Optional[str]]:
         return '%s@%s' % (image, digest), None
     from ansible_collections.fleet.docker.plugins.module_utils.images.registry import RegistryClient  # the fallback only
     try:
-        client = RegistryClient.for_registry(ref.registry or 'docker.io', timeout=15)
-        digest = client.manifest_digest(registry_path(ref), ref.tag or 'latest')
+        registry = RegistryClient.for_registry(ref.registry or 'docker.io', timeout=15)
+        digest = registry.manifest_digest(registry_path(ref), ref.tag or 'latest')
     except FleetDockerError as exc:
         if getattr(exc, 'status', None) == 404:
             raise FleetDockerError('Image %s was not found in its registry: %s' % (image, exc.msg))
