@@ -253,10 +253,6 @@ def update_service_references(client, service_id: str, kind: str, moves: dict) -
     return True
 
 
-def _job_mode(spec: dict) -> bool:
-    return any(key in (spec.get('Mode') or {}) for key in ('ReplicatedJob', 'GlobalJob'))
-
-
 def wait_for_services(client, service_ids: list, kind: str, object_id: str, timeout: int, prior: dict | None = None) -> None:
     """Wait until the engine has completed the services' updates onto ``object_id``; raise when it rolled back or paused.
 
@@ -284,7 +280,7 @@ def wait_for_services(client, service_ids: list, kind: str, object_id: str, time
             if fresh and status.get('State') in ('paused', 'rollback_paused'):
                 raise FleetDockerError('The update of service %s that moves it to the new %s is %s: %s. The old versions '
                                        'are kept.' % (name, kind, status['State'], status.get('Message') or 'no reason given'))
-            if _job_mode(spec) or (fresh and status.get('State') == 'completed'):
+            if service_ops.mode_of(spec).endswith('-job') or (fresh and status.get('State') == 'completed'):
                 pending.remove(service_id)
             elif (spec.get('Mode') or {}).get('Replicated', {}).get('Replicas') == 0 and not any(
                     task.get('DesiredState') == 'running' for task in service_ops.service_tasks(client, service_id)):

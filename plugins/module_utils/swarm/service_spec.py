@@ -26,6 +26,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.containers.values imp
 from ansible_collections.fleet.docker.plugins.module_utils.engine.values import (
     PortSpecError, ValueSpecError, env_list_to_dict, parse_command, parse_duration, parse_env, parse_mount,
     parse_size, parse_ulimits, port_mapping, read_env_file)
+from ansible_collections.fleet.docker.plugins.module_utils.swarm.services import mode_of
 
 
 class ServiceSpecError(ValueSpecError):
@@ -469,15 +470,13 @@ def _stored_mount(mount: Dict[str, Any]) -> Dict[str, Any]:
 
 def _stored_mode(mode: Dict[str, Any]) -> Dict[str, Any]:
     mode = mode or {'Replicated': {}}
-    if 'Global' in mode:
-        return dict(mode='global', replicas=None, max_concurrent=None)
-    if 'GlobalJob' in mode:
-        return dict(mode='global-job', replicas=None, max_concurrent=None)
-    if 'ReplicatedJob' in mode:
+    word = mode_of(dict(Mode=mode))
+    if word == 'replicated-job':
         job = mode['ReplicatedJob'] or {}
-        return dict(mode='replicated-job', replicas=job.get('TotalCompletions') or 1,
-                    max_concurrent=job.get('MaxConcurrent') or 1)
-    return dict(mode='replicated', replicas=_get(mode, 'Replicated', 'Replicas') or 0, max_concurrent=None)
+        return dict(mode=word, replicas=job.get('TotalCompletions') or 1, max_concurrent=job.get('MaxConcurrent') or 1)
+    if word == 'replicated':
+        return dict(mode=word, replicas=_get(mode, 'Replicated', 'Replicas') or 0, max_concurrent=None)
+    return dict(mode=word, replicas=None, max_concurrent=None)
 
 
 def _stored_healthcheck(check: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:

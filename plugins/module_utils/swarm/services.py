@@ -80,6 +80,16 @@ def service_tasks(client, service_id: str, desired: Optional[str] = None) -> Lis
         return []
 
 
+# The engine's Spec.Mode keys and the mode words of the service option (and of docker service ls).
+_MODE_WORDS = (('Global', 'global'), ('ReplicatedJob', 'replicated-job'), ('GlobalJob', 'global-job'))
+
+
+def mode_of(spec: Dict[str, Any]) -> str:
+    """A stored service spec's mode word: replicated (also when the engine stores no Mode), global, or a job's."""
+    mode = spec.get('Mode') or {}
+    return next((word for key, word in _MODE_WORDS if key in mode), 'replicated')
+
+
 _DISTRIBUTION: Dict[str, Optional[Dict[str, Any]]] = {}
 
 

@@ -14,17 +14,9 @@ from ansible_collections.fleet.docker.plugins.module_utils.swarm.cluster import 
 NAMESPACE_LABEL = 'com.docker.stack.namespace'   # the docker CLI's (stack_convert.NAMESPACE_LABEL)
 
 
-def _mode(spec: Dict[str, Any]) -> str:
-    mode = spec.get('Mode') or {}
-    for key, word in (('Global', 'global'), ('ReplicatedJob', 'replicated-job'), ('GlobalJob', 'global-job')):
-        if key in mode:
-            return word
-    return 'replicated'
-
-
 def _service(service: Dict[str, Any], tasks: List[Dict[str, Any]]) -> Dict[str, Any]:
     spec = service.get('Spec') or {}
-    mode = _mode(spec)
+    mode = ops.mode_of(spec)
     live = [t for t in tasks if t.get('DesiredState') == 'running']
     running = sum(1 for t in live if (t.get('Status') or {}).get('State') == 'running')
     if mode == 'replicated':
